@@ -1,0 +1,203 @@
+//! The records the store keeps, one struct per kind.
+//!
+//! They are stored with bincode 2, which is not self-describing, so they
+//! stay plain: no `skip_serializing_if`, no tagged or untagged enums, no
+//! `flatten`, no `serde_json::Value` (TRAPS.md). Adding a field changes the
+//! encoding: the store puts a version byte in front of each value.
+//! Secrets are [`Secret`]s, so `Debug` of a record never prints them.
+
+use crate::{Email, LabelId, NumberId, Role, Secret, TeamId, TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A business using Switchboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// Its id.
+    pub id: TenantId,
+    /// Its display name.
+    pub name: String,
+    /// When it was created, unix milliseconds.
+    pub created_at_ms: i64,
+    /// A suspended tenant's users cannot sign in and its webhooks are
+    /// acknowledged but not processed.
+    pub suspended: bool,
+}
+
+/// A WhatsApp Business number of a tenant, with what is needed to talk to
+/// Meta about it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Number {
+    /// Its id.
+    pub id: NumberId,
+    /// The tenant that owns it.
+    pub tenant_id: TenantId,
+    /// Meta's id for the number (routes incoming webhooks); unique across
+    /// all tenants.
+    pub phone_number_id: String,
+    /// The number as people dial it, e.g. `+1 555 010 0001`.
+    pub display_phone_number: String,
+    /// The WhatsApp Business Account it belongs to.
+    pub waba_id: String,
+    /// The Graph API token used to send.
+    pub access_token: Secret,
+    /// The Meta app secret that signs this number's webhooks; `None` when the
+    /// deployment's own app secret (config) signs for every tenant.
+    pub app_secret: Option<Secret>,
+    /// What Meta must echo when subscribing the webhook.
+    pub verify_token: Secret,
+    /// When it was added, unix milliseconds.
+    pub created_at_ms: i64,
+}
+
+/// Someone who signs in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Their id.
+    pub id: UserId,
+    /// Their tenant; `None` only for platform admins.
+    pub tenant_id: Option<TenantId>,
+    /// Their sign-in address, unique across the deployment.
+    pub email: Email,
+    /// Their display name.
+    pub name: String,
+    /// What they may do.
+    pub role: Role,
+    /// Argon2id PHC string (see `credentials`).
+    pub password_hash: String,
+    /// A deactivated user cannot sign in and gets no conversations.
+    pub active: bool,
+    /// When they were created, unix milliseconds.
+    pub created_at_ms: i64,
+}
+
+/// Written by hand so the password hash stays out of logs.
+impl fmt::Debug for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("tenant_id", &self.tenant_id)
+            .field("email", &self.email)
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("password_hash", &format_args!("[redacted]"))
+            .field("active", &self.active)
+            .field("created_at_ms", &self.created_at_ms)
+            .finish()
+    }
+}
+
+/// A group of users conversations can be routed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// Its id.
+    pub id: TeamId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
+    /// Its display name.
+    pub name: String,
+    /// Its members, without duplicates, in the order they were given.
+    pub member_ids: Vec<UserId>,
+    /// When it was created, unix milliseconds.
+    pub created_at_ms: i64,
+}
+
+/// A tag a tenant puts on conversations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// Its id.
+    pub id: LabelId,
+    /// The tenant it belongs to.
+    pub tenant_id: TenantId,
+    /// Its display name.
+    pub name: String,
+    /// Its colour, `#rrggbb` lowercase.
+    pub color: String,
+    /// When it was created, unix milliseconds.
+    pub created_at_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+
+    fn round_trips<T: Serialize + DeserializeOwned + PartialEq + fmt::Debug>(value: T) {
+        let config = bincode::config::standard();
+        let bytes = bincode::serde::encode_to_vec(&value, config).unwrap();
+        let (back, used): (T, usize) = bincode::serde::decode_from_slice(&bytes, config).unwrap();
+        assert_eq!(back, value);
+        assert_eq!(used, bytes.len());
+    }
+
+    fn number(app_secret: Option<Secret>) -> Number {
+        Number {
+            id: NumberId::new(),
+            tenant_id: TenantId::new(),
+            phone_number_id: "106540352242922".into(),
+            display_phone_number: "+1 555 010 0001".into(),
+            waba_id: "102290129340398".into(),
+            access_token: Secret::from("EAAG-token"),
+            app_secret,
+            verify_token: Secret::from("verify-me"),
+            created_at_ms: 1_700_000_000_000,
+        }
+    }
+
+    fn user(tenant_id: Option<TenantId>, role: Role) -> User {
+        User {
+            id: UserId::new(),
+            tenant_id,
+            email: Email::parse("boss@acme.test").unwrap(),
+            name: "Boss".into(),
+            role,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            active: true,
+            created_at_ms: -1,
+        }
+    }
+
+    #[test]
+    fn every_record_round_trips_through_bincode() {
+        round_trips(Tenant {
+            id: TenantId::new(),
+            name: "Acme".into(),
+            created_at_ms: 1_700_000_000_000,
+            suspended: true,
+        });
+        round_trips(number(Some(Secret::from("app-secret"))));
+        round_trips(number(None));
+        round_trips(user(Some(TenantId::new()), Role::Staff));
+        round_trips(user(None, Role::PlatformAdmin));
+        round_trips(Team {
+            id: TeamId::new(),
+            tenant_id: TenantId::new(),
+            name: "Sales".into(),
+            member_ids: vec![UserId::new(), UserId::new()],
+            created_at_ms: 0,
+        });
+        round_trips(Team {
+            id: TeamId::new(),
+            tenant_id: TenantId::new(),
+            name: "Empty".into(),
+            member_ids: vec![],
+            created_at_ms: 0,
+        });
+        round_trips(Label {
+            id: LabelId::new(),
+            tenant_id: TenantId::new(),
+            name: "VIP".into(),
+            color: "#ff8800".into(),
+            created_at_ms: i64::MAX,
+        });
+    }
+
+    #[test]
+    fn debug_never_shows_secrets_or_hashes() {
+        let printed = format!("{:?}", number(Some(Secret::from("app-secret"))));
+        assert!(!printed.contains("EAAG") && !printed.contains("app-secret"));
+        assert!(!printed.contains("verify-me"));
+        let printed = format!("{:?}", user(None, Role::Manager));
+        assert!(!printed.contains("argon2") && printed.contains("boss@acme.test"));
+    }
+}
