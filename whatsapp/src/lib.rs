@@ -1,0 +1,24 @@
+//! WhatsApp Cloud API: what Switchboard needs to speak Meta's side.
+//!
+//! - [`signature`]: the `X-Hub-Signature-256` check on webhook POSTs.
+//! - [`webhook`]: webhook bodies into typed notifications, messages and
+//!   delivery statuses.
+//! - [`outbound`]: the JSON bodies we send, shaped as Meta documents them.
+//! - [`graph`]: the Graph API client, a trait plus its HTTP implementation.
+//! - [`error`]: every error this crate returns.
+//!
+//! No I/O happens here except inside [`graph::HttpGraph`].
+
+pub mod error;
+pub mod graph;
+pub mod outbound;
+pub mod signature;
+pub mod webhook;
+
+pub use error::{GraphError, SignatureError, WebhookError};
+pub use graph::{GraphApi, HttpGraph, NumberAuth, SentMessage};
+pub use signature::{sign, verify_signature};
+pub use webhook::{
+    parse_notification, Change, ChangeValue, Contact, Content, DeliveryStatus, Entry, InboundMessage, Media,
+    MessageContext, MetaError, Notification, OrderItem, Referral, StatusUpdate,
+};
