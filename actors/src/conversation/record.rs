@@ -1,0 +1,251 @@
+//! What a conversation stores: its summary record, its messages and its
+//! event log (the audit trail). Plain serde types: they are written with
+//! bincode 2, so no tagged/untagged enums and no `skip_serializing_if`
+//! (TRAPS.md).
+
+use serde::{Deserialize, Serialize};
+use tenants::{ConversationId, MessageId, NumberId, TeamId, TenantId, UserId};
+
+/// Open or closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConversationStatus {
+    /// Waiting for or in conversation with an agent.
+    Open,
+    /// Done; a new customer message reopens it.
+    Closed,
+}
+
+impl ConversationStatus {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// The conversation summary: everything list views and routing need. The
+/// NumberActor keeps a copy of each in its index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationRecord {
+    /// Conversation id.
+    pub id: ConversationId,
+    /// Owning tenant.
+    pub tenant_id: TenantId,
+    /// The business number the customer writes to.
+    pub number_id: NumberId,
+    /// The customer's WhatsApp id.
+    pub wa_id: String,
+    /// The customer's profile name, as WhatsApp last reported it.
+    pub customer_name: Option<String>,
+    /// Open or closed.
+    pub status: ConversationStatus,
+    /// The agent who has it.
+    pub assignee_id: Option<UserId>,
+    /// The team whose queue it is in.
+    pub team_id: Option<TeamId>,
+    /// Label names.
+    pub labels: Vec<String>,
+    /// Customer messages not yet read by an agent.
+    pub unread: u32,
+    /// Whether the chatbot may answer.
+    pub bot_enabled: bool,
+    /// Meta's timestamp of the customer's latest message (the 24-hour
+    /// window is counted from it, not from our arrival time).
+    pub last_customer_at_ms: Option<i64>,
+    /// Latest message in either direction.
+    pub last_message_at_ms: i64,
+    /// First contact.
+    pub created_at_ms: i64,
+    /// A short text of the latest message, for list rows and search.
+    pub preview: Option<String>,
+    /// Sequence number of the next event in this conversation's log.
+    pub next_seq: u64,
+}
+
+/// Who a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    /// From the customer.
+    In,
+    /// From the business.
+    Out,
+}
+
+/// Delivery state of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageStatus {
+    /// An inbound message we stored.
+    Received,
+    /// Accepted, waiting in the outbox.
+    Pending,
+    /// The Cloud API accepted it.
+    Sent,
+    /// Delivered to the customer's phone.
+    Delivered,
+    /// Read by the customer.
+    Read,
+    /// Could not be sent.
+    Failed,
+}
+
+impl MessageStatus {
+    /// The API name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Received => "received",
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Progress order of outbound statuses: a status never moves backwards.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Received | Self::Pending => 0,
+            Self::Sent => 1,
+            Self::Delivered => 2,
+            Self::Read => 3,
+            Self::Failed => 4,
+        }
+    }
+}
+
+/// What a message says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Body {
+    /// Anything a customer sent, as the Cloud API described it.
+    Received(whatsapp::Content),
+    /// A free-form text reply.
+    Text {
+        /// The text.
+        body: String,
+        /// Whether WhatsApp should render a link preview.
+        preview_url: bool,
+    },
+    /// A template message; `json` is the template object exactly as Meta's
+    /// send API takes it.
+    Template {
+        /// Template name.
+        name: String,
+        /// Language code.
+        language: String,
+        /// The template object as JSON text.
+        json: String,
+    },
+}
+
+/// Why a message failed, in Meta's words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageError {
+    /// Meta's error code (0 when the failure was ours, e.g. a timeout).
+    pub code: i64,
+    /// Meta's message and details.
+    pub message: String,
+}
+
+/// One message in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageRecord {
+    /// Message id (time-ordered).
+    pub id: MessageId,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// In or out.
+    pub direction: Direction,
+    /// What it says.
+    pub body: Body,
+    /// WhatsApp's id, once known.
+    pub wamid: Option<String>,
+    /// Delivery state.
+    pub status: MessageStatus,
+    /// Why it failed, when it did.
+    pub error: Option<MessageError>,
+    /// The agent who wrote it (outbound).
+    pub author_id: Option<UserId>,
+    /// When we stored it.
+    pub created_at_ms: i64,
+    /// Meta's timestamp (inbound).
+    pub sent_at_ms: Option<i64>,
+    /// The wamid this message replies to.
+    pub reply_to: Option<String>,
+}
+
+/// Who caused an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventActor {
+    /// The customer, through WhatsApp.
+    Customer,
+    /// An agent or manager.
+    User(UserId),
+    /// Switchboard itself (routing, the outbox, Meta's statuses).
+    System,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// The conversation was created by the customer's first message.
+    Created,
+    /// A closed conversation was reopened.
+    Reopened,
+    /// The conversation was closed.
+    Closed,
+    /// The customer's profile name changed.
+    CustomerRenamed {
+        /// The new name.
+        name: String,
+    },
+    /// A customer message arrived.
+    MessageReceived {
+        /// The stored message.
+        message_id: MessageId,
+    },
+    /// An agent message was accepted for sending.
+    MessageQueued {
+        /// The stored message.
+        message_id: MessageId,
+    },
+    /// A message's delivery status changed.
+    StatusChanged {
+        /// The message.
+        message_id: MessageId,
+        /// Its new status.
+        status: MessageStatus,
+    },
+}
+
+/// One entry of a conversation's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the log.
+    pub seq: u64,
+    /// When it happened.
+    pub at_ms: i64,
+    /// Who did it.
+    pub by: EventActor,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// A send waiting for the Cloud API: written with its message, removed in
+/// the same transaction as the send's outcome, so a restart resumes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The message being sent.
+    pub message_id: MessageId,
+    /// Its conversation.
+    pub conversation_id: ConversationId,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The number that sends it.
+    pub number_id: NumberId,
+    /// The Graph API request body as JSON text.
+    pub request_json: String,
+    /// When it was accepted.
+    pub created_at_ms: i64,
+}

@@ -1,0 +1,360 @@
+//! The NumberActor: one business number, the inbox of that number.
+//!
+//! It owns the index of its conversations' summaries (answering list and
+//! filter queries from memory), spawns a ConversationActor per customer on
+//! demand, and routes every request for a conversation through itself (so
+//! it knows what is in flight, which passivation needs). Its children:
+//!
+//! - a ConversationActor that fails is forgotten and respawned from sled by
+//!   the next message for it; its in-flight request gets an error;
+//! - the Outbox, when it fails, is respawned at once and reloads the pending
+//!   sends from sled.
+//!
+//! More than `max_restarts` failures within `restart_window` and the
+//! NumberActor fails itself, escalating to the RootSupervisor.
+
+pub mod index;
+pub mod outbox;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use tenants::{ConversationId, MessageId, Number, NumberId, TenantId, UserId};
+use whatsapp::{InboundMessage, StatusUpdate};
+
+use crate::ask::{ask, ask_result, reply};
+use crate::conversation::record::{ConversationRecord, OutboxEntry};
+use crate::conversation::{
+    ConversationActor, ConversationArgs, ConversationMsg, InboundOutcome, Outbound, SendOutcome,
+};
+use crate::ctx::Ctx;
+use crate::error::ActorError;
+use crate::metrics::Metrics;
+use crate::store::{key, Tree};
+use crate::supervision::RestartBudget;
+use crate::view::MessageView;
+use index::{Cursor, Index, ListFilter};
+use outbox::{Outbox, OutboxArgs, OutboxMsg};
+
+/// NumberActor requests.
+pub enum NumberMsg {
+    /// Customer messages for one wa_id (the conversation answers the caller).
+    Inbound {
+        /// The customer.
+        wa_id: String,
+        /// Their profile name.
+        profile_name: Option<String>,
+        /// Their messages.
+        messages: Vec<InboundMessage>,
+        /// The conversation's answer.
+        reply: RpcReplyPort<Result<InboundOutcome, ActorError>>,
+    },
+    /// Delivery statuses about messages to one wa_id.
+    Statuses {
+        /// The customer.
+        wa_id: String,
+        /// The statuses.
+        updates: Vec<StatusUpdate>,
+        /// Done.
+        reply: RpcReplyPort<Result<(), ActorError>>,
+    },
+    /// A request for one conversation by id.
+    Route(ConversationId, ConversationMsg),
+    /// One summary from the index.
+    Find(ConversationId, RpcReplyPort<Option<ConversationRecord>>),
+    /// A filtered page of summaries from the index.
+    List(Box<ListFilter>, usize, Option<Cursor>, RpcReplyPort<Vec<ConversationRecord>>),
+    /// A conversation wrote a new summary.
+    SummaryChanged(Box<ConversationRecord>),
+    /// A durable send for the outbox.
+    Enqueue(Box<OutboxEntry>),
+    /// The outbox's verdict for a conversation.
+    SendResult(ConversationId, MessageId, SendOutcome),
+}
+
+/// How a NumberActor starts.
+pub struct NumberArgs {
+    pub(crate) ctx: Ctx,
+    pub(crate) number: Number,
+}
+
+/// The NumberActor's state.
+pub struct NumberState {
+    /// Shared context.
+    ctx: Ctx,
+    /// The business number.
+    number: Number,
+    /// Summaries of every conversation of this number.
+    index: Index,
+    /// Running conversation actors.
+    children: HashMap<ConversationId, ActorRef<ConversationMsg>>,
+    /// Which conversation a child actor is.
+    child_ids: HashMap<ActorId, ConversationId>,
+    /// The send queue.
+    outbox: Option<ActorRef<OutboxMsg>>,
+    /// Failures of children, for restart intensity.
+    budget: RestartBudget,
+}
+
+/// The NumberActor.
+pub struct NumberActor;
+
+impl Actor for NumberActor {
+    type Msg = NumberMsg;
+    type State = NumberState;
+    type Arguments = NumberArgs;
+
+    async fn pre_start(
+        &self,
+        me: ActorRef<NumberMsg>,
+        a: NumberArgs,
+    ) -> Result<NumberState, ActorProcessingErr> {
+        let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
+        let mut index = Index::default();
+        for (_, record) in a.ctx.store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
+            index.upsert(record);
+        }
+        let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
+        let mut state = NumberState {
+            ctx: a.ctx,
+            number: a.number,
+            index,
+            children: HashMap::new(),
+            child_ids: HashMap::new(),
+            outbox: None,
+            budget,
+        };
+        start_outbox(&me, &mut state).await?;
+        Ok(state)
+    }
+
+    async fn handle(
+        &self,
+        me: ActorRef<NumberMsg>,
+        msg: NumberMsg,
+        s: &mut NumberState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            NumberMsg::Inbound { wa_id, profile_name, messages, reply: r } => {
+                let id = match s.index.by_wa_id(&wa_id) {
+                    Some(id) => id,
+                    None => {
+                        let id = ConversationId::new();
+                        s.index.reserve(&wa_id, id);
+                        id
+                    }
+                };
+                route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, reply: r }).await;
+            }
+            NumberMsg::Statuses { wa_id, updates, reply: r } => match s.index.by_wa_id(&wa_id) {
+                Some(id) => route(&me, s, id, wa_id, ConversationMsg::Statuses(updates, r)).await,
+                // Statuses about a customer we never talked to: nothing to update.
+                None => reply(r, Ok(())),
+            },
+            NumberMsg::Route(id, msg) => match s.index.get(id).map(|r| r.wa_id.clone()) {
+                Some(wa_id) => route(&me, s, id, wa_id, msg).await,
+                None => msg.fail(ActorError::NotFound),
+            },
+            NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
+            NumberMsg::List(filter, limit, cursor, r) => reply(r, s.index.list(&filter, limit, cursor)),
+            NumberMsg::SummaryChanged(record) => s.index.upsert(*record),
+            NumberMsg::Enqueue(entry) => {
+                if let Some(outbox) = &s.outbox {
+                    let _ = outbox.cast(OutboxMsg::Enqueue(entry));
+                }
+            }
+            NumberMsg::SendResult(conversation, message, outcome) => {
+                if let Some(wa_id) = s.index.get(conversation).map(|r| r.wa_id.clone()) {
+                    route(&me, s, conversation, wa_id, ConversationMsg::SendResult(message, outcome)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        me: ActorRef<NumberMsg>,
+        event: SupervisionEvent,
+        s: &mut NumberState,
+    ) -> Result<(), ActorProcessingErr> {
+        match event {
+            SupervisionEvent::ActorFailed(cell, err) => {
+                Metrics::inc(&s.ctx.metrics.actor_restarts);
+                if !s.budget.allow(Instant::now()) {
+                    return Err(format!("number {}: too many child failures, escalating", s.number.id).into());
+                }
+                if is_outbox(s, &cell) {
+                    tracing::error!(number.id = %s.number.id, error = %err, "outbox failed; respawning");
+                    start_outbox(&me, s).await?;
+                } else if let Some(id) = forget_child(s, &cell) {
+                    tracing::error!(
+                        tenant.id = %s.number.tenant_id, conversation.id = %id, error = %err,
+                        "conversation actor failed; it respawns from sled on its next message"
+                    );
+                }
+            }
+            SupervisionEvent::ActorTerminated(cell, _, _) => {
+                forget_child(s, &cell);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+fn is_outbox(s: &NumberState, cell: &ActorCell) -> bool {
+    s.outbox.as_ref().is_some_and(|o| o.get_id() == cell.get_id())
+}
+
+fn forget_child(s: &mut NumberState, cell: &ActorCell) -> Option<ConversationId> {
+    let id = s.child_ids.remove(&cell.get_id())?;
+    s.children.remove(&id);
+    Some(id)
+}
+
+async fn start_outbox(me: &ActorRef<NumberMsg>, s: &mut NumberState) -> Result<(), ActorProcessingErr> {
+    let args = OutboxArgs { ctx: s.ctx.clone(), number: s.number.clone(), parent: me.clone() };
+    let (outbox, _) = Actor::spawn_linked(None, Outbox, args, me.get_cell()).await?;
+    s.outbox = Some(outbox);
+    Ok(())
+}
+
+/// Delivers `msg` to the conversation, spawning it from sled if needed.
+async fn route(
+    me: &ActorRef<NumberMsg>,
+    s: &mut NumberState,
+    id: ConversationId,
+    wa_id: String,
+    msg: ConversationMsg,
+) {
+    let child = match s.children.get(&id) {
+        Some(child) => child.clone(),
+        None => {
+            let args = ConversationArgs {
+                ctx: s.ctx.clone(),
+                parent: me.clone(),
+                id,
+                tenant_id: s.number.tenant_id,
+                number_id: s.number.id,
+                wa_id,
+            };
+            match Actor::spawn_linked(None, ConversationActor, args, me.get_cell()).await {
+                Ok((child, _)) => {
+                    s.child_ids.insert(child.get_id(), id);
+                    s.children.insert(id, child.clone());
+                    child
+                }
+                Err(e) => {
+                    tracing::error!(conversation.id = %id, error = %e, "could not start a conversation actor");
+                    return msg.fail(ActorError::Unavailable("conversation could not start".into()));
+                }
+            }
+        }
+    };
+    if let Err(ractor::MessagingErr::SendErr(msg)) = child.cast(msg) {
+        msg.fail(ActorError::Unavailable("conversation is restarting".into()));
+    }
+}
+
+/// Typed access to one NumberActor; finds the current actor on every call,
+/// so a handle outlives restarts.
+#[derive(Clone, Debug)]
+pub struct NumberHandle {
+    pub(crate) ctx: Ctx,
+    /// The number's id.
+    pub number_id: NumberId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+}
+
+impl NumberHandle {
+    fn actor(&self) -> Result<ActorRef<NumberMsg>, ActorError> {
+        self.ctx
+            .routes
+            .by_id(self.number_id)
+            .map(|r| r.actor)
+            .ok_or_else(|| ActorError::Unavailable("number is not running".into()))
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        self.ctx.settings.call_timeout
+    }
+
+    /// Stores customer messages (written, not yet flushed: wait on the
+    /// group commit before acknowledging).
+    pub async fn inbound(
+        &self,
+        wa_id: String,
+        profile_name: Option<String>,
+        messages: Vec<InboundMessage>,
+    ) -> Result<InboundOutcome, ActorError> {
+        ask_result(
+            &self.actor()?,
+            |reply| NumberMsg::Inbound { wa_id, profile_name, messages, reply },
+            self.timeout(),
+        )
+        .await
+    }
+
+    /// Applies delivery statuses.
+    pub async fn statuses(&self, wa_id: String, updates: Vec<StatusUpdate>) -> Result<(), ActorError> {
+        ask_result(&self.actor()?, |reply| NumberMsg::Statuses { wa_id, updates, reply }, self.timeout())
+            .await
+    }
+
+    /// One conversation's summary.
+    pub async fn find(&self, id: ConversationId) -> Result<Option<ConversationRecord>, ActorError> {
+        ask(&self.actor()?, |r| NumberMsg::Find(id, r), self.timeout()).await
+    }
+
+    /// A filtered page of summaries, newest activity first.
+    pub async fn list(
+        &self,
+        filter: ListFilter,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> Result<Vec<ConversationRecord>, ActorError> {
+        ask(&self.actor()?, |r| NumberMsg::List(Box::new(filter), limit, after, r), self.timeout()).await
+    }
+
+    /// A page of a conversation's messages, oldest first.
+    pub async fn messages(
+        &self,
+        id: ConversationId,
+        limit: usize,
+        before: Option<MessageId>,
+    ) -> Result<Vec<MessageView>, ActorError> {
+        ask_result(
+            &self.actor()?,
+            |reply| NumberMsg::Route(id, ConversationMsg::Messages { limit, before, reply }),
+            self.timeout(),
+        )
+        .await
+    }
+
+    /// Queues an agent's message (written, not yet flushed).
+    pub async fn send(
+        &self,
+        id: ConversationId,
+        author: UserId,
+        outbound: Outbound,
+        idempotency_key: Option<String>,
+    ) -> Result<MessageView, ActorError> {
+        ask_result(
+            &self.actor()?,
+            |reply| NumberMsg::Route(id, ConversationMsg::Send { author, outbound, idempotency_key, reply }),
+            self.timeout(),
+        )
+        .await
+    }
+
+    /// Fault injection for supervision tests: makes the conversation's actor
+    /// panic. Not reachable over HTTP.
+    pub fn crash_conversation(&self, id: ConversationId) -> Result<(), ActorError> {
+        self.actor()?
+            .cast(NumberMsg::Route(id, ConversationMsg::Crash))
+            .map_err(|_| ActorError::Unavailable("number is not running".into()))
+    }
+}

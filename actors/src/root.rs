@@ -1,0 +1,287 @@
+//! The RootSupervisor and `ActorSystem`, the façade the edge holds.
+//!
+//! The root spawns the Directory and the Hub, then one NumberActor per
+//! business number found in the Directory, and records each in the routing
+//! snapshot. When a child fails it is respawned from its persisted state
+//! (Directory and NumberActor reload from sled; the Hub loses its sockets,
+//! whose clients reconnect with `since=`), within the restart budget; past
+//! it the root fails and `ActorSystem::stopped` resolves so the process
+//! exits instead of limping on.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use tenants::{Number, NumberId, Secret, TenantId};
+use tokio::sync::watch;
+use whatsapp::GraphApi;
+
+use crate::ask::{ask_result, reply};
+use crate::ctx::Ctx;
+use crate::directory::{Directory, DirectoryHandle, DirectoryMsg};
+use crate::error::ActorError;
+use crate::hub::{Hub, HubHandle, HubMsg};
+use crate::metrics::Metrics;
+use crate::number::{NumberActor, NumberArgs, NumberHandle};
+use crate::routes::{NumberRoute, Routes};
+use crate::settings::ActorSettings;
+use crate::store::{GroupCommit, Store};
+use crate::supervision::RestartBudget;
+
+/// Root requests.
+pub enum RootMsg {
+    /// Starts the NumberActor of a newly registered number.
+    StartNumber(Box<Number>, RpcReplyPort<Result<(), ActorError>>),
+}
+
+/// Which child an actor is.
+#[derive(Clone)]
+enum Child {
+    Directory,
+    Hub,
+    Number(Box<Number>),
+}
+
+/// The root's state.
+pub struct RootState {
+    /// Shared context.
+    ctx: Ctx,
+    /// Every child, by actor id.
+    children: HashMap<ActorId, Child>,
+    /// Restart history per child kind / number.
+    budgets: HashMap<String, RestartBudget>,
+}
+
+/// The RootSupervisor.
+pub struct RootSupervisor;
+
+impl Actor for RootSupervisor {
+    type Msg = RootMsg;
+    type State = RootState;
+    type Arguments = Ctx;
+
+    async fn pre_start(&self, me: ActorRef<RootMsg>, ctx: Ctx) -> Result<RootState, ActorProcessingErr> {
+        let mut s = RootState { ctx, children: HashMap::new(), budgets: HashMap::new() };
+        spawn_child(&me, &mut s, Child::Directory).await?;
+        spawn_child(&me, &mut s, Child::Hub).await?;
+        let numbers = DirectoryHandle { ctx: s.ctx.clone() }.all_numbers().await?;
+        for number in numbers {
+            spawn_child(&me, &mut s, Child::Number(Box::new(number))).await?;
+        }
+        Ok(s)
+    }
+
+    async fn handle(
+        &self,
+        me: ActorRef<RootMsg>,
+        msg: RootMsg,
+        s: &mut RootState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            RootMsg::StartNumber(number, port) => {
+                let result = spawn_child(&me, s, Child::Number(number))
+                    .await
+                    .map_err(|e| ActorError::Unavailable(format!("number actor: {e}")));
+                reply(port, result);
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        me: ActorRef<RootMsg>,
+        event: SupervisionEvent,
+        s: &mut RootState,
+    ) -> Result<(), ActorProcessingErr> {
+        match event {
+            SupervisionEvent::ActorFailed(cell, err) => restart(&me, s, &cell, &err.to_string()).await,
+            SupervisionEvent::ActorTerminated(cell, _, reason) => {
+                // Children stop only when told to (shutdown); forget them.
+                s.children.remove(&cell.get_id());
+                tracing::debug!(?reason, "child stopped");
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+fn budget_key(child: &Child) -> String {
+    match child {
+        Child::Directory => "directory".into(),
+        Child::Hub => "hub".into(),
+        Child::Number(n) => format!("number:{}", n.id),
+    }
+}
+
+async fn restart(
+    me: &ActorRef<RootMsg>,
+    s: &mut RootState,
+    cell: &ActorCell,
+    err: &str,
+) -> Result<(), ActorProcessingErr> {
+    let Some(child) = s.children.remove(&cell.get_id()) else { return Ok(()) };
+    let key = budget_key(&child);
+    tracing::error!(child = %key, error = %err, "child failed; respawning from its persisted state");
+    Metrics::inc(&s.ctx.metrics.actor_restarts);
+    let (max, window) = (s.ctx.settings.max_restarts, s.ctx.settings.restart_window);
+    if !s.budgets.entry(key.clone()).or_insert_with(|| RestartBudget::new(max, window)).allow(Instant::now())
+    {
+        return Err(format!("{key} failed too often; escalating").into());
+    }
+    spawn_child(me, s, child).await
+}
+
+async fn spawn_child(
+    me: &ActorRef<RootMsg>,
+    s: &mut RootState,
+    child: Child,
+) -> Result<(), ActorProcessingErr> {
+    let cell = me.get_cell();
+    let ctx = s.ctx.clone();
+    let id = match &child {
+        Child::Directory => {
+            let (actor, _) = Actor::spawn_linked(None, Directory, ctx.clone(), cell).await?;
+            ctx.routes.set_directory(actor.clone());
+            actor.get_id()
+        }
+        Child::Hub => {
+            let (actor, _) = Actor::spawn_linked(None, Hub, ctx.clone(), cell).await?;
+            ctx.routes.set_hub(actor.clone());
+            actor.get_id()
+        }
+        Child::Number(number) => {
+            let args = NumberArgs { ctx: ctx.clone(), number: (**number).clone() };
+            let (actor, _) = Actor::spawn_linked(None, NumberActor, args, cell).await?;
+            let route = NumberRoute {
+                number_id: number.id,
+                tenant_id: number.tenant_id,
+                app_secret: number.app_secret.clone(),
+                actor: actor.clone(),
+            };
+            ctx.routes.set_number(number.phone_number_id.clone(), route);
+            actor.get_id()
+        }
+    };
+    s.children.insert(id, child);
+    Ok(())
+}
+
+/// What the webhook needs to know about a `phone_number_id`.
+#[derive(Clone, Debug)]
+pub struct NumberEntry {
+    /// Its NumberActor.
+    pub handle: NumberHandle,
+    /// The number's own app secret, if it has one.
+    pub app_secret: Option<Secret>,
+}
+
+/// The running actor tree, as the edge sees it. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct ActorSystem {
+    ctx: Ctx,
+    root: ActorRef<RootMsg>,
+    stopped: watch::Receiver<bool>,
+}
+
+impl ActorSystem {
+    /// Opens the store and starts the tree.
+    pub async fn start(settings: ActorSettings, graph: Arc<dyn GraphApi>) -> Result<Self, ActorError> {
+        let metrics = Arc::new(Metrics::default());
+        let store = Store::open(&settings.store, metrics.clone())?;
+        let ctx = Ctx { store, metrics, routes: Routes::default(), graph, settings: Arc::new(settings) };
+        let (root, task) = Actor::spawn(None, RootSupervisor, ctx.clone())
+            .await
+            .map_err(|e| ActorError::Unavailable(format!("actor tree did not start: {e}")))?;
+        let (tx, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            let _ = task.await;
+            let _ = tx.send(true);
+        });
+        Ok(Self { ctx, root, stopped })
+    }
+
+    /// The Directory.
+    pub fn directory(&self) -> DirectoryHandle {
+        DirectoryHandle { ctx: self.ctx.clone() }
+    }
+
+    /// The Hub.
+    pub fn hub(&self) -> HubHandle {
+        HubHandle { ctx: self.ctx.clone() }
+    }
+
+    /// A number's actor by id.
+    pub fn number(&self, id: NumberId) -> Option<NumberHandle> {
+        let route = self.ctx.routes.by_id(id)?;
+        Some(NumberHandle { ctx: self.ctx.clone(), number_id: route.number_id, tenant_id: route.tenant_id })
+    }
+
+    /// A number's actor and app secret by Meta's `phone_number_id`.
+    pub fn number_by_phone(&self, phone_number_id: &str) -> Option<NumberEntry> {
+        let route = self.ctx.routes.by_phone(phone_number_id)?;
+        Some(NumberEntry {
+            handle: NumberHandle {
+                ctx: self.ctx.clone(),
+                number_id: route.number_id,
+                tenant_id: route.tenant_id,
+            },
+            app_secret: route.app_secret,
+        })
+    }
+
+    /// Every number of a tenant.
+    pub fn numbers_of(&self, tenant: TenantId) -> Vec<NumberHandle> {
+        let mut out: Vec<NumberHandle> = self
+            .ctx
+            .routes
+            .numbers()
+            .into_iter()
+            .filter(|r| r.tenant_id == tenant)
+            .map(|r| NumberHandle { ctx: self.ctx.clone(), number_id: r.number_id, tenant_id: r.tenant_id })
+            .collect();
+        out.sort_by_key(|h| h.number_id);
+        out
+    }
+
+    /// Starts the actor of a number the Directory just stored.
+    pub async fn start_number(&self, number: Number) -> Result<(), ActorError> {
+        ask_result(&self.root, |p| RootMsg::StartNumber(Box::new(number), p), self.ctx.settings.call_timeout)
+            .await
+    }
+
+    /// The group commit: await `durable()` before acknowledging a write.
+    pub fn commit(&self) -> &GroupCommit {
+        self.ctx.store.commit()
+    }
+
+    /// Process metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.ctx.metrics
+    }
+
+    /// Whether the tree is up (the root and its core children run).
+    pub fn is_ready(&self) -> bool {
+        !*self.stopped.borrow() && self.ctx.routes.directory().is_some() && self.ctx.routes.hub().is_some()
+    }
+
+    /// Resolves when the root has stopped (a failure past its budget, or shutdown).
+    pub async fn stopped(&self) {
+        let mut rx = self.stopped.clone();
+        let _ = rx.wait_for(|s| *s).await;
+    }
+
+    /// Stops the tree (children finish their current message) and flushes.
+    pub async fn shutdown(&self) -> Result<(), ActorError> {
+        let _ = self.root.stop_and_wait(Some("shutdown".into()), Some(self.ctx.settings.call_timeout)).await;
+        self.ctx.store.flush_now()
+    }
+}
+
+// Keep the message types nameable for tests of the supervision tree.
+#[doc(hidden)]
+pub type DirectoryRef = ActorRef<DirectoryMsg>;
+#[doc(hidden)]
+pub type HubRef = ActorRef<HubMsg>;

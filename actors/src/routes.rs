@@ -1,0 +1,93 @@
+//! The routing snapshot: where each running actor is right now.
+//!
+//! A documented exception to "no shared locks": a read-mostly map from
+//! business number (by `phone_number_id` and by id) to its NumberActor,
+//! plus the Directory and the Hub. Only the RootSupervisor writes it (when
+//! it spawns or respawns a child), so callers always find the current actor
+//! after a restart instead of keeping a dead reference, and the webhook path
+//! reads it without a round trip through the root.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use ractor::ActorRef;
+use tenants::{NumberId, Secret, TenantId};
+
+use crate::directory::DirectoryMsg;
+use crate::hub::HubMsg;
+use crate::number::NumberMsg;
+
+/// Where a business number's actor is, and what the webhook needs to
+/// check a signature for it.
+#[derive(Clone, Debug)]
+pub(crate) struct NumberRoute {
+    pub number_id: NumberId,
+    pub tenant_id: TenantId,
+    pub app_secret: Option<Secret>,
+    pub actor: ActorRef<NumberMsg>,
+}
+
+#[derive(Default)]
+struct Table {
+    directory: Option<ActorRef<DirectoryMsg>>,
+    hub: Option<ActorRef<HubMsg>>,
+    by_phone: HashMap<String, NumberRoute>,
+    by_id: HashMap<NumberId, String>,
+}
+
+/// Shared handle to the snapshot.
+#[derive(Clone, Default)]
+pub(crate) struct Routes {
+    inner: Arc<RwLock<Table>>,
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Routes")
+    }
+}
+
+impl Routes {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Table> {
+        self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Table> {
+        self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn directory(&self) -> Option<ActorRef<DirectoryMsg>> {
+        self.read().directory.clone()
+    }
+
+    pub(crate) fn hub(&self) -> Option<ActorRef<HubMsg>> {
+        self.read().hub.clone()
+    }
+
+    pub(crate) fn by_phone(&self, phone_number_id: &str) -> Option<NumberRoute> {
+        self.read().by_phone.get(phone_number_id).cloned()
+    }
+
+    pub(crate) fn by_id(&self, id: NumberId) -> Option<NumberRoute> {
+        let table = self.read();
+        table.by_id.get(&id).and_then(|p| table.by_phone.get(p)).cloned()
+    }
+
+    pub(crate) fn numbers(&self) -> Vec<NumberRoute> {
+        self.read().by_phone.values().cloned().collect()
+    }
+
+    pub(crate) fn set_directory(&self, actor: ActorRef<DirectoryMsg>) {
+        self.write().directory = Some(actor);
+    }
+
+    pub(crate) fn set_hub(&self, actor: ActorRef<HubMsg>) {
+        self.write().hub = Some(actor);
+    }
+
+    pub(crate) fn set_number(&self, phone_number_id: String, route: NumberRoute) {
+        let mut table = self.write();
+        table.by_id.insert(route.number_id, phone_number_id.clone());
+        table.by_phone.insert(phone_number_id, route);
+    }
+}

@@ -1,0 +1,51 @@
+//! The actor tree's tunables, filled from the edge's typed config.
+
+use std::time::Duration;
+
+use crate::store::StoreOptions;
+
+/// Everything the actors need to know from configuration.
+#[derive(Debug, Clone)]
+pub struct ActorSettings {
+    /// Where and how to open the store.
+    pub store: StoreOptions,
+    /// How long a handle waits for an actor's reply.
+    pub call_timeout: Duration,
+    /// A session unused for this long is gone.
+    pub session_idle_timeout: Duration,
+    /// Outbound throughput per business number (messages per second).
+    pub outbox_rate_per_sec: u32,
+    /// Concurrent Graph API calls per number.
+    pub outbox_max_in_flight: usize,
+    /// Attempts for a retryable send before it fails.
+    pub outbox_max_attempts: u32,
+    /// First retry delay; doubles per attempt, with jitter.
+    pub outbox_backoff_base: Duration,
+    /// Live events kept per tenant for `since=` replay.
+    pub hub_replay_capacity: usize,
+    /// Frames buffered per WebSocket before a slow client is dropped.
+    pub hub_socket_buffer: usize,
+    /// Restart intensity: at most this many restarts of one child...
+    pub max_restarts: u32,
+    /// ...within this window, then the supervisor escalates.
+    pub restart_window: Duration,
+}
+
+impl ActorSettings {
+    /// Defaults suited to tests and small deployments, stored at `path`.
+    pub fn with_path(path: std::path::PathBuf) -> Self {
+        Self {
+            store: StoreOptions { path, cache_capacity: 64 << 20, flush_every_ms: Some(500) },
+            call_timeout: Duration::from_secs(5),
+            session_idle_timeout: Duration::from_secs(7 * 24 * 3600),
+            outbox_rate_per_sec: 80,
+            outbox_max_in_flight: 8,
+            outbox_max_attempts: 6,
+            outbox_backoff_base: Duration::from_millis(500),
+            hub_replay_capacity: 10_000,
+            hub_socket_buffer: 1024,
+            max_restarts: 5,
+            restart_window: Duration::from_secs(10),
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! The store: one sled database, a fixed set of named trees, typed records
+//! in a versioned bincode envelope, atomic multi-tree batches and group
+//! commit.
+//!
+//! This module is private to the `actors` crate: only actors write the
+//! store, which the compiler checks (`grep -rn 'sled::' src tenants
+//! whatsapp` is empty). The seam for another engine is this module's small
+//! surface (`get`, `scan_prefix`, `scan_back`, `write`, `durable`), not
+//! sled's types: nothing outside `store/` names sled.
+
+mod codec;
+mod commit;
+pub(crate) mod keys;
+
+use std::sync::Arc;
+
+use serde::{de::DeserializeOwned, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+
+pub use commit::GroupCommit;
+pub(crate) use keys::{key, seq, NO_TENANT};
+
+use crate::error::ActorError;
+use crate::metrics::Metrics;
+
+/// The named trees. Their keys are documented beside each variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Tree {
+    /// tenant -> `Tenant`
+    Tenants,
+    /// tenant | number -> `Number`
+    Numbers,
+    /// tenant (or NO_TENANT) | user -> `User`
+    Users,
+    /// token hash (32) -> `SessionRecord`
+    Sessions,
+    /// tenant | team -> `Team`
+    Teams,
+    /// tenant | label -> `Label`
+    Labels,
+    /// tenant | number | conversation -> `ConversationRecord`
+    Conversations,
+    /// tenant | conversation | seq -> `Event`
+    Events,
+    /// tenant | conversation | message -> `MessageRecord`
+    Messages,
+    /// tenant | conversation | wamid -> `MessageId`
+    Wamids,
+    /// tenant | number | message -> `OutboxEntry`
+    Outbox,
+    /// tenant | conversation | idempotency key -> `MessageId`
+    Idempotency,
+    /// tenant -> highest live-event seq reserved (u64)
+    Hub,
+}
+
+impl Tree {
+    const ALL: [Tree; 13] = [
+        Tree::Tenants,
+        Tree::Numbers,
+        Tree::Users,
+        Tree::Sessions,
+        Tree::Teams,
+        Tree::Labels,
+        Tree::Conversations,
+        Tree::Events,
+        Tree::Messages,
+        Tree::Wamids,
+        Tree::Outbox,
+        Tree::Idempotency,
+        Tree::Hub,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Tree::Tenants => "tenants",
+            Tree::Numbers => "numbers",
+            Tree::Users => "users",
+            Tree::Sessions => "sessions",
+            Tree::Teams => "teams",
+            Tree::Labels => "labels",
+            Tree::Conversations => "conversations",
+            Tree::Events => "events",
+            Tree::Messages => "messages",
+            Tree::Wamids => "wamids",
+            Tree::Outbox => "outbox",
+            Tree::Idempotency => "idempotency",
+            Tree::Hub => "hub",
+        }
+    }
+}
+
+/// Storage settings (from the `[storage]` config section).
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Data directory.
+    pub path: std::path::PathBuf,
+    /// sled page cache in bytes (sled's default of 1 GiB is far too much).
+    pub cache_capacity: u64,
+    /// sled's own background flush period; durability never relies on it.
+    pub flush_every_ms: Option<u64>,
+}
+
+/// The opened database; cheap to clone (sled handles are reference counted).
+#[derive(Clone)]
+pub(crate) struct Store {
+    db: sled::Db,
+    trees: Arc<[sled::Tree]>,
+    commit: GroupCommit,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Store")
+    }
+}
+
+/// Writes that must land together: applied in one sled transaction over
+/// every tree they touch.
+#[derive(Default)]
+pub(crate) struct Batch {
+    ops: Vec<(Tree, Vec<u8>, Option<Vec<u8>>)>,
+}
+
+impl Batch {
+    /// Inserts or replaces `key` with `value`.
+    pub(crate) fn put<T: Serialize>(
+        &mut self,
+        tree: Tree,
+        key: Vec<u8>,
+        value: &T,
+    ) -> Result<(), ActorError> {
+        self.ops.push((tree, key, Some(codec::encode(value)?)));
+        Ok(())
+    }
+
+    /// Removes `key`.
+    pub(crate) fn delete(&mut self, tree: Tree, key: Vec<u8>) {
+        self.ops.push((tree, key, None));
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the database and starts the group-commit flusher.
+    pub(crate) fn open(options: &StoreOptions, metrics: Arc<Metrics>) -> Result<Self, ActorError> {
+        std::fs::create_dir_all(&options.path)
+            .map_err(|e| ActorError::Store(format!("create {}: {e}", options.path.display())))?;
+        let db = sled::Config::new()
+            .path(&options.path)
+            .cache_capacity(options.cache_capacity)
+            .flush_every_ms(options.flush_every_ms)
+            .open()
+            .map_err(sled_err)?;
+        let trees = Tree::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()).map_err(sled_err))
+            .collect::<Result<Vec<_>, _>>()?;
+        let commit = GroupCommit::start(db.clone(), metrics);
+        Ok(Self { db, trees: trees.into(), commit })
+    }
+
+    fn tree(&self, tree: Tree) -> &sled::Tree {
+        &self.trees[tree as usize]
+    }
+
+    /// The group-commit handle.
+    pub(crate) fn commit(&self) -> &GroupCommit {
+        &self.commit
+    }
+
+    /// Reads one record.
+    pub(crate) fn get<T: DeserializeOwned>(&self, tree: Tree, key: &[u8]) -> Result<Option<T>, ActorError> {
+        match self.tree(tree).get(key).map_err(sled_err)? {
+            Some(bytes) => codec::decode(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every record whose key starts with `prefix`, in key order.
+    pub(crate) fn scan_prefix<T: DeserializeOwned>(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
+        self.tree(tree)
+            .scan_prefix(prefix)
+            .map(|item| {
+                let (k, v) = item.map_err(sled_err)?;
+                Ok((k.to_vec(), codec::decode(&v)?))
+            })
+            .collect()
+    }
+
+    /// Up to `limit` records under `prefix` whose key is below `before`
+    /// (or all), newest key first.
+    pub(crate) fn scan_back<T: DeserializeOwned>(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
+        let start = prefix.to_vec();
+        let end = match before {
+            Some(b) => b.to_vec(),
+            None => prefix_end(prefix),
+        };
+        self.tree(tree)
+            .range(start..end)
+            .rev()
+            .take(limit)
+            .map(|item| {
+                let (k, v) = item.map_err(sled_err)?;
+                Ok((k.to_vec(), codec::decode(&v)?))
+            })
+            .collect()
+    }
+
+    /// Applies a batch atomically across the trees it touches. Not durable
+    /// until [`GroupCommit::durable`] resolves.
+    pub(crate) fn write(&self, batch: Batch) -> Result<(), ActorError> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        let mut involved: Vec<Tree> = Vec::new();
+        for (t, _, _) in &batch.ops {
+            if !involved.contains(t) {
+                involved.push(*t);
+            }
+        }
+        let trees: Vec<sled::Tree> = involved.iter().map(|t| self.tree(*t).clone()).collect();
+        let result: Result<(), TransactionError<()>> = trees.as_slice().transaction(|views| {
+            for (t, k, v) in &batch.ops {
+                let idx = involved.iter().position(|x| x == t).unwrap_or_default();
+                let view = &views[idx];
+                match v {
+                    Some(v) => view.insert(k.as_slice(), v.as_slice())?,
+                    None => view.remove(k.as_slice())?,
+                };
+            }
+            Ok::<(), ConflictableTransactionError<()>>(())
+        });
+        result.map_err(|e| ActorError::Store(format!("transaction: {e:?}")))
+    }
+
+    /// Flushes synchronously: the last step of shutdown.
+    pub(crate) fn flush_now(&self) -> Result<(), ActorError> {
+        self.db.flush().map(|_| ()).map_err(sled_err)
+    }
+}
+
+/// The smallest key greater than every key starting with `prefix`.
+fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    vec![u8::MAX; prefix.len() + 1]
+}
+
+fn sled_err(e: sled::Error) -> ActorError {
+    ActorError::Store(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let opts =
+            StoreOptions { path: dir.path().to_path_buf(), cache_capacity: 8 << 20, flush_every_ms: None };
+        let store = Store::open(&opts, Arc::new(Metrics::default())).unwrap();
+        (dir, store)
+    }
+
+    #[tokio::test]
+    async fn batch_spans_trees_and_scans_back_newest_first() {
+        let (_dir, store) = open();
+        let mut batch = Batch::default();
+        for i in 0..5u64 {
+            batch.put(Tree::Events, key(&[b"p", &seq(i)]), &i).unwrap();
+        }
+        batch.put(Tree::Hub, b"t".to_vec(), &99u64).unwrap();
+        store.write(batch).unwrap();
+        store.commit().durable().await.unwrap();
+        let back: Vec<(Vec<u8>, u64)> = store.scan_back(Tree::Events, b"p", None, 3).unwrap();
+        assert_eq!(back.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![4, 3, 2]);
+        let before = key(&[b"p", &seq(2)]);
+        let older: Vec<(Vec<u8>, u64)> = store.scan_back(Tree::Events, b"p", Some(&before), 10).unwrap();
+        assert_eq!(older.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(store.get::<u64>(Tree::Hub, b"t").unwrap(), Some(99));
+    }
+
+    #[test]
+    fn prefix_end_handles_carry() {
+        assert_eq!(prefix_end(&[1, 2]), vec![1, 3]);
+        assert_eq!(prefix_end(&[1, 255]), vec![2]);
+    }
+}

@@ -1,0 +1,155 @@
+//! The API shapes of conversations and messages (API.md), built from the
+//! stored records. REST responses and live WebSocket events use the same
+//! views, so the two never drift apart.
+
+use serde::Serialize;
+
+use crate::clock::rfc3339;
+use crate::conversation::record::{Body, ConversationRecord, Direction, MessageRecord};
+use crate::conversation::window::window;
+
+/// `{"wa_id", "name"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerView {
+    /// WhatsApp id (the phone number).
+    pub wa_id: String,
+    /// Profile name.
+    pub name: Option<String>,
+}
+
+/// `{"open", "expires_at"}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowView {
+    /// Whether a free-form message may be sent.
+    pub open: bool,
+    /// RFC 3339, or null when the customer never wrote.
+    pub expires_at: Option<String>,
+}
+
+/// A conversation as API.md shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationView {
+    /// Conversation id.
+    pub id: String,
+    /// Business number id.
+    pub number_id: String,
+    /// The customer.
+    pub customer: CustomerView,
+    /// "open" | "closed".
+    pub status: &'static str,
+    /// Assigned agent.
+    pub assignee_id: Option<String>,
+    /// Team queue.
+    pub team_id: Option<String>,
+    /// Label names.
+    pub labels: Vec<String>,
+    /// Unread customer messages.
+    pub unread: u32,
+    /// Chatbot on or off.
+    pub bot_enabled: bool,
+    /// The 24-hour window.
+    pub window: WindowView,
+    /// Latest activity.
+    pub last_message_at: String,
+    /// First contact.
+    pub created_at: String,
+    /// Latest message text, for list rows.
+    pub preview: Option<String>,
+}
+
+impl ConversationView {
+    /// The view of `record` at `now_ms` (the window depends on the time).
+    pub fn new(record: &ConversationRecord, now_ms: i64) -> Self {
+        let w = window(record.last_customer_at_ms, now_ms);
+        Self {
+            id: record.id.to_string(),
+            number_id: record.number_id.to_string(),
+            customer: CustomerView { wa_id: record.wa_id.clone(), name: record.customer_name.clone() },
+            status: record.status.as_str(),
+            assignee_id: record.assignee_id.map(|u| u.to_string()),
+            team_id: record.team_id.map(|t| t.to_string()),
+            labels: record.labels.clone(),
+            unread: record.unread,
+            bot_enabled: record.bot_enabled,
+            window: WindowView { open: w.open, expires_at: w.expires_at_ms.map(rfc3339) },
+            last_message_at: rfc3339(record.last_message_at_ms),
+            created_at: rfc3339(record.created_at_ms),
+            preview: record.preview.clone(),
+        }
+    }
+}
+
+/// `{"code", "message"}` of a failed message.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageErrorView {
+    /// Meta's error code.
+    pub code: i64,
+    /// Meta's reason.
+    pub message: String,
+}
+
+/// A message as API.md shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    /// Message id.
+    pub id: String,
+    /// Conversation id.
+    pub conversation_id: String,
+    /// "in" | "out".
+    pub direction: &'static str,
+    /// Meta's message type ("text", "image", "template"...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The text, caption or title, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// WhatsApp's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wamid: Option<String>,
+    /// Delivery state.
+    pub status: &'static str,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<MessageErrorView>,
+    /// The agent who wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<String>,
+    /// When we stored it.
+    pub created_at: String,
+    /// The wamid this message replies to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// The full content of a received message, in Meta's terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<serde_json::Value>,
+}
+
+impl MessageView {
+    /// The view of a stored message.
+    pub fn new(m: &MessageRecord) -> Self {
+        let (kind, text, template) = match &m.body {
+            Body::Received(content) => {
+                (content.type_name().to_string(), content.preview_text().map(str::to_string), None)
+            }
+            Body::Text { body, .. } => ("text".to_string(), Some(body.clone()), None),
+            Body::Template { json, .. } => ("template".to_string(), None, serde_json::from_str(json).ok()),
+        };
+        Self {
+            id: m.id.to_string(),
+            conversation_id: m.conversation_id.to_string(),
+            direction: match m.direction {
+                Direction::In => "in",
+                Direction::Out => "out",
+            },
+            kind,
+            text,
+            wamid: m.wamid.clone(),
+            status: m.status.as_str(),
+            error: m.error.as_ref().map(|e| MessageErrorView { code: e.code, message: e.message.clone() }),
+            author_id: m.author_id.map(|u| u.to_string()),
+            created_at: rfc3339(m.created_at_ms),
+            reply_to: m.reply_to.clone(),
+            template,
+        }
+    }
+}
