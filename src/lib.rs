@@ -1,0 +1,21 @@
+//! Switchboard's edge: turns HTTP, WebSocket and Meta's webhooks into actor
+//! messages. The actor tree lives in the `actors` crate; this crate holds
+//! no domain state of its own.
+//!
+//! - `config`: the layered, typed configuration;
+//! - `startup` / `shutdown`: bind, serve, and the ordered stop;
+//! - `state`: `AppState`, the handles every handler gets;
+//! - `auth`: extractors that say who may call a handler;
+//! - `routes`: `router()`, every endpoint, grouped by client;
+//! - `error`: `ApiError`, the one error envelope.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
+
+pub use config::Settings;
+pub use startup::Application;

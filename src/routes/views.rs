@@ -1,0 +1,83 @@
+//! JSON shapes of directory records (users, tenants, numbers). Secrets are
+//! never part of any view.
+
+use actors::clock::rfc3339;
+use serde::Serialize;
+use tenants::{Number, Tenant, User};
+
+/// A user.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub tenant_id: Option<String>,
+    pub active: bool,
+    pub created_at: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            email: u.email.as_str().to_string(),
+            name: u.name.clone(),
+            role: u.role.to_string(),
+            tenant_id: u.tenant_id.map(|t| t.to_string()),
+            active: u.active,
+            created_at: rfc3339(u.created_at_ms),
+        }
+    }
+}
+
+/// A business number, without its secrets.
+#[derive(Debug, Serialize)]
+pub struct NumberView {
+    pub id: String,
+    pub tenant_id: String,
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub waba_id: String,
+    pub has_own_app_secret: bool,
+    pub created_at: String,
+}
+
+impl From<&Number> for NumberView {
+    fn from(n: &Number) -> Self {
+        Self {
+            id: n.id.to_string(),
+            tenant_id: n.tenant_id.to_string(),
+            phone_number_id: n.phone_number_id.clone(),
+            display_phone_number: n.display_phone_number.clone(),
+            waba_id: n.waba_id.clone(),
+            has_own_app_secret: n.app_secret.is_some(),
+            created_at: rfc3339(n.created_at_ms),
+        }
+    }
+}
+
+/// A tenant with its numbers (and, on creation, its manager).
+#[derive(Debug, Serialize)]
+pub struct TenantView {
+    pub id: String,
+    pub name: String,
+    pub suspended: bool,
+    pub created_at: String,
+    pub numbers: Vec<NumberView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<UserView>,
+}
+
+impl TenantView {
+    pub fn new(t: &Tenant, numbers: &[Number], manager: Option<&User>) -> Self {
+        Self {
+            id: t.id.to_string(),
+            name: t.name.clone(),
+            suspended: t.suspended,
+            created_at: rfc3339(t.created_at_ms),
+            numbers: numbers.iter().map(NumberView::from).collect(),
+            manager: manager.map(UserView::from),
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Meta's webhooks: the subscription handshake and notifications.
+//!
+//! A notification is verified (HMAC-SHA256 of the raw bytes, constant time)
+//! against the app secret of every known number it names, or the
+//! deployment's secret for numbers without their own; then every message
+//! and status goes to its NumberActor, all concurrently; the 200 goes out
+//! only once all of it is durable (one group-commit wait for the batch). A
+//! failure answers 503 so Meta redelivers; redeliveries are deduplicated by
+//! wamid. Changes for unknown numbers are acknowledged, logged, counted and
+//! dropped.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use futures::future::try_join_all;
+use serde::Deserialize;
+use whatsapp::{parse_notification, verify_signature, ChangeValue, InboundMessage, StatusUpdate};
+
+use actors::{Metrics, NumberHandle};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Query of the subscription handshake.
+#[derive(Debug, Deserialize)]
+pub struct VerifyQuery {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// `GET /webhooks/whatsapp`
+pub async fn verify(State(state): State<AppState>, Query(q): Query<VerifyQuery>) -> Result<String, ApiError> {
+    let (Some("subscribe"), Some(token), Some(challenge)) = (q.mode.as_deref(), q.verify_token, q.challenge)
+    else {
+        return Err(ApiError::Forbidden("unknown verify token"));
+    };
+    if state.system.directory().knows_verify_token(&token).await? {
+        Ok(challenge)
+    } else {
+        Err(ApiError::Forbidden("unknown verify token"))
+    }
+}
+
+/// One number's share of a notification.
+struct Delivery<'a> {
+    handle: NumberHandle,
+    value: &'a ChangeValue,
+}
+
+/// `POST /webhooks/whatsapp`
+pub async fn receive(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let metrics = state.system.metrics().clone();
+    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    if signature.is_none() {
+        Metrics::inc(&metrics.webhooks_rejected_signature);
+        return Err(ApiError::BadSignature);
+    }
+    let notification = parse_notification(&body).map_err(|e| {
+        Metrics::inc(&metrics.webhooks_rejected_malformed);
+        ApiError::bad_request("malformed_webhook", e.to_string())
+    })?;
+    let deployment_secret = state.settings.deployment_app_secret();
+    let mut secrets: Vec<&str> = Vec::new();
+    let mut deliveries = Vec::new();
+    for change in notification.entries.iter().flat_map(|e| &e.changes).filter(|c| c.field == "messages") {
+        let Some(number) = state.system.number_by_phone(&change.value.phone_number_id) else {
+            Metrics::inc(&metrics.webhooks_unknown_number);
+            tracing::warn!(phone_number_id = %change.value.phone_number_id, "webhook for an unknown number; dropped");
+            continue;
+        };
+        let secret = number.app_secret.as_ref().map(|s| s.expose().to_string());
+        deliveries.push((Delivery { handle: number.handle, value: &change.value }, secret));
+    }
+    let own: Vec<String> = deliveries.iter().filter_map(|(_, s)| s.clone()).collect();
+    secrets.extend(own.iter().map(String::as_str));
+    if deliveries.iter().any(|(_, s)| s.is_none()) || deliveries.is_empty() {
+        match deployment_secret {
+            Some(s) => secrets.push(s),
+            None if deliveries.is_empty() => {}
+            None => {
+                Metrics::inc(&metrics.webhooks_rejected_signature);
+                return Err(ApiError::BadSignature);
+            }
+        }
+    }
+    secrets.sort_unstable();
+    secrets.dedup();
+    for secret in &secrets {
+        if verify_signature(secret, &body, signature).is_err() {
+            Metrics::inc(&metrics.webhooks_rejected_signature);
+            return Err(ApiError::BadSignature);
+        }
+    }
+    Metrics::inc(&metrics.webhooks_received);
+    let work = deliveries.into_iter().flat_map(|(d, _)| dispatch(d));
+    try_join_all(work).await?;
+    state.system.commit().durable().await?;
+    Ok(StatusCode::OK)
+}
+
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), actors::ActorError>> + Send>>;
+
+/// One request per customer: their messages (in order) and their statuses.
+fn dispatch(d: Delivery<'_>) -> Vec<Pending> {
+    let mut by_customer: HashMap<&str, Vec<InboundMessage>> = HashMap::new();
+    for m in &d.value.messages {
+        by_customer.entry(m.from.as_str()).or_default().push(m.clone());
+    }
+    let mut statuses: HashMap<&str, Vec<StatusUpdate>> = HashMap::new();
+    for s in &d.value.statuses {
+        statuses.entry(s.recipient_id.as_str()).or_default().push(s.clone());
+    }
+    let mut work: Vec<Pending> = Vec::new();
+    for (wa_id, messages) in by_customer {
+        let handle = d.handle.clone();
+        let name = d.value.profile_name(wa_id).map(str::to_string);
+        let wa_id = wa_id.to_string();
+        work.push(Box::pin(async move { handle.inbound(wa_id, name, messages).await.map(|_| ()) }));
+    }
+    for (wa_id, updates) in statuses {
+        let handle = d.handle.clone();
+        let wa_id = wa_id.to_string();
+        work.push(Box::pin(async move { handle.statuses(wa_id, updates).await }));
+    }
+    work
+}
