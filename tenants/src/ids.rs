@@ -95,6 +95,10 @@ id_type!(
     /// One message in a conversation.
     MessageId
 );
+id_type!(
+    /// A canned reply of a tenant.
+    CannedReplyId
+);
 
 #[cfg(test)]
 mod tests {

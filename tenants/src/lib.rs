@@ -7,7 +7,8 @@
 //! - `email`: `Email`, a checked and normalised address.
 //! - `credentials`: argon2 passwords, the password policy, session tokens
 //!   stored only as hashes.
-//! - `records`: the stored `Tenant`, `Number`, `User`, `Team`, `Label`.
+//! - `records`: the stored `Tenant`, `Number`, `User`, `Team`, `Label`,
+//!   `CannedReply`, and `TenantSettings`, `Routing`.
 //! - `onboarding`: the API's request bodies and their validation.
 //! - `error`: `TenantError` and `FieldError`.
 
@@ -26,10 +27,11 @@ pub use credentials::{
 };
 pub use email::Email;
 pub use error::{FieldError, TenantError};
-pub use ids::{ConversationId, LabelId, MessageId, NumberId, TeamId, TenantId, UserId};
+pub use ids::{CannedReplyId, ConversationId, LabelId, MessageId, NumberId, TeamId, TenantId, UserId};
 pub use onboarding::{
-    new_platform_admin, LoginRequest, NewLabel, NewManager, NewNumber, NewTeam, NewTenant, NewUser,
+    new_platform_admin, LoginRequest, NewCannedReply, NewLabel, NewManager, NewNumber, NewTeam, NewTenant,
+    NewUser, PasswordChange, PasswordReset, SettingsPatch, UserPatch,
 };
-pub use records::{Label, Number, Team, Tenant, User};
+pub use records::{CannedReply, Label, Number, Routing, Team, Tenant, TenantSettings, User};
 pub use role::Role;
 pub use secret::Secret;

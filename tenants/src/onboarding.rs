@@ -14,13 +14,17 @@
 //!   platform admin.
 //! - `tenant`: [`NewTenant`], a tenant with its first number and manager.
 //! - `team`: [`NewTeam`] and [`NewLabel`].
+//! - `changes`: what changes existing things: [`UserPatch`],
+//!   [`SettingsPatch`], passwords, [`NewCannedReply`].
 
+mod changes;
 mod check;
 mod number;
 mod team;
 mod tenant;
 mod user;
 
+pub use changes::{NewCannedReply, PasswordChange, PasswordReset, SettingsPatch, UserPatch};
 pub use number::NewNumber;
 pub use team::{NewLabel, NewTeam};
 pub use tenant::NewTenant;

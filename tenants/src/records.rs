@@ -6,7 +6,7 @@
 //! encoding: the store puts a version byte in front of each value.
 //! Secrets are [`Secret`]s, so `Debug` of a record never prints them.
 
-use crate::{Email, LabelId, NumberId, Role, Secret, TeamId, TenantId, UserId};
+use crate::{CannedReplyId, Email, LabelId, NumberId, Role, Secret, TeamId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -22,6 +22,45 @@ pub struct Tenant {
     /// A suspended tenant's users cannot sign in and its webhooks are
     /// acknowledged but not processed.
     pub suspended: bool,
+    /// The tenant's inbox settings.
+    pub settings: TenantSettings,
+}
+
+/// A tenant's inbox settings (managers change them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantSettings {
+    /// Staff may also see and pick up unassigned chats (off by default).
+    pub staff_see_unassigned: bool,
+    /// Open chats an agent may hold before routing skips them; `None` is
+    /// unlimited. A user's own `max_open_chats` overrides it.
+    pub default_max_open_chats: Option<u32>,
+}
+
+/// How a team hands out chats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Routing {
+    /// The next available member after the last one picked.
+    #[default]
+    RoundRobin,
+    /// The available member with the fewest open chats; ties go to the one
+    /// assigned least recently.
+    Balanced,
+}
+
+/// A saved answer agents insert by its shortcut.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedReply {
+    /// Its id.
+    pub id: CannedReplyId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// Typed after `/` in the composer, e.g. `hours`.
+    pub shortcut: String,
+    /// The text inserted.
+    pub text: String,
+    /// When it was created, unix milliseconds.
+    pub created_at_ms: i64,
 }
 
 /// A WhatsApp Business number of a tenant, with what is needed to talk to
@@ -69,6 +108,8 @@ pub struct User {
     pub active: bool,
     /// When they were created, unix milliseconds.
     pub created_at_ms: i64,
+    /// Per-agent capacity override; `None` uses the tenant default.
+    pub max_open_chats: Option<u32>,
 }
 
 /// Written by hand so the password hash stays out of logs.
@@ -83,6 +124,7 @@ impl fmt::Debug for User {
             .field("password_hash", &format_args!("[redacted]"))
             .field("active", &self.active)
             .field("created_at_ms", &self.created_at_ms)
+            .field("max_open_chats", &self.max_open_chats)
             .finish()
     }
 }
@@ -100,6 +142,11 @@ pub struct Team {
     pub member_ids: Vec<UserId>,
     /// When it was created, unix milliseconds.
     pub created_at_ms: i64,
+    /// Round robin or balanced.
+    pub routing: Routing,
+    /// Hand the chat to the next member if the assignee has not replied
+    /// within this many minutes; `None` = never.
+    pub reassign_after_minutes: Option<u32>,
 }
 
 /// A tag a tenant puts on conversations.
@@ -154,6 +201,7 @@ mod tests {
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
             active: true,
             created_at_ms: -1,
+            max_open_chats: Some(3),
         }
     }
 
@@ -164,6 +212,7 @@ mod tests {
             name: "Acme".into(),
             created_at_ms: 1_700_000_000_000,
             suspended: true,
+            settings: TenantSettings { staff_see_unassigned: true, default_max_open_chats: Some(5) },
         });
         round_trips(number(Some(Secret::from("app-secret"))));
         round_trips(number(None));
@@ -175,6 +224,8 @@ mod tests {
             name: "Sales".into(),
             member_ids: vec![UserId::new(), UserId::new()],
             created_at_ms: 0,
+            routing: Routing::Balanced,
+            reassign_after_minutes: Some(15),
         });
         round_trips(Team {
             id: TeamId::new(),
@@ -182,6 +233,15 @@ mod tests {
             name: "Empty".into(),
             member_ids: vec![],
             created_at_ms: 0,
+            routing: Routing::RoundRobin,
+            reassign_after_minutes: None,
+        });
+        round_trips(CannedReply {
+            id: CannedReplyId::new(),
+            tenant_id: TenantId::new(),
+            shortcut: "hours".into(),
+            text: "We open at 9.".into(),
+            created_at_ms: 1,
         });
         round_trips(Label {
             id: LabelId::new(),

@@ -2,7 +2,7 @@
 //! a manager creates inside their tenant.
 
 use super::check::Check;
-use crate::{FieldError, Label, LabelId, Team, TeamId, TenantId, UserId};
+use crate::{FieldError, Label, LabelId, Routing, Team, TeamId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -16,6 +16,13 @@ pub struct NewTeam {
     /// Members, each at most once; may be empty or left out.
     #[serde(default)]
     pub member_ids: Vec<UserId>,
+    /// `round_robin` (default) or `balanced`.
+    #[serde(default)]
+    pub routing: Routing,
+    /// Give the chat to the next member when the assignee has not replied
+    /// within this many minutes (1 to 1440); absent or null = never.
+    #[serde(default)]
+    pub reassign_after_minutes: Option<u32>,
 }
 
 impl NewTeam {
@@ -23,6 +30,9 @@ impl NewTeam {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut check = Check::new("");
         check.length("name", &self.name, 1, 100);
+        if let Some(m) = self.reassign_after_minutes {
+            check.that((1..=1440).contains(&m), "reassign_after_minutes", "must be 1 to 1440 minutes");
+        }
         let mut seen = HashSet::new();
         let mut reported = HashSet::new();
         for id in &self.member_ids {
@@ -42,6 +52,8 @@ impl NewTeam {
             name: self.name.trim().to_owned(),
             member_ids: self.member_ids,
             created_at_ms: now_ms,
+            routing: self.routing,
+            reassign_after_minutes: self.reassign_after_minutes,
         }
     }
 }
@@ -90,13 +102,23 @@ mod tests {
     #[test]
     fn team_members_may_not_repeat() {
         let (ann, bob) = (UserId::new(), UserId::new());
-        let ok = NewTeam { name: "Sales".into(), member_ids: vec![ann, bob] };
+        let ok = NewTeam {
+            name: "Sales".into(),
+            member_ids: vec![ann, bob],
+            routing: Routing::RoundRobin,
+            reassign_after_minutes: None,
+        };
         assert_eq!(ok.validate(), []);
-        let twice = NewTeam { name: "".into(), member_ids: vec![ann, bob, ann, ann, bob] };
+        let twice = NewTeam {
+            name: "".into(),
+            member_ids: vec![ann, bob, ann, ann, bob],
+            routing: Routing::Balanced,
+            reassign_after_minutes: Some(0),
+        };
         let errors = twice.validate();
         let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, ["name", "member_ids", "member_ids"]);
-        assert!(errors[1].message.contains(&ann.to_string()));
+        assert_eq!(paths, ["name", "reassign_after_minutes", "member_ids", "member_ids"]);
+        assert!(errors[2].message.contains(&ann.to_string()));
     }
 
     #[test]

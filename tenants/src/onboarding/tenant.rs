@@ -3,7 +3,7 @@
 
 use super::check::Check;
 use super::{NewManager, NewNumber};
-use crate::{FieldError, Number, Tenant, TenantError, TenantId, User};
+use crate::{FieldError, Number, Tenant, TenantError, TenantId, TenantSettings, User};
 use serde::{Deserialize, Serialize};
 
 /// A new tenant, as the platform admin sends it.
@@ -41,6 +41,7 @@ impl NewTenant {
             name: self.name.trim().to_owned(),
             created_at_ms: now_ms,
             suspended: false,
+            settings: TenantSettings::default(),
         };
         let number = self.number.into_record(tenant.id, now_ms);
         let manager = self.manager.into_new_user().into_record(tenant.id, now_ms)?;

@@ -56,6 +56,7 @@ impl NewUser {
             password_hash: hash_password(&self.password)?,
             active: true,
             created_at_ms: now_ms,
+            max_open_chats: None,
         })
     }
 }
@@ -111,6 +112,7 @@ pub fn new_platform_admin(email: &str, password: &str, now_ms: i64) -> Result<Us
         password_hash: hash_password(password)?,
         active: true,
         created_at_ms: now_ms,
+        max_open_chats: None,
     })
 }
 
