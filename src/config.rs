@@ -102,6 +102,8 @@ pub struct ActorTuning {
     pub hub_replay_capacity: usize,
     /// Frames buffered per socket.
     pub hub_socket_buffer: usize,
+    /// Online grace after the last socket closes, ms.
+    pub presence_grace_ms: u64,
 }
 
 impl Settings {
@@ -150,6 +152,7 @@ impl Settings {
             outbox_backoff_base: Duration::from_millis(w.outbox_backoff_base_ms),
             hub_replay_capacity: a.hub_replay_capacity,
             hub_socket_buffer: a.hub_socket_buffer,
+            presence_grace: Duration::from_millis(a.presence_grace_ms),
             max_restarts: a.max_restarts,
             restart_window: Duration::from_secs(a.restart_window_secs),
         }

@@ -69,6 +69,25 @@ impl ApiError {
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::BadRequest { code, message: message.into() }
     }
+
+    /// A 422 with a code.
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unprocessable { code, message: message.into() }
+    }
+
+    /// `Ok` when validation found nothing, else a 422 listing every problem.
+    pub fn check(errors: Vec<FieldError>) -> Result<(), ApiError> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::Invalid(errors))
+        }
+    }
+
+    /// A path id that does not parse is simply not found.
+    pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+        raw.parse().map_err(|_| Self::NotFound)
+    }
 }
 
 impl From<ActorError> for ApiError {

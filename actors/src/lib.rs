@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! RootSupervisor                    root.rs (façade: ActorSystem)
-//! ├── Directory                     directory.rs  tenants, numbers, users, sessions
-//! ├── Hub                           hub/          WebSocket sessions, live events
-//! │                                               (visibility.rs: who sees what)
+//! ├── Directory                     directory/    tenants, numbers, users, sessions,
+//! │                                               teams, labels, canned replies
+//! ├── Hub                           hub/          WebSocket sessions, live events,
+//! │                                               presence.rs, visibility.rs
+//! ├── TeamActor (per team)          team/         routing.rs: round robin, balanced
 //! └── NumberActor (per number)      number/       index.rs: summaries + filters
 //!     ├── ConversationActor (per    conversation/ record.rs: what is stored
 //!     │   customer, on demand)                    window.rs: the 24-hour window
+//!     │                                           workflow.rs: assign, close, labels...
 //!     └── Outbox                    number/outbox.rs  durable, rate-limited sends
 //! ```
 //!
@@ -34,17 +37,20 @@ mod routes;
 pub mod settings;
 mod store;
 pub mod supervision;
+pub mod team;
 pub mod view;
 
 pub use conversation::record::{ConversationRecord, ConversationStatus};
-pub use conversation::{InboundOutcome, Outbound};
-pub use directory::{DirectoryHandle, Principal};
+pub use conversation::record::{Event, EventActor, EventKind};
+pub use conversation::{Assignment, ConversationRef, Expect, InboundOutcome, Outbound, Sweep};
+pub use directory::{AgentInfo, DirectoryHandle, Principal};
 pub use error::ActorError;
-pub use hub::{Connected, HubHandle, Viewer};
+pub use hub::{Connected, HubHandle, Presence, Viewer};
 pub use metrics::Metrics;
-pub use number::index::{cursor_of, AssigneeFilter, Cursor, ListFilter};
+pub use number::index::{cursor_of, AssigneeFilter, Counts, Cursor, ListFilter};
 pub use number::NumberHandle;
 pub use root::{ActorSystem, NumberEntry};
 pub use settings::ActorSettings;
 pub use store::{GroupCommit, StoreOptions};
-pub use view::{ConversationView, MessageView};
+pub use team::{Dispatch, TeamHandle};
+pub use view::{event_json, ConversationView, MessageView};

@@ -1,8 +1,8 @@
 //! The RootSupervisor and `ActorSystem`, the façade the edge holds.
 //!
 //! The root spawns the Directory and the Hub, then one NumberActor per
-//! business number found in the Directory, and records each in the routing
-//! snapshot. When a child fails it is respawned from its persisted state
+//! business number and one TeamActor per team found in the Directory, and
+//! records each in the routing snapshot. When a child fails it is respawned from its persisted state
 //! (Directory and NumberActor reload from sled; the Hub loses its sockets,
 //! whose clients reconnect with `since=`), within the restart budget; past
 //! it the root fails and `ActorSystem::stopped` resolves so the process
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use tenants::{Number, NumberId, Secret, TenantId};
+use tenants::{Number, NumberId, Secret, Team, TeamId, TenantId};
 use tokio::sync::watch;
 use whatsapp::GraphApi;
 
@@ -28,11 +28,16 @@ use crate::routes::{NumberRoute, Routes};
 use crate::settings::ActorSettings;
 use crate::store::{GroupCommit, Store};
 use crate::supervision::RestartBudget;
+use crate::team::{TeamActor, TeamHandle};
 
 /// Root requests.
 pub enum RootMsg {
     /// Starts the NumberActor of a newly registered number.
     StartNumber(Box<Number>, RpcReplyPort<Result<(), ActorError>>),
+    /// Starts the TeamActor of a new team.
+    StartTeam(Box<Team>, RpcReplyPort<Result<(), ActorError>>),
+    /// Stops the TeamActor of a deleted team.
+    StopTeam(TeamId, RpcReplyPort<()>),
 }
 
 /// Which child an actor is.
@@ -41,6 +46,7 @@ enum Child {
     Directory,
     Hub,
     Number(Box<Number>),
+    Team(Box<Team>),
 }
 
 /// The root's state.
@@ -69,6 +75,11 @@ impl Actor for RootSupervisor {
         for number in numbers {
             spawn_child(&me, &mut s, Child::Number(Box::new(number))).await?;
         }
+        // Teams last: they rebuild their queues from the NumberActors.
+        let teams = DirectoryHandle { ctx: s.ctx.clone() }.all_teams().await?;
+        for team in teams {
+            spawn_child(&me, &mut s, Child::Team(Box::new(team))).await?;
+        }
         Ok(s)
     }
 
@@ -84,6 +95,19 @@ impl Actor for RootSupervisor {
                     .await
                     .map_err(|e| ActorError::Unavailable(format!("number actor: {e}")));
                 reply(port, result);
+            }
+            RootMsg::StartTeam(team, port) => {
+                let result = spawn_child(&me, s, Child::Team(team))
+                    .await
+                    .map_err(|e| ActorError::Unavailable(format!("team actor: {e}")));
+                reply(port, result);
+            }
+            RootMsg::StopTeam(id, port) => {
+                if let Some(actor) = s.ctx.routes.remove_team(id) {
+                    s.children.remove(&actor.get_id());
+                    actor.stop(Some("team deleted".into()));
+                }
+                reply(port, ());
             }
         }
         Ok(())
@@ -113,6 +137,7 @@ fn budget_key(child: &Child) -> String {
         Child::Directory => "directory".into(),
         Child::Hub => "hub".into(),
         Child::Number(n) => format!("number:{}", n.id),
+        Child::Team(t) => format!("team:{}", t.id),
     }
 }
 
@@ -162,6 +187,12 @@ async fn spawn_child(
                 actor: actor.clone(),
             };
             ctx.routes.set_number(number.phone_number_id.clone(), route);
+            actor.get_id()
+        }
+        Child::Team(team) => {
+            let (actor, _) =
+                Actor::spawn_linked(None, TeamActor, (ctx.clone(), (**team).clone()), cell).await?;
+            ctx.routes.set_team(team.id, team.tenant_id, actor.clone());
             actor.get_id()
         }
     };
@@ -250,6 +281,22 @@ impl ActorSystem {
     pub async fn start_number(&self, number: Number) -> Result<(), ActorError> {
         ask_result(&self.root, |p| RootMsg::StartNumber(Box::new(number), p), self.ctx.settings.call_timeout)
             .await
+    }
+
+    /// A team's actor (404 when it does not run).
+    pub fn team(&self, id: TeamId) -> TeamHandle {
+        TeamHandle { ctx: self.ctx.clone(), team_id: id }
+    }
+
+    /// Starts the actor of a team the Directory just stored.
+    pub async fn start_team(&self, team: Team) -> Result<(), ActorError> {
+        ask_result(&self.root, |p| RootMsg::StartTeam(Box::new(team), p), self.ctx.settings.call_timeout)
+            .await
+    }
+
+    /// Stops the actor of a deleted team.
+    pub async fn stop_team(&self, id: TeamId) -> Result<(), ActorError> {
+        crate::ask::ask(&self.root, |p| RootMsg::StopTeam(id, p), self.ctx.settings.call_timeout).await
     }
 
     /// The group commit: await `durable()` before acknowledging a write.

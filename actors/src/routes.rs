@@ -2,7 +2,7 @@
 //!
 //! A documented exception to "no shared locks": a read-mostly map from
 //! business number (by `phone_number_id` and by id) to its NumberActor,
-//! plus the Directory and the Hub. Only the RootSupervisor writes it (when
+//! plus the Directory, the Hub and the TeamActors. Only the RootSupervisor writes it (when
 //! it spawns or respawns a child), so callers always find the current actor
 //! after a restart instead of keeping a dead reference, and the webhook path
 //! reads it without a round trip through the root.
@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use ractor::ActorRef;
-use tenants::{NumberId, Secret, TenantId};
+use tenants::{NumberId, Secret, TeamId, TenantId};
 
 use crate::directory::DirectoryMsg;
 use crate::hub::HubMsg;
 use crate::number::NumberMsg;
+use crate::team::TeamMsg;
 
 /// Where a business number's actor is, and what the webhook needs to
 /// check a signature for it.
@@ -33,6 +34,7 @@ struct Table {
     hub: Option<ActorRef<HubMsg>>,
     by_phone: HashMap<String, NumberRoute>,
     by_id: HashMap<NumberId, String>,
+    teams: HashMap<TeamId, (TenantId, ActorRef<TeamMsg>)>,
 }
 
 /// Shared handle to the snapshot.
@@ -83,6 +85,22 @@ impl Routes {
 
     pub(crate) fn set_hub(&self, actor: ActorRef<HubMsg>) {
         self.write().hub = Some(actor);
+    }
+
+    pub(crate) fn team(&self, id: TeamId) -> Option<ActorRef<TeamMsg>> {
+        self.read().teams.get(&id).map(|(_, a)| a.clone())
+    }
+
+    pub(crate) fn teams_of(&self, tenant: TenantId) -> Vec<ActorRef<TeamMsg>> {
+        self.read().teams.values().filter(|(t, _)| *t == tenant).map(|(_, a)| a.clone()).collect()
+    }
+
+    pub(crate) fn set_team(&self, id: TeamId, tenant: TenantId, actor: ActorRef<TeamMsg>) {
+        self.write().teams.insert(id, (tenant, actor));
+    }
+
+    pub(crate) fn remove_team(&self, id: TeamId) -> Option<ActorRef<TeamMsg>> {
+        self.write().teams.remove(&id).map(|(_, a)| a)
     }
 
     pub(crate) fn set_number(&self, phone_number_id: String, route: NumberRoute) {

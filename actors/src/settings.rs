@@ -25,6 +25,8 @@ pub struct ActorSettings {
     pub hub_replay_capacity: usize,
     /// Frames buffered per WebSocket before a slow client is dropped.
     pub hub_socket_buffer: usize,
+    /// How long a user stays online after their last socket closed.
+    pub presence_grace: Duration,
     /// Restart intensity: at most this many restarts of one child...
     pub max_restarts: u32,
     /// ...within this window, then the supervisor escalates.
@@ -44,6 +46,7 @@ impl ActorSettings {
             outbox_backoff_base: Duration::from_millis(500),
             hub_replay_capacity: 10_000,
             hub_socket_buffer: 1024,
+            presence_grace: Duration::from_secs(5),
             max_restarts: 5,
             restart_window: Duration::from_secs(10),
         }

@@ -5,7 +5,9 @@
 use serde::Serialize;
 
 use crate::clock::rfc3339;
-use crate::conversation::record::{Body, ConversationRecord, Direction, MessageRecord};
+use crate::conversation::record::{
+    Body, ConversationRecord, Direction, Event, EventActor, EventKind, MessageRecord,
+};
 use crate::conversation::window::window;
 
 /// `{"wa_id", "name"}`.
@@ -119,20 +121,28 @@ pub struct MessageView {
     /// The wamid this message replies to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
-    /// The full content of a received message, in Meta's terms.
+    /// A template message's template object.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<serde_json::Value>,
+    /// Colleagues a note mentions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
 }
 
 impl MessageView {
     /// The view of a stored message.
     pub fn new(m: &MessageRecord) -> Self {
+        let mut mentions = Vec::new();
         let (kind, text, template) = match &m.body {
             Body::Received(content) => {
                 (content.type_name().to_string(), content.preview_text().map(str::to_string), None)
             }
             Body::Text { body, .. } => ("text".to_string(), Some(body.clone()), None),
             Body::Template { json, .. } => ("template".to_string(), None, serde_json::from_str(json).ok()),
+            Body::Note { text, mentions: m } => {
+                mentions = m.iter().map(|u| u.to_string()).collect();
+                ("note".to_string(), Some(text.clone()), None)
+            }
         };
         Self {
             id: m.id.to_string(),
@@ -140,6 +150,7 @@ impl MessageView {
             direction: match m.direction {
                 Direction::In => "in",
                 Direction::Out => "out",
+                Direction::Internal => "internal",
             },
             kind,
             text,
@@ -150,6 +161,50 @@ impl MessageView {
             created_at: rfc3339(m.created_at_ms),
             reply_to: m.reply_to.clone(),
             template,
+            mentions,
         }
     }
+}
+
+/// One entry of the audit trail, as the API shows it: `{"seq", "at", "by":
+/// {"type", "user_id"?}, "type", ...details}`.
+pub fn event_json(e: &Event) -> serde_json::Value {
+    use serde_json::json;
+    let by = match e.by {
+        EventActor::Customer => json!({"type": "customer"}),
+        EventActor::User(u) => json!({"type": "user", "user_id": u.to_string()}),
+        EventActor::System => json!({"type": "system"}),
+    };
+    let id = |x: Option<tenants::UserId>| x.map(|u| u.to_string());
+    let team = |x: Option<tenants::TeamId>| x.map(|t| t.to_string());
+    let (kind, details) = match &e.kind {
+        EventKind::Created => ("created", json!({})),
+        EventKind::Reopened => ("reopened", json!({})),
+        EventKind::Closed => ("closed", json!({})),
+        EventKind::CustomerRenamed { name } => ("customer_renamed", json!({"name": name})),
+        EventKind::MessageReceived { message_id } => {
+            ("message_received", json!({"message_id": message_id.to_string()}))
+        }
+        EventKind::MessageQueued { message_id } => {
+            ("message_queued", json!({"message_id": message_id.to_string()}))
+        }
+        EventKind::StatusChanged { message_id, status } => {
+            ("status_changed", json!({"message_id": message_id.to_string(), "status": status.as_str()}))
+        }
+        EventKind::Assigned { assignee, team: t, reason } => {
+            ("assigned", json!({"assignee_id": id(*assignee), "team_id": team(*t), "reason": reason}))
+        }
+        EventKind::Transferred { to_user, to_team } => {
+            ("transferred", json!({"to_user_id": id(*to_user), "to_team_id": team(*to_team)}))
+        }
+        EventKind::NoteAdded { message_id } => ("note_added", json!({"message_id": message_id.to_string()})),
+        EventKind::LabelsChanged { labels } => ("labels_changed", json!({"labels": labels})),
+        EventKind::BotToggled { enabled } => ("bot_toggled", json!({"enabled": enabled})),
+        EventKind::Read => ("read", json!({})),
+    };
+    let mut out = json!({"seq": e.seq, "at": rfc3339(e.at_ms), "by": by, "type": kind});
+    if let (Some(out), Some(details)) = (out.as_object_mut(), details.as_object()) {
+        out.extend(details.clone());
+    }
+    out
 }

@@ -21,14 +21,6 @@ fn check_app_secret(state: &AppState, number: &NewNumber, path: &str) -> Vec<Fie
     Vec::new()
 }
 
-fn reject_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
-}
-
 /// `POST /api/admin/tenants`
 pub async fn create_tenant(
     State(state): State<AppState>,
@@ -37,7 +29,7 @@ pub async fn create_tenant(
 ) -> Result<(StatusCode, Json<TenantView>), ApiError> {
     let mut errors = req.validate();
     errors.extend(check_app_secret(&state, &req.number, "number"));
-    reject_if_any(errors)?;
+    ApiError::check(errors)?;
     let now = actors::clock::now_ms();
     let (tenant, number, manager) = tokio::task::spawn_blocking(move || req.into_records(now))
         .await
@@ -67,10 +59,10 @@ pub async fn add_number(
     Path(tenant): Path<String>,
     Json(req): Json<NewNumber>,
 ) -> Result<(StatusCode, Json<NumberView>), ApiError> {
-    let tenant_id: TenantId = tenant.parse().map_err(|_| ApiError::NotFound)?;
+    let tenant_id: TenantId = ApiError::parse_id(&tenant)?;
     let mut errors = req.validate("");
     errors.extend(check_app_secret(&state, &req, "number"));
-    reject_if_any(errors)?;
+    ApiError::check(errors)?;
     let number = req.into_record(tenant_id, actors::clock::now_ms());
     state.system.directory().add_number(number.clone()).await?;
     state.system.start_number(number.clone()).await?;

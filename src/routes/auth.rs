@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use governor::clock::{Clock, DefaultClock};
 use serde_json::{json, Value};
-use tenants::{hash_password, verify_password, Email, LoginRequest, SessionToken};
+use tenants::{hash_password, verify_password, Email, LoginRequest, PasswordChange, SessionToken};
 
 use super::views::UserView;
 use crate::auth::Session;
@@ -67,10 +67,11 @@ pub async fn login(
     })))
 }
 
-/// `POST /api/auth/logout`: revokes the token and closes its user's sockets
+/// `POST /api/auth/logout`: revokes the token and closes the sockets
 /// opened with it.
 pub async fn logout(State(state): State<AppState>, Session(p): Session) -> Result<StatusCode, ApiError> {
     state.system.directory().logout(p.token).await?;
+    state.system.hub().close_session(p.token);
     state.system.commit().durable().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,7 +91,31 @@ pub async fn me(State(state): State<AppState>, Session(p): Session) -> Result<Js
             role: p.role.to_string(),
             tenant_id: None,
             active: true,
+            max_open_chats: None,
             created_at: String::new(),
         })),
     }
+}
+
+/// `POST /api/auth/password`: changes one's own password (the current one
+/// proves it is them); every other session of the user ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    Session(p): Session,
+    Json(req): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    ApiError::check(req.validate())?;
+    let directory = state.system.directory();
+    let (_, hash) = directory.login_lookup(&p.email).await?.ok_or(ApiError::Unauthenticated)?;
+    let current = req.current_password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(format!("verify task: {e}")))?;
+    if !ok {
+        return Err(ApiError::Forbidden("the current password is wrong"));
+    }
+    let hashed = super::tenant::users::hash(req.new_password).await?;
+    directory.set_password(p.user_id, hashed, Some(p.token)).await?;
+    state.system.commit().durable().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,13 +5,13 @@ mod admin;
 mod auth;
 mod conversations;
 mod ops;
-mod users;
-mod views;
+mod tenant;
+pub(crate) mod views;
 mod webhooks;
 mod ws;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::state::AppState;
@@ -21,14 +21,38 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.settings.server.max_body_bytes;
 
     // The agent app: managers and staff.
+    use conversations::{messages, workflow};
+    use tenant::{canned, labels, numbers, presence, settings, teams, users};
     let agent = Router::new()
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/password", post(auth::change_password))
         .route("/api/users", post(users::create).get(users::list))
+        .route("/api/users/{id}", get(users::get).patch(users::update).delete(users::deactivate))
+        .route("/api/users/{id}/password", post(users::reset_password))
+        .route("/api/teams", post(teams::create).get(teams::list))
+        .route("/api/teams/{id}", get(teams::get).put(teams::replace).delete(teams::delete))
+        .route("/api/labels", post(labels::create).get(labels::list))
+        .route("/api/labels/{id}", put(labels::replace).delete(labels::delete))
+        .route("/api/canned-replies", post(canned::create).get(canned::list))
+        .route("/api/canned-replies/{id}", put(canned::replace).delete(canned::delete))
+        .route("/api/settings", get(settings::get).patch(settings::update))
+        .route("/api/presence", get(presence::list).put(presence::set))
+        .route("/api/numbers", get(numbers::list))
         .route("/api/conversations", get(conversations::list))
+        .route("/api/conversations/counts", get(conversations::counts))
         .route("/api/conversations/{id}", get(conversations::get))
-        .route("/api/conversations/{id}/messages", get(conversations::messages).post(conversations::send))
+        .route("/api/conversations/{id}/messages", get(messages::messages).post(messages::send))
+        .route("/api/conversations/{id}/notes", post(messages::add_note))
+        .route("/api/conversations/{id}/assign", post(workflow::assign))
+        .route("/api/conversations/{id}/transfer", post(workflow::transfer))
+        .route("/api/conversations/{id}/close", post(workflow::close))
+        .route("/api/conversations/{id}/reopen", post(workflow::reopen))
+        .route("/api/conversations/{id}/labels", put(workflow::set_labels))
+        .route("/api/conversations/{id}/bot", put(workflow::set_bot))
+        .route("/api/conversations/{id}/read", post(workflow::mark_read))
+        .route("/api/conversations/{id}/events", get(workflow::events))
         .route("/api/ws", get(ws::upgrade));
 
     // The platform admin console.

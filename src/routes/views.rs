@@ -14,6 +14,7 @@ pub struct UserView {
     pub role: String,
     pub tenant_id: Option<String>,
     pub active: bool,
+    pub max_open_chats: Option<u32>,
     pub created_at: String,
 }
 
@@ -26,6 +27,7 @@ impl From<&User> for UserView {
             role: u.role.to_string(),
             tenant_id: u.tenant_id.map(|t| t.to_string()),
             active: u.active,
+            max_open_chats: u.max_open_chats,
             created_at: rfc3339(u.created_at_ms),
         }
     }

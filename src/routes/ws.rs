@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use actors::{Connected, Viewer};
+use actors::Connected;
 
 use crate::auth::authenticate;
 use crate::error::ApiError;
@@ -38,9 +38,8 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let principal = authenticate(&state, &q.token).await?;
-    let tenant_id = principal.tenant_id.ok_or(ApiError::Forbidden("live events are for tenant users"))?;
-    let viewer = Viewer { tenant_id, user_id: principal.user_id, role: principal.role, team_ids: Vec::new() };
-    let (connected, rx) = state.system.hub().connect(viewer, q.since).await?;
+    let viewer = principal.viewer().ok_or(ApiError::Forbidden("live events are for tenant users"))?;
+    let (connected, rx) = state.system.hub().connect(viewer, principal.token, q.since).await?;
     Ok(upgrade.on_upgrade(move |socket| run(state, socket, connected, rx)))
 }
 

@@ -12,30 +12,26 @@
 //! loses only the in-flight request (the caller gets an error and, for a
 //! webhook, Meta retries), and the next message respawns it from disk.
 
+mod change;
+mod history;
+mod inbound;
+mod outbound;
 pub mod record;
 pub mod window;
-
-use std::collections::{HashMap, HashSet};
+mod workflow;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use tenants::{ConversationId, MessageId, NumberId, TenantId, UserId};
-use whatsapp::{DeliveryStatus, InboundMessage, StatusUpdate};
+use tenants::{ConversationId, MessageId, NumberId, TeamId, TenantId, UserId};
+use whatsapp::{InboundMessage, StatusUpdate};
 
 use crate::ask::reply;
 use crate::clock::now_ms;
 use crate::ctx::Ctx;
 use crate::error::ActorError;
-use crate::hub::{publish_when_durable, LiveEvent, Visibility};
 use crate::number::NumberMsg;
-use crate::store::{key, seq, Batch, Tree};
-use crate::view::{ConversationView, MessageView};
-use record::{
-    Body, ConversationRecord, ConversationStatus, Direction, Event, EventActor, EventKind, MessageError,
-    MessageRecord, MessageStatus, OutboxEntry,
-};
-
-/// Longest preview kept in the summary.
-const PREVIEW_CHARS: usize = 120;
+use crate::store::{key, Tree};
+use crate::view::MessageView;
+use record::{ConversationRecord, ConversationStatus, Event, EventActor};
 
 /// What an agent sends.
 #[derive(Debug, Clone)]
@@ -112,8 +108,95 @@ pub enum ConversationMsg {
     },
     /// The outbox's verdict on a send.
     SendResult(MessageId, SendOutcome),
+    /// Change the assignee and/or team.
+    Assign(Box<Assignment>, RpcReplyPort<Result<ConversationRecord, ActorError>>),
+    /// Close (`open: false`) or reopen.
+    SetOpen {
+        /// Reopen or close.
+        open: bool,
+        /// Who.
+        by: EventActor,
+        /// The new summary.
+        reply: RpcReplyPort<Result<ConversationRecord, ActorError>>,
+    },
+    /// Replace the labels.
+    SetLabels(Vec<String>, EventActor, RpcReplyPort<Result<ConversationRecord, ActorError>>),
+    /// Switch the chatbot on or off.
+    SetBot(bool, EventActor, RpcReplyPort<Result<ConversationRecord, ActorError>>),
+    /// Add an internal note, notifying the mentioned colleagues.
+    AddNote {
+        /// The note.
+        text: String,
+        /// Colleagues to notify.
+        mentions: Vec<UserId>,
+        /// The author.
+        by: UserId,
+        /// The stored note.
+        reply: RpcReplyPort<Result<MessageView, ActorError>>,
+    },
+    /// An agent read the chat.
+    MarkRead(UserId, RpcReplyPort<Result<ConversationRecord, ActorError>>),
+    /// A page of the event log (the audit trail), oldest first.
+    Events {
+        /// Page size.
+        limit: usize,
+        /// Only events before this seq.
+        before: Option<u64>,
+        /// The page.
+        reply: RpcReplyPort<Result<Vec<Event>, ActorError>>,
+    },
+    /// A tenant-wide change that touches this chat (no reply).
+    Sweep(Sweep),
     /// Fault injection for supervision tests: panics.
     Crash,
+}
+
+/// What an assignment must find to go ahead, so concurrent changes cannot
+/// silently overwrite each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Whatever the current assignee.
+    Any,
+    /// Unassigned, or already this user's ("assign to me": exactly one of
+    /// two simultaneous claims wins).
+    ClaimableBy(UserId),
+    /// Exactly this assignee (routing that decided on a snapshot).
+    Assignee(Option<UserId>),
+    /// Open, unassigned and in this team's queue (a queue hand-out).
+    Queued(TeamId),
+}
+
+/// A change of assignee and/or team.
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    /// The new assignee (`None`: unassigned).
+    pub assignee: Option<UserId>,
+    /// The new team (`None`: no team).
+    pub team: Option<TeamId>,
+    /// Who decided.
+    pub by: EventActor,
+    /// Why, for the history.
+    pub reason: String,
+    /// Precondition.
+    pub expect: Expect,
+    /// A transfer's note, kept as an internal note.
+    pub note: Option<String>,
+    /// Whether this is a transfer (the notification says so).
+    pub transfer: bool,
+}
+
+/// Tenant-wide changes applied to every affected conversation.
+#[derive(Debug, Clone)]
+pub enum Sweep {
+    /// A label was deleted.
+    RemoveLabel(String),
+    /// A label was renamed (old, new).
+    RenameLabel(String, String),
+    /// A team was deleted.
+    ClearTeam(TeamId),
+    /// A user was deactivated: their open chat goes back to its team queue
+    /// or to Not Assigned.
+    Release(UserId),
 }
 
 impl ConversationMsg {
@@ -124,7 +207,11 @@ impl ConversationMsg {
             Self::Statuses(_, r) => reply(r, Err(err)),
             Self::Messages { reply: r, .. } => reply(r, Err(err)),
             Self::Send { reply: r, .. } => reply(r, Err(err)),
-            Self::SendResult(..) | Self::Crash => {}
+            Self::Assign(_, r) | Self::SetOpen { reply: r, .. } => reply(r, Err(err)),
+            Self::SetLabels(_, _, r) | Self::SetBot(_, _, r) | Self::MarkRead(_, r) => reply(r, Err(err)),
+            Self::AddNote { reply: r, .. } => reply(r, Err(err)),
+            Self::Events { reply: r, .. } => reply(r, Err(err)),
+            Self::SendResult(..) | Self::Sweep(_) | Self::Crash => {}
         }
     }
 }
@@ -187,6 +274,9 @@ impl Actor for ConversationActor {
             created_at_ms: now,
             preview: None,
             next_seq: 0,
+            queued_at_ms: Some(now),
+            assigned_at_ms: None,
+            last_agent_reply_at_ms: None,
         });
         Ok(ConversationState { ctx: a.ctx, parent: a.parent, record, persisted })
     }
@@ -199,16 +289,34 @@ impl Actor for ConversationActor {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             ConversationMsg::Inbound { profile_name, messages, reply: r } => {
-                reply(r, inbound(s, profile_name, messages))
+                reply(r, inbound::messages(s, profile_name, messages).await)
             }
-            ConversationMsg::Statuses(updates, r) => reply(r, statuses(s, updates)),
-            ConversationMsg::Messages { limit, before, reply: r } => reply(r, history(s, limit, before)),
+            ConversationMsg::Statuses(updates, r) => reply(r, inbound::statuses(s, updates)),
+            ConversationMsg::Messages { limit, before, reply: r } => {
+                reply(r, history::messages(s, limit, before))
+            }
             ConversationMsg::Send { author, outbound, idempotency_key, reply: r } => {
-                reply(r, send(s, author, outbound, idempotency_key))
+                reply(r, outbound::send(s, author, outbound, idempotency_key))
             }
             ConversationMsg::SendResult(id, outcome) => {
-                if let Err(e) = send_result(s, id, outcome) {
+                if let Err(e) = outbound::send_result(s, id, outcome) {
                     tracing::error!(conversation.id = %s.record.id, error = %e, "could not record a send result");
+                }
+            }
+            ConversationMsg::Assign(a, r) => reply(r, workflow::assign(s, *a)),
+            ConversationMsg::SetOpen { open, by, reply: r } => reply(r, workflow::set_open(s, open, by)),
+            ConversationMsg::SetLabels(labels, by, r) => reply(r, workflow::set_labels(s, labels, by)),
+            ConversationMsg::SetBot(enabled, by, r) => reply(r, workflow::set_bot(s, enabled, by)),
+            ConversationMsg::AddNote { text, mentions, by, reply: r } => {
+                reply(r, workflow::add_note(s, text, mentions, by))
+            }
+            ConversationMsg::MarkRead(by, r) => reply(r, workflow::mark_read(s, by)),
+            ConversationMsg::Events { limit, before, reply: r } => {
+                reply(r, history::events(s, limit, before))
+            }
+            ConversationMsg::Sweep(sweep) => {
+                if let Err(e) = workflow::sweep(s, sweep) {
+                    tracing::error!(conversation.id = %s.record.id, error = %e, "sweep failed");
                 }
             }
             ConversationMsg::Crash => panic!("fault injection: conversation {} crashed", s.record.id),
@@ -221,329 +329,24 @@ pub(crate) fn record_key(tenant: TenantId, number: NumberId, id: ConversationId)
     key(&[&tenant.to_bytes(), &number.to_bytes(), &id.to_bytes()])
 }
 
-/// `tenant | conversation`: the prefix of this conversation's own rows.
-fn prefix(r: &ConversationRecord) -> Vec<u8> {
-    key(&[&r.tenant_id.to_bytes(), &r.id.to_bytes()])
-}
-
-fn preview(text: Option<&str>) -> Option<String> {
-    text.map(|t| t.chars().take(PREVIEW_CHARS).collect())
-}
-
-/// A write in progress: events and live events that go with one batch.
-struct Change {
-    batch: Batch,
-    events: Vec<(EventActor, EventKind)>,
-    messages: Vec<(&'static str, MessageRecord)>,
-    previous: Visibility,
-}
-
 impl ConversationState {
-    fn visibility(&self) -> Visibility {
-        Visibility {
+    /// How other actors address this conversation.
+    pub(crate) fn conversation_ref(&self) -> ConversationRef {
+        ConversationRef {
             tenant_id: self.record.tenant_id,
-            assignee_id: self.record.assignee_id,
-            team_id: self.record.team_id,
+            number_id: self.record.number_id,
+            id: self.record.id,
         }
-    }
-
-    fn begin(&self) -> Change {
-        Change {
-            batch: Batch::default(),
-            events: Vec::new(),
-            messages: Vec::new(),
-            previous: self.visibility(),
-        }
-    }
-
-    fn message_key(&self, id: MessageId) -> Vec<u8> {
-        key(&[&prefix(&self.record), &id.to_bytes()])
-    }
-
-    fn wamid_key(&self, wamid: &str) -> Vec<u8> {
-        key(&[&prefix(&self.record), wamid.as_bytes()])
-    }
-
-    fn load_message(&self, id: MessageId) -> Result<MessageRecord, ActorError> {
-        self.ctx.store.get(Tree::Messages, &self.message_key(id))?.ok_or(ActorError::NotFound)
-    }
-
-    /// Appends the change's events, writes it with the summary, tells the
-    /// parent, and queues the live events for after the flush.
-    fn commit(&mut self, mut c: Change, conversation_kind: Option<&'static str>) -> Result<(), ActorError> {
-        let now = now_ms();
-        let created = !self.persisted;
-        for (by, kind) in c.events.drain(..) {
-            let event = Event { seq: self.record.next_seq, at_ms: now, by, kind };
-            c.batch.put(Tree::Events, key(&[&prefix(&self.record), &seq(event.seq)]), &event)?;
-            self.record.next_seq += 1;
-        }
-        c.batch.put(
-            Tree::Conversations,
-            record_key(self.record.tenant_id, self.record.number_id, self.record.id),
-            &self.record,
-        )?;
-        self.ctx.store.write(c.batch)?;
-        self.persisted = true;
-        let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));
-        let kind = if created { Some("conversation.created") } else { conversation_kind };
-        if let Some(kind) = kind {
-            self.publish(kind, None, Some(c.previous));
-        }
-        for (kind, m) in &c.messages {
-            self.publish(kind, Some(m), None);
-        }
-        Ok(())
-    }
-
-    fn publish(&self, kind: &'static str, message: Option<&MessageRecord>, previous: Option<Visibility>) {
-        let mut payload = serde_json::Map::new();
-        let conversation = ConversationView::new(&self.record, now_ms());
-        payload.insert("conversation".into(), serde_json::to_value(conversation).unwrap_or_default());
-        if let Some(m) = message {
-            payload.insert("message".into(), serde_json::to_value(MessageView::new(m)).unwrap_or_default());
-        }
-        let event = LiveEvent {
-            tenant_id: self.record.tenant_id,
-            kind,
-            visibility: self.visibility(),
-            previous: previous.filter(|p| *p != self.visibility()),
-            conversation_id: self.record.id.to_string(),
-            payload,
-        };
-        publish_when_durable(&self.ctx, event);
     }
 }
 
-fn inbound(
-    s: &mut ConversationState,
-    profile_name: Option<String>,
-    messages: Vec<InboundMessage>,
-) -> Result<InboundOutcome, ActorError> {
-    let mut c = s.begin();
-    let mut outcome = InboundOutcome::default();
-    if !s.persisted {
-        c.events.push((EventActor::Customer, EventKind::Created));
-    }
-    if let Some(name) = profile_name.filter(|n| Some(n) != s.record.customer_name.as_ref()) {
-        s.record.customer_name = Some(name.clone());
-        c.events.push((EventActor::Customer, EventKind::CustomerRenamed { name }));
-    }
-    let mut seen = HashSet::new();
-    let now = now_ms();
-    for m in messages {
-        let wamid_key = s.wamid_key(&m.wamid);
-        if !seen.insert(m.wamid.clone()) || s.ctx.store.get::<MessageId>(Tree::Wamids, &wamid_key)?.is_some()
-        {
-            outcome.duplicates += 1;
-            continue;
-        }
-        if s.record.status == ConversationStatus::Closed {
-            s.record.status = ConversationStatus::Open;
-            c.events.push((EventActor::Customer, EventKind::Reopened));
-        }
-        let sent_at_ms = m.timestamp.saturating_mul(1000);
-        let message = MessageRecord {
-            id: MessageId::new(),
-            conversation_id: s.record.id,
-            direction: Direction::In,
-            wamid: Some(m.wamid.clone()),
-            status: MessageStatus::Received,
-            error: None,
-            author_id: None,
-            created_at_ms: now,
-            sent_at_ms: Some(sent_at_ms),
-            reply_to: m.context.as_ref().and_then(|ctx| ctx.id.clone()),
-            body: Body::Received(m.content),
-        };
-        c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
-        c.batch.put(Tree::Wamids, wamid_key, &message.id)?;
-        c.events.push((EventActor::Customer, EventKind::MessageReceived { message_id: message.id }));
-        let r = &mut s.record;
-        r.unread += 1;
-        r.last_customer_at_ms = Some(r.last_customer_at_ms.map_or(sent_at_ms, |t| t.max(sent_at_ms)));
-        r.last_message_at_ms = now;
-        if let Body::Received(content) = &message.body {
-            r.preview =
-                preview(content.preview_text()).or_else(|| Some(format!("[{}]", content.type_name())));
-        }
-        c.messages.push(("message.created", message));
-        outcome.stored += 1;
-    }
-    if c.events.is_empty() {
-        return Ok(outcome);
-    }
-    s.commit(c, Some("conversation.updated"))?;
-    s.ctx.metrics.messages_in.fetch_add(outcome.stored as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(outcome)
-}
-
-fn message_status(d: &DeliveryStatus) -> Option<MessageStatus> {
-    match d {
-        DeliveryStatus::Sent => Some(MessageStatus::Sent),
-        DeliveryStatus::Delivered => Some(MessageStatus::Delivered),
-        DeliveryStatus::Read => Some(MessageStatus::Read),
-        DeliveryStatus::Failed => Some(MessageStatus::Failed),
-        DeliveryStatus::Other(_) => None,
-    }
-}
-
-fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) -> Result<(), ActorError> {
-    let mut c = s.begin();
-    let mut changed: HashMap<MessageId, MessageRecord> = HashMap::new();
-    for u in updates {
-        let Some(status) = message_status(&u.status) else { continue };
-        let Some(id) = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(&u.wamid))? else { continue };
-        let mut m = match changed.remove(&id) {
-            Some(m) => m,
-            None => s.load_message(id)?,
-        };
-        if m.direction == Direction::Out && status.rank() > m.status.rank() {
-            m.status = status;
-            if status == MessageStatus::Failed {
-                m.error = u.errors.first().map(|e| MessageError {
-                    code: e.code,
-                    message: [e.title.as_deref(), e.message.as_deref(), e.details.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(": "),
-                });
-            }
-            c.events.push((EventActor::System, EventKind::StatusChanged { message_id: id, status }));
-        }
-        changed.insert(id, m);
-    }
-    if c.events.is_empty() {
-        return Ok(());
-    }
-    for m in changed.into_values() {
-        c.batch.put(Tree::Messages, s.message_key(m.id), &m)?;
-        c.messages.push(("message.status", m));
-    }
-    s.commit(c, None)
-}
-
-fn history(
-    s: &ConversationState,
-    limit: usize,
-    before: Option<MessageId>,
-) -> Result<Vec<MessageView>, ActorError> {
-    let before_key = before.map(|b| s.message_key(b));
-    let mut page: Vec<MessageView> = s
-        .ctx
-        .store
-        .scan_back::<MessageRecord>(Tree::Messages, &prefix(&s.record), before_key.as_deref(), limit)?
-        .iter()
-        .map(|(_, m)| MessageView::new(m))
-        .collect();
-    page.reverse();
-    Ok(page)
-}
-
-fn send(
-    s: &mut ConversationState,
-    author: UserId,
-    outbound: Outbound,
-    idempotency_key: Option<String>,
-) -> Result<MessageView, ActorError> {
-    let idem_key = idempotency_key.map(|k| key(&[&prefix(&s.record), k.as_bytes()]));
-    if let Some(k) = &idem_key {
-        if let Some(id) = s.ctx.store.get::<MessageId>(Tree::Idempotency, k)? {
-            return Ok(MessageView::new(&s.load_message(id)?));
-        }
-    }
-    let now = now_ms();
-    let (body, request) = match outbound {
-        Outbound::Text { body, preview_url } => {
-            if !window::window(s.record.last_customer_at_ms, now).open {
-                return Err(ActorError::unprocessable(
-                    "outside_service_window",
-                    "the customer last wrote more than 24 hours ago: only a template can be sent",
-                ));
-            }
-            let request = whatsapp::outbound::text(&s.record.wa_id, &body, preview_url);
-            (Body::Text { body, preview_url }, request)
-        }
-        Outbound::Template { template } => {
-            let name = template.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let language =
-                template.pointer("/language/code").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let request = whatsapp::outbound::template(&s.record.wa_id, &template);
-            (Body::Template { name, language, json: template.to_string() }, request)
-        }
-    };
-    let message = MessageRecord {
-        id: MessageId::new(),
-        conversation_id: s.record.id,
-        direction: Direction::Out,
-        body,
-        wamid: None,
-        status: MessageStatus::Pending,
-        error: None,
-        author_id: Some(author),
-        created_at_ms: now,
-        sent_at_ms: None,
-        reply_to: None,
-    };
-    let entry = OutboxEntry {
-        message_id: message.id,
-        conversation_id: s.record.id,
-        tenant_id: s.record.tenant_id,
-        number_id: s.record.number_id,
-        request_json: request.to_string(),
-        created_at_ms: now,
-    };
-    let mut c = s.begin();
-    c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
-    c.batch.put(Tree::Outbox, outbox_key(&entry), &entry)?;
-    if let Some(k) = idem_key {
-        c.batch.put(Tree::Idempotency, k, &message.id)?;
-    }
-    c.events.push((EventActor::User(author), EventKind::MessageQueued { message_id: message.id }));
-    s.record.last_message_at_ms = now;
-    if let Body::Text { body, .. } = &message.body {
-        s.record.preview = preview(Some(body));
-    }
-    let view = MessageView::new(&message);
-    c.messages.push(("message.created", message));
-    s.commit(c, Some("conversation.updated"))?;
-    s.ctx.metrics.messages_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    // Hand the send to the outbox only once it is durable: a send that is
-    // not on disk must not reach WhatsApp.
-    let parent = s.parent.clone();
-    s.ctx.store.commit().then(move || {
-        let _ = parent.cast(NumberMsg::Enqueue(Box::new(entry)));
-    });
-    Ok(view)
-}
-
-pub(crate) fn outbox_key(e: &OutboxEntry) -> Vec<u8> {
-    key(&[&e.tenant_id.to_bytes(), &e.number_id.to_bytes(), &e.message_id.to_bytes()])
-}
-
-fn send_result(s: &mut ConversationState, id: MessageId, outcome: SendOutcome) -> Result<(), ActorError> {
-    let mut m = s.load_message(id)?;
-    let mut c = s.begin();
-    match outcome {
-        SendOutcome::Sent(wamid) => {
-            c.batch.put(Tree::Wamids, s.wamid_key(&wamid), &m.id)?;
-            m.wamid = Some(wamid);
-            if m.status.rank() < MessageStatus::Sent.rank() {
-                m.status = MessageStatus::Sent;
-            }
-        }
-        SendOutcome::Failed { code, message } => {
-            m.status = MessageStatus::Failed;
-            m.error = Some(MessageError { code, message });
-        }
-    }
-    c.batch.delete(
-        Tree::Outbox,
-        key(&[&s.record.tenant_id.to_bytes(), &s.record.number_id.to_bytes(), &id.to_bytes()]),
-    );
-    c.batch.put(Tree::Messages, s.message_key(id), &m)?;
-    c.events.push((EventActor::System, EventKind::StatusChanged { message_id: id, status: m.status }));
-    c.messages.push(("message.status", m));
-    s.commit(c, None)
+/// A conversation's address: its tenant, its number and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConversationRef {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The number whose actor routes to it.
+    pub number_id: NumberId,
+    /// The conversation.
+    pub id: ConversationId,
 }

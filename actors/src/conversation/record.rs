@@ -62,6 +62,13 @@ pub struct ConversationRecord {
     pub preview: Option<String>,
     /// Sequence number of the next event in this conversation's log.
     pub next_seq: u64,
+    /// When it entered its current queue (team or Not Assigned) while
+    /// unassigned: queues hand out the oldest first.
+    pub queued_at_ms: Option<i64>,
+    /// When the current assignee got it.
+    pub assigned_at_ms: Option<i64>,
+    /// When an agent last sent the customer a message.
+    pub last_agent_reply_at_ms: Option<i64>,
 }
 
 /// Who a message came from.
@@ -71,6 +78,8 @@ pub enum Direction {
     In,
     /// From the business.
     Out,
+    /// An internal note: seen by the team, never sent to WhatsApp.
+    Internal,
 }
 
 /// Delivery state of a message.
@@ -136,6 +145,13 @@ pub enum Body {
         language: String,
         /// The template object as JSON text.
         json: String,
+    },
+    /// An internal note.
+    Note {
+        /// The text.
+        text: String,
+        /// Colleagues notified of it.
+        mentions: Vec<UserId>,
     },
 }
 
@@ -217,6 +233,40 @@ pub enum EventKind {
         /// Its new status.
         status: MessageStatus,
     },
+    /// The assignee or team changed; `reason` says why (who routing
+    /// skipped, a claim, a transfer...).
+    Assigned {
+        /// The new assignee.
+        assignee: Option<UserId>,
+        /// The new team.
+        team: Option<TeamId>,
+        /// Why.
+        reason: String,
+    },
+    /// The chat was transferred (the assignment follows as `Assigned`).
+    Transferred {
+        /// To this colleague...
+        to_user: Option<UserId>,
+        /// ...or this team.
+        to_team: Option<TeamId>,
+    },
+    /// An internal note was added.
+    NoteAdded {
+        /// The note.
+        message_id: MessageId,
+    },
+    /// The labels were replaced.
+    LabelsChanged {
+        /// The new set.
+        labels: Vec<String>,
+    },
+    /// The chatbot was switched on or off.
+    BotToggled {
+        /// On or off.
+        enabled: bool,
+    },
+    /// An agent read the chat (unread back to zero).
+    Read,
 }
 
 /// One entry of a conversation's log.

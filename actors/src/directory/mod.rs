@@ -1,26 +1,33 @@
-//! The Directory: tenants, business numbers, users and sessions.
+//! The Directory: tenants, business numbers, users, sessions, and how each
+//! tenant organises its inbox (teams, labels, canned replies, settings).
 //!
 //! It holds them all in memory (they are few next to conversations) and
 //! writes every change through to sled. Password hashing is slow on
 //! purpose, so it never happens here: the edge hashes and verifies in
-//! `spawn_blocking` and hands the Directory finished records. Sessions are
-//! stored by the SHA-256 of their token, so a copy of the database holds no
-//! usable token; their `last_seen` is written back at most once a minute.
+//! `spawn_blocking` and hands the Directory finished records.
+//!
+//! - `sessions.rs`: tokens (stored hashed), principals, idle expiry;
+//! - `people.rs`: tenants, numbers, users, passwords, routing facts;
+//! - `org.rs`: teams, labels, canned replies, settings.
+
+mod org;
+mod people;
+mod sessions;
 
 use std::collections::HashMap;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use serde::{Deserialize, Serialize};
-use tenants::{Email, Number, NumberId, Role, Tenant, TenantId, TokenHash, User, UserId};
+use tenants::{
+    CannedReply, CannedReplyId, Label, LabelId, Number, NumberId, Role, SettingsPatch, Team, TeamId, Tenant,
+    TenantId, TenantSettings, TokenHash, User, UserId, UserPatch,
+};
 
 use crate::ask::{ask, ask_result, reply};
-use crate::clock::now_ms;
 use crate::ctx::Ctx;
 use crate::error::ActorError;
-use crate::store::{key, Batch, Tree, NO_TENANT};
-
-/// How stale a session's persisted `last_seen` may get before it is rewritten.
-const LAST_SEEN_WRITE_MS: i64 = 60_000;
+use crate::hub::Viewer;
+use crate::store::Tree;
+use sessions::SessionRecord;
 
 /// Who is calling: the result of a valid session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,42 +44,100 @@ pub struct Principal {
     pub name: String,
     /// The session they came with.
     pub token: TokenHash,
+    /// The teams they belong to.
+    pub team_ids: Vec<TeamId>,
+    /// Their tenant lets staff see every unassigned chat.
+    pub see_unassigned: bool,
 }
 
-/// A stored session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SessionRecord {
-    user_id: UserId,
-    created_at_ms: i64,
-    last_seen_ms: i64,
+impl Principal {
+    /// What this principal may see, for visibility checks.
+    pub fn viewer(&self) -> Option<Viewer> {
+        Some(Viewer {
+            tenant_id: self.tenant_id?,
+            user_id: self.user_id,
+            role: self.role,
+            team_ids: self.team_ids.clone(),
+            see_unassigned: self.see_unassigned,
+        })
+    }
 }
+
+/// What routing needs to know about an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentInfo {
+    /// Display name.
+    pub name: String,
+    /// Not deactivated.
+    pub active: bool,
+    /// Effective capacity (their own, else the tenant default; `None`: unlimited).
+    pub capacity: Option<u32>,
+}
+
+type Reply<T> = RpcReplyPort<Result<T, ActorError>>;
 
 /// Directory requests.
 pub enum DirectoryMsg {
     /// Creates the first platform admin unless one exists; true if created.
-    EnsureAdmin(User, RpcReplyPort<Result<bool, ActorError>>),
+    EnsureAdmin(Box<User>, Reply<bool>),
     /// A user's id and password hash by email (for login).
     LoginLookup(String, RpcReplyPort<Option<(UserId, String)>>),
     /// Opens a session for a user whose password was verified.
-    CreateSession(UserId, TokenHash, RpcReplyPort<Result<Principal, ActorError>>),
+    CreateSession(UserId, TokenHash, Reply<Principal>),
     /// Resolves a bearer token.
-    Authenticate(TokenHash, RpcReplyPort<Result<Principal, ActorError>>),
+    Authenticate(TokenHash, Reply<Principal>),
     /// Revokes a session.
     Logout(TokenHash, RpcReplyPort<()>),
     /// Onboards a tenant with its first number and manager.
-    CreateTenant(Box<(Tenant, Number, User)>, RpcReplyPort<Result<(), ActorError>>),
+    CreateTenant(Box<(Tenant, Number, User)>, Reply<()>),
     /// All tenants with their numbers.
     ListTenants(RpcReplyPort<Vec<(Tenant, Vec<Number>)>>),
     /// Adds a number to an existing tenant.
-    AddNumber(Box<Number>, RpcReplyPort<Result<(), ActorError>>),
+    AddNumber(Box<Number>, Reply<()>),
     /// Every number (for the root at start-up).
     AllNumbers(RpcReplyPort<Vec<Number>>),
-    /// Adds a user to a tenant.
-    CreateUser(Box<User>, RpcReplyPort<Result<(), ActorError>>),
+    /// Adds a user.
+    CreateUser(Box<User>, Reply<()>),
     /// A tenant's users.
     ListUsers(TenantId, RpcReplyPort<Vec<User>>),
+    /// One user of a tenant.
+    GetUser(TenantId, UserId, Reply<User>),
+    /// Changes a user.
+    UpdateUser(TenantId, UserId, Box<UserPatch>, Reply<User>),
+    /// Sets a password hash, ending the user's other sessions.
+    SetPassword(UserId, String, Option<TokenHash>, Reply<()>),
+    /// Whether a user is active.
+    IsActive(UserId, RpcReplyPort<bool>),
+    /// Routing facts about some users of a tenant.
+    Agents(TenantId, Vec<UserId>, RpcReplyPort<Vec<Option<AgentInfo>>>),
+    /// Every connected-or-not user's visibility facts in a tenant.
+    Viewers(TenantId, RpcReplyPort<Vec<Viewer>>),
     /// Whether a webhook verify token belongs to any number.
     KnowsVerifyToken(String, RpcReplyPort<bool>),
+    /// Creates or replaces a team.
+    PutTeam(Box<Team>, Reply<Team>),
+    /// A tenant's teams.
+    ListTeams(TenantId, RpcReplyPort<Vec<Team>>),
+    /// Every team (for the root at start-up).
+    AllTeams(RpcReplyPort<Vec<Team>>),
+    /// Deletes a team.
+    DeleteTeam(TenantId, TeamId, Reply<Team>),
+    /// Creates or replaces a label.
+    PutLabel(Box<Label>, Reply<Label>),
+    /// A tenant's labels.
+    ListLabels(TenantId, RpcReplyPort<Vec<Label>>),
+    /// Deletes a label.
+    DeleteLabel(TenantId, LabelId, Reply<Label>),
+    /// Creates or replaces a canned reply.
+    PutCanned(Box<CannedReply>, Reply<CannedReply>),
+    /// A tenant's canned replies.
+    ListCanned(TenantId, RpcReplyPort<Vec<CannedReply>>),
+    /// Deletes a canned reply.
+    DeleteCanned(TenantId, CannedReplyId, Reply<()>),
+    /// A tenant's settings.
+    Settings(TenantId, Reply<TenantSettings>),
+    /// Changes a tenant's settings.
+    UpdateSettings(TenantId, Box<SettingsPatch>, Reply<TenantSettings>),
 }
 
 /// The Directory's state: the in-memory copy of its trees.
@@ -89,10 +154,24 @@ pub struct DirectoryState {
     by_email: HashMap<String, UserId>,
     /// Sessions by token hash.
     sessions: HashMap<TokenHash, SessionRecord>,
+    /// Teams by id.
+    teams: HashMap<TeamId, Team>,
+    /// Labels by id.
+    labels: HashMap<LabelId, Label>,
+    /// Canned replies by id.
+    canned: HashMap<CannedReplyId, CannedReply>,
 }
 
 /// The Directory actor.
 pub struct Directory;
+
+fn load<T: serde::de::DeserializeOwned, K: std::hash::Hash + Eq>(
+    ctx: &Ctx,
+    tree: Tree,
+    id: impl Fn(&T) -> K,
+) -> Result<HashMap<K, T>, ActorError> {
+    Ok(ctx.store.scan_prefix::<T>(tree, &[])?.into_iter().map(|(_, v)| (id(&v), v)).collect())
+}
 
 impl Actor for Directory {
     type Msg = DirectoryMsg;
@@ -104,21 +183,25 @@ impl Actor for Directory {
         _me: ActorRef<DirectoryMsg>,
         ctx: Ctx,
     ) -> Result<DirectoryState, ActorProcessingErr> {
-        let store = &ctx.store;
-        let tenants =
-            store.scan_prefix::<Tenant>(Tree::Tenants, &[])?.into_iter().map(|(_, t)| (t.id, t)).collect();
-        let numbers =
-            store.scan_prefix::<Number>(Tree::Numbers, &[])?.into_iter().map(|(_, n)| (n.id, n)).collect();
-        let users: HashMap<UserId, User> =
-            store.scan_prefix::<User>(Tree::Users, &[])?.into_iter().map(|(_, u)| (u.id, u)).collect();
+        let users: HashMap<UserId, User> = load(&ctx, Tree::Users, |u: &User| u.id)?;
         let by_email = users.values().map(|u| (u.email.as_str().to_string(), u.id)).collect();
         let mut sessions = HashMap::new();
-        for (k, s) in store.scan_prefix::<SessionRecord>(Tree::Sessions, &[])? {
+        for (k, s) in ctx.store.scan_prefix::<SessionRecord>(Tree::Sessions, &[])? {
             if let Ok(bytes) = <[u8; 32]>::try_from(k.as_slice()) {
                 sessions.insert(TokenHash::from_bytes(bytes), s);
             }
         }
-        Ok(DirectoryState { ctx, tenants, numbers, users, by_email, sessions })
+        Ok(DirectoryState {
+            tenants: load(&ctx, Tree::Tenants, |t: &Tenant| t.id)?,
+            numbers: load(&ctx, Tree::Numbers, |n: &Number| n.id)?,
+            teams: load(&ctx, Tree::Teams, |t: &Team| t.id)?,
+            labels: load(&ctx, Tree::Labels, |l: &Label| l.id)?,
+            canned: load(&ctx, Tree::CannedReplies, |c: &CannedReply| c.id)?,
+            users,
+            by_email,
+            sessions,
+            ctx,
+        })
     }
 
     async fn handle(
@@ -128,195 +211,68 @@ impl Actor for Directory {
         s: &mut DirectoryState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            DirectoryMsg::EnsureAdmin(user, port) => reply(port, ensure_admin(s, user)),
-            DirectoryMsg::LoginLookup(email, port) => reply(port, login_lookup(s, &email)),
-            DirectoryMsg::CreateSession(user, token, port) => reply(port, create_session(s, user, token)),
-            DirectoryMsg::Authenticate(token, port) => reply(port, authenticate(s, token)),
+            DirectoryMsg::EnsureAdmin(user, port) => reply(port, people::ensure_admin(s, *user)),
+            DirectoryMsg::LoginLookup(email, port) => reply(port, sessions::login_lookup(s, &email)),
+            DirectoryMsg::CreateSession(user, token, port) => reply(port, sessions::create(s, user, token)),
+            DirectoryMsg::Authenticate(token, port) => reply(port, sessions::authenticate(s, token)),
             DirectoryMsg::Logout(token, port) => {
-                logout(s, token);
+                sessions::revoke(s, |t, _| *t == token);
                 reply(port, ());
             }
-            DirectoryMsg::CreateTenant(parts, port) => reply(port, create_tenant(s, *parts)),
-            DirectoryMsg::ListTenants(port) => reply(port, list_tenants(s)),
-            DirectoryMsg::AddNumber(number, port) => reply(port, add_number(s, *number)),
+            DirectoryMsg::CreateTenant(parts, port) => reply(port, people::create_tenant(s, *parts)),
+            DirectoryMsg::ListTenants(port) => reply(port, people::list_tenants(s)),
+            DirectoryMsg::AddNumber(number, port) => reply(port, people::add_number(s, *number)),
             DirectoryMsg::AllNumbers(port) => reply(port, s.numbers.values().cloned().collect()),
-            DirectoryMsg::CreateUser(user, port) => reply(port, create_user(s, *user)),
-            DirectoryMsg::ListUsers(tenant, port) => reply(port, list_users(s, tenant)),
+            DirectoryMsg::CreateUser(user, port) => reply(port, people::create_user(s, *user)),
+            DirectoryMsg::ListUsers(tenant, port) => reply(port, people::list_users(s, tenant)),
+            DirectoryMsg::GetUser(tenant, id, port) => reply(port, people::user(s, tenant, id).cloned()),
+            DirectoryMsg::UpdateUser(tenant, id, patch, port) => {
+                reply(port, people::update_user(s, tenant, id, *patch))
+            }
+            DirectoryMsg::SetPassword(id, hash, keep, port) => {
+                reply(port, people::set_password(s, id, hash, keep))
+            }
+            DirectoryMsg::IsActive(id, port) => reply(port, s.users.get(&id).is_some_and(|u| u.active)),
+            DirectoryMsg::Agents(tenant, users, port) => reply(port, people::agents(s, tenant, &users)),
+            DirectoryMsg::Viewers(tenant, port) => reply(port, viewers(s, tenant)),
             DirectoryMsg::KnowsVerifyToken(token, port) => {
                 reply(port, s.numbers.values().any(|n| n.verify_token.expose() == token))
+            }
+            DirectoryMsg::PutTeam(team, port) => reply(port, org::put_team(s, *team)),
+            DirectoryMsg::ListTeams(tenant, port) => reply(port, org::teams(s, tenant)),
+            DirectoryMsg::AllTeams(port) => reply(port, s.teams.values().cloned().collect()),
+            DirectoryMsg::DeleteTeam(tenant, id, port) => reply(port, org::delete_team(s, tenant, id)),
+            DirectoryMsg::PutLabel(label, port) => reply(port, org::put_label(s, *label)),
+            DirectoryMsg::ListLabels(tenant, port) => reply(port, org::labels(s, tenant)),
+            DirectoryMsg::DeleteLabel(tenant, id, port) => reply(port, org::delete_label(s, tenant, id)),
+            DirectoryMsg::PutCanned(c, port) => reply(port, org::put_canned(s, *c)),
+            DirectoryMsg::ListCanned(tenant, port) => reply(port, org::canned(s, tenant)),
+            DirectoryMsg::DeleteCanned(tenant, id, port) => reply(port, org::delete_canned(s, tenant, id)),
+            DirectoryMsg::Settings(tenant, port) => {
+                reply(port, s.tenants.get(&tenant).map(|t| t.settings.clone()).ok_or(ActorError::NotFound))
+            }
+            DirectoryMsg::UpdateSettings(tenant, patch, port) => {
+                reply(port, org::update_settings(s, tenant, *patch))
             }
         }
         Ok(())
     }
 }
 
-fn user_key(user: &User) -> Vec<u8> {
-    let tenant = user.tenant_id.map(|t| t.to_bytes()).unwrap_or(NO_TENANT);
-    key(&[&tenant, &user.id.to_bytes()])
-}
-
-fn number_key(n: &Number) -> Vec<u8> {
-    key(&[&n.tenant_id.to_bytes(), &n.id.to_bytes()])
-}
-
-fn ensure_admin(s: &mut DirectoryState, user: User) -> Result<bool, ActorError> {
-    if s.users.values().any(|u| u.role == Role::PlatformAdmin) {
-        return Ok(false);
-    }
-    create_user(s, user)?;
-    Ok(true)
-}
-
-fn login_lookup(s: &DirectoryState, email: &str) -> Option<(UserId, String)> {
-    let email = Email::parse(email).ok()?;
-    let user = s.users.get(s.by_email.get(email.as_str())?)?;
-    user.active.then(|| (user.id, user.password_hash.clone()))
-}
-
-fn principal(s: &DirectoryState, user_id: UserId, token: TokenHash) -> Result<Principal, ActorError> {
-    let user = s.users.get(&user_id).filter(|u| u.active).ok_or(ActorError::Unauthenticated)?;
-    if let Some(t) = user.tenant_id {
-        if s.tenants.get(&t).is_none_or(|t| t.suspended) {
-            return Err(ActorError::Unauthenticated);
-        }
-    }
-    Ok(Principal {
-        user_id,
-        tenant_id: user.tenant_id,
-        role: user.role,
-        email: user.email.as_str().to_string(),
-        name: user.name.clone(),
-        token,
-    })
-}
-
-fn create_session(
-    s: &mut DirectoryState,
-    user_id: UserId,
-    token: TokenHash,
-) -> Result<Principal, ActorError> {
-    let p = principal(s, user_id, token)?;
-    let now = now_ms();
-    let record = SessionRecord { user_id, created_at_ms: now, last_seen_ms: now };
-    let mut batch = Batch::default();
-    batch.put(Tree::Sessions, token.as_bytes().to_vec(), &record)?;
-    s.ctx.store.write(batch)?;
-    s.sessions.insert(token, record);
-    Ok(p)
-}
-
-fn authenticate(s: &mut DirectoryState, token: TokenHash) -> Result<Principal, ActorError> {
-    let now = now_ms();
-    let idle_ms = s.ctx.settings.session_idle_timeout.as_millis() as i64;
-    let session = s.sessions.get(&token).ok_or(ActorError::Unauthenticated)?;
-    if now - session.last_seen_ms > idle_ms {
-        logout(s, token);
-        return Err(ActorError::Unauthenticated);
-    }
-    let p = principal(s, session.user_id, token)?;
-    if let Some(session) = s.sessions.get_mut(&token) {
-        let stale = now - session.last_seen_ms > LAST_SEEN_WRITE_MS;
-        session.last_seen_ms = now;
-        if stale {
-            let mut batch = Batch::default();
-            batch.put(Tree::Sessions, token.as_bytes().to_vec(), &*session)?;
-            s.ctx.store.write(batch)?;
-        }
-    }
-    Ok(p)
-}
-
-fn logout(s: &mut DirectoryState, token: TokenHash) {
-    if s.sessions.remove(&token).is_some() {
-        let mut batch = Batch::default();
-        batch.delete(Tree::Sessions, token.as_bytes().to_vec());
-        if let Err(e) = s.ctx.store.write(batch) {
-            tracing::error!(error = %e, "could not delete a session");
-        }
-    }
-}
-
-fn check_number_free(s: &DirectoryState, number: &Number) -> Result<(), ActorError> {
-    if s.numbers.values().any(|n| n.phone_number_id == number.phone_number_id) {
-        return Err(ActorError::conflict(
-            "number_exists",
-            format!("phone_number_id {} is already registered", number.phone_number_id),
-        ));
-    }
-    Ok(())
-}
-
-fn check_email_free(s: &DirectoryState, user: &User) -> Result<(), ActorError> {
-    if s.by_email.contains_key(user.email.as_str()) {
-        return Err(ActorError::conflict("email_taken", format!("{} already has an account", user.email)));
-    }
-    Ok(())
-}
-
-fn create_tenant(
-    s: &mut DirectoryState,
-    (tenant, number, manager): (Tenant, Number, User),
-) -> Result<(), ActorError> {
-    check_number_free(s, &number)?;
-    check_email_free(s, &manager)?;
-    let mut batch = Batch::default();
-    batch.put(Tree::Tenants, tenant.id.to_bytes().to_vec(), &tenant)?;
-    batch.put(Tree::Numbers, number_key(&number), &number)?;
-    batch.put(Tree::Users, user_key(&manager), &manager)?;
-    s.ctx.store.write(batch)?;
-    s.by_email.insert(manager.email.as_str().to_string(), manager.id);
-    s.users.insert(manager.id, manager);
-    s.numbers.insert(number.id, number);
-    s.tenants.insert(tenant.id, tenant);
-    Ok(())
-}
-
-fn list_tenants(s: &DirectoryState) -> Vec<(Tenant, Vec<Number>)> {
-    let mut out: Vec<(Tenant, Vec<Number>)> = s
-        .tenants
+/// Visibility facts of every active user of a tenant.
+fn viewers(s: &DirectoryState, tenant: TenantId) -> Vec<Viewer> {
+    let see_unassigned = s.tenants.get(&tenant).is_some_and(|t| t.settings.staff_see_unassigned);
+    s.users
         .values()
-        .map(|t| {
-            let mut numbers: Vec<Number> =
-                s.numbers.values().filter(|n| n.tenant_id == t.id).cloned().collect();
-            numbers.sort_by_key(|n| n.id);
-            (t.clone(), numbers)
+        .filter(|u| u.tenant_id == Some(tenant) && u.active)
+        .map(|u| Viewer {
+            tenant_id: tenant,
+            user_id: u.id,
+            role: u.role,
+            team_ids: s.teams.values().filter(|t| t.member_ids.contains(&u.id)).map(|t| t.id).collect(),
+            see_unassigned,
         })
-        .collect();
-    out.sort_by_key(|(t, _)| t.id);
-    out
-}
-
-fn add_number(s: &mut DirectoryState, number: Number) -> Result<(), ActorError> {
-    if !s.tenants.contains_key(&number.tenant_id) {
-        return Err(ActorError::NotFound);
-    }
-    check_number_free(s, &number)?;
-    let mut batch = Batch::default();
-    batch.put(Tree::Numbers, number_key(&number), &number)?;
-    s.ctx.store.write(batch)?;
-    s.numbers.insert(number.id, number);
-    Ok(())
-}
-
-fn create_user(s: &mut DirectoryState, user: User) -> Result<(), ActorError> {
-    if let Some(t) = user.tenant_id {
-        if !s.tenants.contains_key(&t) {
-            return Err(ActorError::NotFound);
-        }
-    }
-    check_email_free(s, &user)?;
-    let mut batch = Batch::default();
-    batch.put(Tree::Users, user_key(&user), &user)?;
-    s.ctx.store.write(batch)?;
-    s.by_email.insert(user.email.as_str().to_string(), user.id);
-    s.users.insert(user.id, user);
-    Ok(())
-}
-
-fn list_users(s: &DirectoryState, tenant: TenantId) -> Vec<User> {
-    let mut users: Vec<User> = s.users.values().filter(|u| u.tenant_id == Some(tenant)).cloned().collect();
-    users.sort_by_key(|u| u.id);
-    users
+        .collect()
 }
 
 /// Typed access to the Directory; every call has the configured timeout.
@@ -330,33 +286,43 @@ impl DirectoryHandle {
         self.ctx.routes.directory().ok_or_else(|| ActorError::Unavailable("directory is not running".into()))
     }
 
-    fn timeout(&self) -> std::time::Duration {
-        self.ctx.settings.call_timeout
+    async fn ask<T: Send + 'static>(
+        &self,
+        build: impl FnOnce(RpcReplyPort<T>) -> DirectoryMsg,
+    ) -> Result<T, ActorError> {
+        ask(&self.actor()?, build, self.ctx.settings.call_timeout).await
+    }
+
+    async fn ask_result<T: Send + 'static>(
+        &self,
+        build: impl FnOnce(Reply<T>) -> DirectoryMsg,
+    ) -> Result<T, ActorError> {
+        ask_result(&self.actor()?, build, self.ctx.settings.call_timeout).await
     }
 
     /// Creates `user` as the first platform admin unless one exists.
     pub async fn ensure_admin(&self, user: User) -> Result<bool, ActorError> {
-        ask_result(&self.actor()?, |p| DirectoryMsg::EnsureAdmin(user, p), self.timeout()).await
+        self.ask_result(|p| DirectoryMsg::EnsureAdmin(Box::new(user), p)).await
     }
 
     /// The active user with this email and their password hash.
     pub async fn login_lookup(&self, email: &str) -> Result<Option<(UserId, String)>, ActorError> {
-        ask(&self.actor()?, |p| DirectoryMsg::LoginLookup(email.to_string(), p), self.timeout()).await
+        self.ask(|p| DirectoryMsg::LoginLookup(email.to_string(), p)).await
     }
 
     /// Opens a session (the password was verified by the caller).
     pub async fn create_session(&self, user: UserId, token: TokenHash) -> Result<Principal, ActorError> {
-        ask_result(&self.actor()?, |p| DirectoryMsg::CreateSession(user, token, p), self.timeout()).await
+        self.ask_result(|p| DirectoryMsg::CreateSession(user, token, p)).await
     }
 
     /// Resolves a bearer token to its principal.
     pub async fn authenticate(&self, token: TokenHash) -> Result<Principal, ActorError> {
-        ask_result(&self.actor()?, |p| DirectoryMsg::Authenticate(token, p), self.timeout()).await
+        self.ask_result(|p| DirectoryMsg::Authenticate(token, p)).await
     }
 
     /// Revokes a session.
     pub async fn logout(&self, token: TokenHash) -> Result<(), ActorError> {
-        ask(&self.actor()?, |p| DirectoryMsg::Logout(token, p), self.timeout()).await
+        self.ask(|p| DirectoryMsg::Logout(token, p)).await
     }
 
     /// Stores a new tenant with its number and manager (409 on a taken
@@ -367,37 +333,144 @@ impl DirectoryHandle {
         number: Number,
         manager: User,
     ) -> Result<(), ActorError> {
-        let parts = Box::new((tenant, number, manager));
-        ask_result(&self.actor()?, |p| DirectoryMsg::CreateTenant(parts, p), self.timeout()).await
+        self.ask_result(|p| DirectoryMsg::CreateTenant(Box::new((tenant, number, manager)), p)).await
     }
 
     /// Every tenant with its numbers, oldest first.
     pub async fn list_tenants(&self) -> Result<Vec<(Tenant, Vec<Number>)>, ActorError> {
-        ask(&self.actor()?, DirectoryMsg::ListTenants, self.timeout()).await
+        self.ask(DirectoryMsg::ListTenants).await
     }
 
     /// Adds a number to its tenant.
     pub async fn add_number(&self, number: Number) -> Result<(), ActorError> {
-        ask_result(&self.actor()?, |p| DirectoryMsg::AddNumber(Box::new(number), p), self.timeout()).await
+        self.ask_result(|p| DirectoryMsg::AddNumber(Box::new(number), p)).await
     }
 
     /// Every number of the deployment.
     pub(crate) async fn all_numbers(&self) -> Result<Vec<Number>, ActorError> {
-        ask(&self.actor()?, DirectoryMsg::AllNumbers, self.timeout()).await
+        self.ask(DirectoryMsg::AllNumbers).await
     }
 
     /// Adds a user.
     pub async fn create_user(&self, user: User) -> Result<(), ActorError> {
-        ask_result(&self.actor()?, |p| DirectoryMsg::CreateUser(Box::new(user), p), self.timeout()).await
+        self.ask_result(|p| DirectoryMsg::CreateUser(Box::new(user), p)).await
     }
 
     /// A tenant's users.
     pub async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>, ActorError> {
-        ask(&self.actor()?, |p| DirectoryMsg::ListUsers(tenant, p), self.timeout()).await
+        self.ask(|p| DirectoryMsg::ListUsers(tenant, p)).await
+    }
+
+    /// One user of a tenant (404 for another tenant's).
+    pub async fn user(&self, tenant: TenantId, id: UserId) -> Result<User, ActorError> {
+        self.ask_result(|p| DirectoryMsg::GetUser(tenant, id, p)).await
+    }
+
+    /// Changes a user (deactivation ends their sessions).
+    pub async fn update_user(
+        &self,
+        tenant: TenantId,
+        id: UserId,
+        patch: UserPatch,
+    ) -> Result<User, ActorError> {
+        self.ask_result(|p| DirectoryMsg::UpdateUser(tenant, id, Box::new(patch), p)).await
+    }
+
+    /// Stores a new password hash; every other session of the user ends.
+    pub async fn set_password(
+        &self,
+        id: UserId,
+        hash: String,
+        keep: Option<TokenHash>,
+    ) -> Result<(), ActorError> {
+        self.ask_result(|p| DirectoryMsg::SetPassword(id, hash, keep, p)).await
+    }
+
+    /// Whether a user is active.
+    pub async fn is_active(&self, id: UserId) -> Result<bool, ActorError> {
+        self.ask(|p| DirectoryMsg::IsActive(id, p)).await
+    }
+
+    /// Routing facts about some users, in order.
+    pub async fn agents(
+        &self,
+        tenant: TenantId,
+        users: Vec<UserId>,
+    ) -> Result<Vec<Option<AgentInfo>>, ActorError> {
+        self.ask(|p| DirectoryMsg::Agents(tenant, users, p)).await
+    }
+
+    /// Visibility facts of a tenant's users.
+    pub async fn viewers(&self, tenant: TenantId) -> Result<Vec<Viewer>, ActorError> {
+        self.ask(|p| DirectoryMsg::Viewers(tenant, p)).await
     }
 
     /// Whether `token` is the webhook verify token of any number.
     pub async fn knows_verify_token(&self, token: &str) -> Result<bool, ActorError> {
-        ask(&self.actor()?, |p| DirectoryMsg::KnowsVerifyToken(token.to_string(), p), self.timeout()).await
+        self.ask(|p| DirectoryMsg::KnowsVerifyToken(token.to_string(), p)).await
+    }
+
+    /// Creates or replaces a team.
+    pub async fn put_team(&self, team: Team) -> Result<Team, ActorError> {
+        self.ask_result(|p| DirectoryMsg::PutTeam(Box::new(team), p)).await
+    }
+
+    /// A tenant's teams.
+    pub async fn teams(&self, tenant: TenantId) -> Result<Vec<Team>, ActorError> {
+        self.ask(|p| DirectoryMsg::ListTeams(tenant, p)).await
+    }
+
+    /// Every team.
+    pub(crate) async fn all_teams(&self) -> Result<Vec<Team>, ActorError> {
+        self.ask(DirectoryMsg::AllTeams).await
+    }
+
+    /// Deletes a team.
+    pub async fn delete_team(&self, tenant: TenantId, id: TeamId) -> Result<Team, ActorError> {
+        self.ask_result(|p| DirectoryMsg::DeleteTeam(tenant, id, p)).await
+    }
+
+    /// Creates or replaces a label.
+    pub async fn put_label(&self, label: Label) -> Result<Label, ActorError> {
+        self.ask_result(|p| DirectoryMsg::PutLabel(Box::new(label), p)).await
+    }
+
+    /// A tenant's labels.
+    pub async fn labels(&self, tenant: TenantId) -> Result<Vec<Label>, ActorError> {
+        self.ask(|p| DirectoryMsg::ListLabels(tenant, p)).await
+    }
+
+    /// Deletes a label.
+    pub async fn delete_label(&self, tenant: TenantId, id: LabelId) -> Result<Label, ActorError> {
+        self.ask_result(|p| DirectoryMsg::DeleteLabel(tenant, id, p)).await
+    }
+
+    /// Creates or replaces a canned reply.
+    pub async fn put_canned(&self, reply: CannedReply) -> Result<CannedReply, ActorError> {
+        self.ask_result(|p| DirectoryMsg::PutCanned(Box::new(reply), p)).await
+    }
+
+    /// A tenant's canned replies.
+    pub async fn canned(&self, tenant: TenantId) -> Result<Vec<CannedReply>, ActorError> {
+        self.ask(|p| DirectoryMsg::ListCanned(tenant, p)).await
+    }
+
+    /// Deletes a canned reply.
+    pub async fn delete_canned(&self, tenant: TenantId, id: CannedReplyId) -> Result<(), ActorError> {
+        self.ask_result(|p| DirectoryMsg::DeleteCanned(tenant, id, p)).await
+    }
+
+    /// A tenant's settings.
+    pub async fn settings(&self, tenant: TenantId) -> Result<TenantSettings, ActorError> {
+        self.ask_result(|p| DirectoryMsg::Settings(tenant, p)).await
+    }
+
+    /// Changes a tenant's settings.
+    pub async fn update_settings(
+        &self,
+        tenant: TenantId,
+        patch: SettingsPatch,
+    ) -> Result<TenantSettings, ActorError> {
+        self.ask_result(|p| DirectoryMsg::UpdateSettings(tenant, Box::new(patch), p)).await
     }
 }

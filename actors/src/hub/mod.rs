@@ -1,4 +1,4 @@
-//! The Hub: agent WebSocket sessions and the live event stream.
+//! The Hub: agent WebSocket sessions, presence, and the live event stream.
 //!
 //! Conversation actors publish events once they are durable; the Hub gives
 //! each a per-tenant sequence number, keeps the latest ones for `since=`
@@ -7,44 +7,66 @@
 //! Frames are serialised once and shared. A socket whose buffer is full is
 //! dropped, never waited for, so one slow client cannot hold up the rest.
 //!
+//! Presence (presence.rs) follows the sockets; a change is published to the
+//! tenant's managers and told to the tenant's TeamActors, which hand queued
+//! chats to whoever just came online.
+//!
 //! Sequence numbers survive restarts: the Hub reserves them in blocks,
 //! persisting the block's end before using it, and starts after the last
 //! reserved block on start-up. Replay itself is in memory: a client asking
 //! for more than the Hub still holds gets `"resync": true` in its hello and
 //! reloads over REST.
 
+pub mod presence;
 pub mod visibility;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
-use tenants::{TenantId, UserId};
+use tenants::{TenantId, TokenHash, UserId};
 use tokio::sync::mpsc;
 
 use crate::ask::{ask, reply};
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::store::{Batch, Tree};
+use crate::team::TeamMsg;
+pub use presence::{effective, Connection, Presence};
 pub use visibility::{may_see, Viewer, Visibility};
 
 /// Sequence numbers reserved per durable write.
 const SEQ_BLOCK: u64 = 10_000;
 
-/// A change to publish: what happened and who may see it.
+/// Who an event is for.
+#[derive(Debug, Clone)]
+pub enum Audience {
+    /// Whoever may see the conversation now, plus a `conversation.removed`
+    /// for those who could see it before the change and no longer can.
+    Conversation {
+        /// Who may see it now.
+        visibility: Visibility,
+        /// Who could see it before.
+        previous: Option<Visibility>,
+        /// Its id (for `conversation.removed`).
+        conversation_id: String,
+    },
+    /// Only these users.
+    Users(Vec<UserId>),
+    /// The tenant's managers.
+    Managers,
+}
+
+/// A change to publish.
 #[derive(Debug, Clone)]
 pub struct LiveEvent {
     /// The tenant it belongs to.
     pub tenant_id: TenantId,
-    /// `conversation.created`, `message.created`, ...
+    /// `conversation.created`, `message.created`, `notification`, ...
     pub kind: &'static str,
-    /// Who may see it now.
-    pub visibility: Visibility,
-    /// Who could see it before (to send `conversation.removed`).
-    pub previous: Option<Visibility>,
-    /// The conversation id (for `conversation.removed`).
-    pub conversation_id: String,
-    /// The payload fields (`conversation`, `message`...), merged into the frame.
+    /// Who gets it.
+    pub audience: Audience,
+    /// The payload fields, merged into the frame.
     pub payload: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -54,6 +76,8 @@ pub enum HubMsg {
     Connect {
         /// The agent.
         viewer: Viewer,
+        /// The session the socket was opened with.
+        token: TokenHash,
         /// Replay everything after this seq.
         since: Option<u64>,
         /// Where frames go.
@@ -65,8 +89,20 @@ pub enum HubMsg {
     Disconnect(u64),
     /// A durable change to fan out.
     Publish(Box<LiveEvent>),
-    /// Closes every socket of this user (logout, deactivation).
+    /// Closes every socket of this user (deactivation).
     CloseUser(UserId),
+    /// Closes the sockets opened with this session (logout).
+    CloseSession(TokenHash),
+    /// New visibility facts (team membership, settings) for a tenant's users.
+    Viewers(TenantId, Vec<Viewer>),
+    /// Sets a user's status by hand (`None`: automatic).
+    SetPresence(TenantId, UserId, Option<Presence>, RpcReplyPort<Presence>),
+    /// The status of some users.
+    Presence(TenantId, Vec<UserId>, RpcReplyPort<Vec<Presence>>),
+    /// Every known status of a tenant.
+    PresenceAll(TenantId, RpcReplyPort<Vec<(UserId, Presence)>>),
+    /// A grace period after a user's last socket ended.
+    GraceOver(TenantId, UserId, u64),
 }
 
 /// What a new socket starts with.
@@ -83,10 +119,9 @@ pub struct Connected {
 /// One remembered event.
 struct Logged {
     seq: u64,
-    visibility: Visibility,
-    previous: Option<Visibility>,
+    audience: Audience,
     frame: Arc<str>,
-    removed: Arc<str>,
+    removed: Option<Arc<str>>,
 }
 
 /// Per-tenant sequence and replay buffer.
@@ -102,6 +137,7 @@ struct TenantLog {
 
 struct Socket {
     viewer: Viewer,
+    token: TokenHash,
     tx: mpsc::Sender<Arc<str>>,
 }
 
@@ -113,6 +149,8 @@ pub struct HubState {
     logs: HashMap<TenantId, TenantLog>,
     /// Open sockets per tenant.
     sockets: HashMap<TenantId, HashMap<u64, Socket>>,
+    /// Connection state per tenant and user.
+    presence: HashMap<TenantId, HashMap<UserId, Connection>>,
     /// Next socket id.
     next_socket: u64,
 }
@@ -134,28 +172,69 @@ impl Actor for Hub {
                 TenantLog { seq: reserved, reserved, recent: VecDeque::new() },
             );
         }
-        Ok(HubState { ctx, logs, sockets: HashMap::new(), next_socket: 1 })
+        Ok(HubState { ctx, logs, sockets: HashMap::new(), presence: HashMap::new(), next_socket: 1 })
     }
 
     async fn handle(
         &self,
-        _me: ActorRef<HubMsg>,
+        me: ActorRef<HubMsg>,
         msg: HubMsg,
-        state: &mut HubState,
+        s: &mut HubState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            HubMsg::Connect { viewer, since, tx, reply: port } => {
-                reply(port, connect(state, viewer, since, tx))
+            HubMsg::Connect { viewer, token, since, tx, reply: port } => {
+                let (tenant, user) = (viewer.tenant_id, viewer.user_id);
+                reply(port, connect(s, viewer, token, since, tx));
+                let c = connection(s, tenant, user);
+                c.sockets += 1;
+                c.in_grace = false;
+                presence_changed(s, tenant, user).await?;
             }
             HubMsg::Disconnect(socket) => {
-                for sockets in state.sockets.values_mut() {
-                    sockets.remove(&socket);
+                let gone = s.sockets.iter_mut().find_map(|(tenant, sockets)| {
+                    sockets.remove(&socket).map(|sock| (*tenant, sock.viewer.user_id))
+                });
+                if let Some((tenant, user)) = gone {
+                    disconnected(&me, s, tenant, user, 1).await?;
                 }
             }
-            HubMsg::Publish(event) => publish(state, *event).await?,
-            HubMsg::CloseUser(user) => {
-                for sockets in state.sockets.values_mut() {
-                    sockets.retain(|_, s| s.viewer.user_id != user);
+            HubMsg::Publish(event) => publish(s, *event).await?,
+            HubMsg::CloseUser(user) => close_where(&me, s, |sock| sock.viewer.user_id == user).await?,
+            HubMsg::CloseSession(token) => close_where(&me, s, |sock| sock.token == token).await?,
+            HubMsg::Viewers(tenant, viewers) => {
+                if let Some(sockets) = s.sockets.get_mut(&tenant) {
+                    for sock in sockets.values_mut() {
+                        if let Some(v) = viewers.iter().find(|v| v.user_id == sock.viewer.user_id) {
+                            sock.viewer = v.clone();
+                        }
+                    }
+                }
+            }
+            HubMsg::SetPresence(tenant, user, manual, port) => {
+                connection(s, tenant, user).manual = manual.filter(|p| *p != Presence::Online);
+                let now = presence_changed(s, tenant, user).await?;
+                reply(port, now);
+            }
+            HubMsg::Presence(tenant, users, port) => {
+                let all = s.presence.get(&tenant);
+                let statuses = users
+                    .iter()
+                    .map(|u| all.and_then(|m| m.get(u)).map(effective).unwrap_or(Presence::Offline))
+                    .collect();
+                reply(port, statuses);
+            }
+            HubMsg::PresenceAll(tenant, port) => {
+                let all = s.presence.get(&tenant);
+                reply(
+                    port,
+                    all.map(|m| m.iter().map(|(u, c)| (*u, effective(c))).collect()).unwrap_or_default(),
+                );
+            }
+            HubMsg::GraceOver(tenant, user, generation) => {
+                let c = connection(s, tenant, user);
+                if c.generation == generation && c.sockets == 0 {
+                    c.in_grace = false;
+                    presence_changed(s, tenant, user).await?;
                 }
             }
         }
@@ -163,13 +242,89 @@ impl Actor for Hub {
     }
 }
 
+fn connection(s: &mut HubState, tenant: TenantId, user: UserId) -> &mut Connection {
+    s.presence.entry(tenant).or_default().entry(user).or_default()
+}
+
+/// Removes `count` sockets of a user; the last one starts the grace period.
+async fn disconnected(
+    me: &ActorRef<HubMsg>,
+    s: &mut HubState,
+    tenant: TenantId,
+    user: UserId,
+    count: u32,
+) -> Result<(), ActorError> {
+    let grace = s.ctx.settings.presence_grace;
+    let c = connection(s, tenant, user);
+    c.sockets = c.sockets.saturating_sub(count);
+    if c.sockets > 0 {
+        return Ok(());
+    }
+    c.generation += 1;
+    if grace.is_zero() {
+        c.in_grace = false;
+        presence_changed(s, tenant, user).await?;
+    } else {
+        c.in_grace = true;
+        let generation = c.generation;
+        let me = me.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let _ = me.cast(HubMsg::GraceOver(tenant, user, generation));
+        });
+    }
+    Ok(())
+}
+
+async fn close_where(
+    me: &ActorRef<HubMsg>,
+    s: &mut HubState,
+    matches: impl Fn(&Socket) -> bool,
+) -> Result<(), ActorError> {
+    let mut closed: Vec<(TenantId, UserId)> = Vec::new();
+    for (tenant, sockets) in &mut s.sockets {
+        // Dropping the sender ends the socket task, which closes the socket.
+        sockets.retain(|_, sock| {
+            let hit = matches(sock);
+            if hit {
+                closed.push((*tenant, sock.viewer.user_id));
+            }
+            !hit
+        });
+    }
+    for (tenant, user) in closed {
+        disconnected(me, s, tenant, user, 1).await?;
+    }
+    Ok(())
+}
+
+/// Recomputes a user's status; publishes and tells the teams if it changed.
+async fn presence_changed(s: &mut HubState, tenant: TenantId, user: UserId) -> Result<Presence, ActorError> {
+    let c = connection(s, tenant, user);
+    let now = effective(c);
+    if c.published == Some(now) {
+        return Ok(now);
+    }
+    c.published = Some(now);
+    let mut payload = serde_json::Map::new();
+    payload.insert("user_id".into(), user.to_string().into());
+    payload.insert("status".into(), now.as_str().into());
+    publish(s, LiveEvent { tenant_id: tenant, kind: "presence", audience: Audience::Managers, payload })
+        .await?;
+    for team in s.ctx.routes.teams_of(tenant) {
+        let _ = team.cast(TeamMsg::PresenceChanged(user, now));
+    }
+    Ok(now)
+}
+
 fn connect(
-    state: &mut HubState,
+    s: &mut HubState,
     viewer: Viewer,
+    token: TokenHash,
     since: Option<u64>,
     tx: mpsc::Sender<Arc<str>>,
 ) -> Connected {
-    let log = state.logs.entry(viewer.tenant_id).or_default();
+    let log = s.logs.entry(viewer.tenant_id).or_default();
     let latest = log.seq;
     let mut replay = Vec::new();
     let mut resync = false;
@@ -177,55 +332,61 @@ fn connect(
         let oldest_held = log.recent.front().map(|l| l.seq).unwrap_or(latest + 1);
         // Events in (since, oldest_held) are gone (or from before a restart).
         resync = since < latest && since + 1 < oldest_held;
-        for l in log.recent.iter().filter(|l| l.seq > since) {
-            if let Some(frame) = frame_for(&viewer, l) {
-                replay.push(frame);
-            }
-        }
+        replay.extend(log.recent.iter().filter(|l| l.seq > since).filter_map(|l| frame_for(&viewer, l)));
     }
     let hello = serde_json::json!({"seq": latest, "type": "hello", "resync": resync});
-    let socket = state.next_socket;
-    state.next_socket += 1;
-    state.sockets.entry(viewer.tenant_id).or_default().insert(socket, Socket { viewer, tx });
+    let socket = s.next_socket;
+    s.next_socket += 1;
+    s.sockets.entry(viewer.tenant_id).or_default().insert(socket, Socket { viewer, token, tx });
     Connected { socket, hello: hello.to_string().into(), replay }
 }
 
 /// The frame this viewer gets for a logged event, if any.
 fn frame_for(viewer: &Viewer, l: &Logged) -> Option<Arc<str>> {
-    if may_see(viewer, &l.visibility) {
-        Some(l.frame.clone())
-    } else if l.previous.is_some_and(|p| may_see(viewer, &p)) {
-        Some(l.removed.clone())
-    } else {
-        None
+    match &l.audience {
+        Audience::Conversation { visibility, previous, .. } => {
+            if may_see(viewer, visibility) {
+                Some(l.frame.clone())
+            } else if previous.is_some_and(|p| may_see(viewer, &p)) {
+                l.removed.clone()
+            } else {
+                None
+            }
+        }
+        Audience::Users(users) => users.contains(&viewer.user_id).then(|| l.frame.clone()),
+        Audience::Managers => viewer.role.is_manager().then(|| l.frame.clone()),
     }
 }
 
-async fn publish(state: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
-    let seq = next_seq(state, event.tenant_id).await?;
+async fn publish(s: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
+    let seq = next_seq(s, event.tenant_id).await?;
     let mut frame = event.payload;
     frame.insert("seq".into(), seq.into());
     frame.insert("type".into(), event.kind.into());
-    let removed = serde_json::json!({
-        "seq": seq, "type": "conversation.removed", "conversation_id": event.conversation_id,
-    });
+    let removed = match &event.audience {
+        Audience::Conversation { conversation_id, .. } => Some(
+            serde_json::json!({"seq": seq, "type": "conversation.removed", "conversation_id": conversation_id})
+                .to_string()
+                .into(),
+        ),
+        _ => None,
+    };
     let logged = Logged {
         seq,
-        visibility: event.visibility,
-        previous: event.previous,
+        audience: event.audience,
         frame: serde_json::Value::Object(frame).to_string().into(),
-        removed: removed.to_string().into(),
+        removed,
     };
-    if let Some(sockets) = state.sockets.get_mut(&event.tenant_id) {
+    if let Some(sockets) = s.sockets.get_mut(&event.tenant_id) {
         // A full buffer means a client that cannot keep up: drop it (its
         // socket task sees the channel close and ends the connection).
-        sockets.retain(|_, s| match frame_for(&s.viewer, &logged) {
-            Some(frame) => s.tx.try_send(frame).is_ok(),
-            None => !s.tx.is_closed(),
+        sockets.retain(|_, sock| match frame_for(&sock.viewer, &logged) {
+            Some(frame) => sock.tx.try_send(frame).is_ok(),
+            None => !sock.tx.is_closed(),
         });
     }
-    let capacity = state.ctx.settings.hub_replay_capacity;
-    let log = state.logs.entry(event.tenant_id).or_default();
+    let capacity = s.ctx.settings.hub_replay_capacity;
+    let log = s.logs.entry(event.tenant_id).or_default();
     log.recent.push_back(logged);
     while log.recent.len() > capacity {
         log.recent.pop_front();
@@ -234,20 +395,21 @@ async fn publish(state: &mut HubState, event: LiveEvent) -> Result<(), ActorErro
 }
 
 /// Hands out the next seq, reserving (durably) a new block when needed.
-async fn next_seq(state: &mut HubState, tenant: TenantId) -> Result<u64, ActorError> {
-    let log = state.logs.entry(tenant).or_default();
+async fn next_seq(s: &mut HubState, tenant: TenantId) -> Result<u64, ActorError> {
+    let log = s.logs.entry(tenant).or_default();
     log.seq += 1;
-    if log.seq > log.reserved {
-        let reserved = log.seq + SEQ_BLOCK;
+    let seq = log.seq;
+    if seq > log.reserved {
+        let reserved = seq + SEQ_BLOCK;
         let mut batch = Batch::default();
         batch.put(Tree::Hub, tenant.to_bytes().to_vec(), &reserved)?;
-        state.ctx.store.write(batch)?;
-        state.ctx.store.commit().durable().await?;
-        if let Some(log) = state.logs.get_mut(&tenant) {
+        s.ctx.store.write(batch)?;
+        s.ctx.store.commit().durable().await?;
+        if let Some(log) = s.logs.get_mut(&tenant) {
             log.reserved = reserved;
         }
     }
-    Ok(state.logs.get(&tenant).map(|l| l.seq).unwrap_or_default())
+    Ok(seq)
 }
 
 /// Typed access to the Hub.
@@ -261,16 +423,23 @@ impl HubHandle {
         self.ctx.routes.hub().ok_or_else(|| ActorError::Unavailable("hub is not running".into()))
     }
 
+    fn cast(&self, msg: HubMsg) {
+        if let Ok(hub) = self.actor() {
+            let _ = hub.cast(msg);
+        }
+    }
+
     /// Registers a socket for `viewer`; frames arrive on the returned receiver.
     pub async fn connect(
         &self,
         viewer: Viewer,
+        token: TokenHash,
         since: Option<u64>,
     ) -> Result<(Connected, mpsc::Receiver<Arc<str>>), ActorError> {
         let (tx, rx) = mpsc::channel(self.ctx.settings.hub_socket_buffer);
         let connected = ask(
             &self.actor()?,
-            |reply| HubMsg::Connect { viewer, since, tx, reply },
+            |reply| HubMsg::Connect { viewer, token, since, tx, reply },
             self.ctx.settings.call_timeout,
         )
         .await?;
@@ -279,16 +448,43 @@ impl HubHandle {
 
     /// Forgets a closed socket.
     pub fn disconnect(&self, socket: u64) {
-        if let Ok(hub) = self.actor() {
-            let _ = hub.cast(HubMsg::Disconnect(socket));
-        }
+        self.cast(HubMsg::Disconnect(socket));
     }
 
     /// Closes every socket of `user`.
     pub fn close_user(&self, user: UserId) {
-        if let Ok(hub) = self.actor() {
-            let _ = hub.cast(HubMsg::CloseUser(user));
-        }
+        self.cast(HubMsg::CloseUser(user));
+    }
+
+    /// Closes the sockets of one session.
+    pub fn close_session(&self, token: TokenHash) {
+        self.cast(HubMsg::CloseSession(token));
+    }
+
+    /// Updates what a tenant's connected users may see.
+    pub fn update_viewers(&self, tenant: TenantId, viewers: Vec<Viewer>) {
+        self.cast(HubMsg::Viewers(tenant, viewers));
+    }
+
+    /// Sets a status by hand (`None` or `Online`: automatic).
+    pub async fn set_presence(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        manual: Option<Presence>,
+    ) -> Result<Presence, ActorError> {
+        ask(&self.actor()?, |r| HubMsg::SetPresence(tenant, user, manual, r), self.ctx.settings.call_timeout)
+            .await
+    }
+
+    /// Statuses of `users`, in order.
+    pub async fn presence(&self, tenant: TenantId, users: Vec<UserId>) -> Result<Vec<Presence>, ActorError> {
+        ask(&self.actor()?, |r| HubMsg::Presence(tenant, users, r), self.ctx.settings.call_timeout).await
+    }
+
+    /// Every known status in a tenant.
+    pub async fn presence_all(&self, tenant: TenantId) -> Result<Vec<(UserId, Presence)>, ActorError> {
+        ask(&self.actor()?, |r| HubMsg::PresenceAll(tenant, r), self.ctx.settings.call_timeout).await
     }
 }
 

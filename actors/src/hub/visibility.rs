@@ -15,6 +15,8 @@ pub struct Viewer {
     pub role: Role,
     /// Teams whose queues the agent sees.
     pub team_ids: Vec<TeamId>,
+    /// The tenant lets staff see every unassigned chat.
+    pub see_unassigned: bool,
 }
 
 /// Who a conversation belongs to at one moment.
@@ -29,8 +31,8 @@ pub struct Visibility {
 }
 
 /// Managers see everything in their tenant; staff see what is assigned to
-/// them and the unassigned queues of their teams. Nobody sees another
-/// tenant.
+/// them and the unassigned queues of their teams (every unassigned chat
+/// when the tenant allows it). Nobody sees another tenant.
 pub fn may_see(viewer: &Viewer, v: &Visibility) -> bool {
     if viewer.tenant_id != v.tenant_id {
         return false;
@@ -40,7 +42,7 @@ pub fn may_see(viewer: &Viewer, v: &Visibility) -> bool {
     }
     match v.assignee_id {
         Some(a) => a == viewer.user_id,
-        None => v.team_id.is_some_and(|t| viewer.team_ids.contains(&t)),
+        None => viewer.see_unassigned || v.team_id.is_some_and(|t| viewer.team_ids.contains(&t)),
     }
 }
 
@@ -49,7 +51,13 @@ mod tests {
     use super::*;
 
     fn viewer(role: Role, teams: Vec<TeamId>) -> Viewer {
-        Viewer { tenant_id: TenantId::new(), user_id: UserId::new(), role, team_ids: teams }
+        Viewer {
+            tenant_id: TenantId::new(),
+            user_id: UserId::new(),
+            role,
+            team_ids: teams,
+            see_unassigned: false,
+        }
     }
 
     #[test]
@@ -73,5 +81,8 @@ mod tests {
         assert!(!may_see(&s, &Visibility { team_id: Some(TeamId::new()), ..base }));
         let taken = Visibility { team_id: Some(team), assignee_id: Some(UserId::new()), ..base };
         assert!(!may_see(&s, &taken), "a teammate's chat is theirs");
+        let open = Viewer { see_unassigned: true, ..s.clone() };
+        assert!(may_see(&open, &base), "the tenant setting opens Not Assigned");
+        assert!(!may_see(&open, &taken), "but never a colleague's chat");
     }
 }

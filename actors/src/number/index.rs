@@ -2,8 +2,9 @@
 //! list filters it answers. Pure: list and filter queries never touch sled
 //! and never wake a sleeping conversation.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
+use serde::Serialize;
 use tenants::{ConversationId, TeamId, UserId};
 
 use crate::conversation::record::{ConversationRecord, ConversationStatus};
@@ -34,6 +35,59 @@ pub struct ListFilter {
     pub label: Option<String>,
     /// Text in the customer's name, number or latest message (lowercase).
     pub q: Option<String>,
+    /// Only chats with unread customer messages.
+    pub unread: bool,
+    /// Carries every one of these labels (besides `label`).
+    pub labels: Vec<String>,
+}
+
+/// Sidebar badge counts for one viewer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Open and unassigned.
+    pub not_assigned: u32,
+    /// Open and assigned to the viewer.
+    pub mine: u32,
+    /// Open.
+    pub open: u32,
+    /// Closed.
+    pub closed: u32,
+    /// Open with unread customer messages.
+    pub unread: u32,
+    /// Open and waiting in each team's queue.
+    pub teams: BTreeMap<String, u32>,
+    /// Open, per label.
+    pub labels: BTreeMap<String, u32>,
+}
+
+impl Counts {
+    /// Adds another number's counts.
+    pub fn add(&mut self, other: &Counts) {
+        self.not_assigned += other.not_assigned;
+        self.mine += other.mine;
+        self.open += other.open;
+        self.closed += other.closed;
+        self.unread += other.unread;
+        for (k, v) in &other.teams {
+            *self.teams.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.labels {
+            *self.labels.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// The agent an open chat counts against.
+fn open_assignee(r: &ConversationRecord) -> Option<UserId> {
+    if r.status == ConversationStatus::Open {
+        r.assignee_id
+    } else {
+        None
+    }
+}
+
+fn visible(viewer: &Viewer, r: &ConversationRecord) -> bool {
+    may_see(viewer, &Visibility { tenant_id: r.tenant_id, assignee_id: r.assignee_id, team_id: r.team_id })
 }
 
 /// Position after which a page continues: (last activity, id), descending.
@@ -46,8 +100,7 @@ pub fn cursor_of(r: &ConversationRecord) -> Cursor {
 
 /// Whether `r` passes `f`.
 pub fn matches(f: &ListFilter, r: &ConversationRecord) -> bool {
-    let visibility = Visibility { tenant_id: r.tenant_id, assignee_id: r.assignee_id, team_id: r.team_id };
-    may_see(&f.viewer, &visibility)
+    visible(&f.viewer, r)
         && f.status.is_none_or(|s| s == r.status)
         && f.assignee.is_none_or(|a| match a {
             AssigneeFilter::Nobody => r.assignee_id.is_none(),
@@ -55,6 +108,8 @@ pub fn matches(f: &ListFilter, r: &ConversationRecord) -> bool {
         })
         && f.team.is_none_or(|t| r.team_id == Some(t))
         && f.label.as_ref().is_none_or(|l| r.labels.iter().any(|x| x == l))
+        && f.labels.iter().all(|l| r.labels.contains(l))
+        && (!f.unread || r.unread > 0)
         && f.q.as_ref().is_none_or(|q| {
             r.wa_id.contains(q.as_str())
                 || r.customer_name.as_ref().is_some_and(|n| n.to_lowercase().contains(q.as_str()))
@@ -67,13 +122,78 @@ pub fn matches(f: &ListFilter, r: &ConversationRecord) -> bool {
 pub struct Index {
     by_id: HashMap<ConversationId, ConversationRecord>,
     by_wa: HashMap<String, ConversationId>,
+    /// Open chats per assignee (routing's "load").
+    loads: HashMap<UserId, u32>,
 }
 
 impl Index {
-    /// Inserts or replaces a summary.
-    pub fn upsert(&mut self, r: ConversationRecord) {
+    /// Inserts or replaces a summary; returns the agent whose load went
+    /// down, if any (their team may hand them a queued chat).
+    pub fn upsert(&mut self, r: ConversationRecord) -> Option<UserId> {
+        let before = self.by_id.get(&r.id).and_then(open_assignee);
+        let after = open_assignee(&r);
+        if before != after {
+            if let Some(u) = before {
+                if let Some(n) = self.loads.get_mut(&u) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            if let Some(u) = after {
+                *self.loads.entry(u).or_default() += 1;
+            }
+        }
         self.by_wa.insert(r.wa_id.clone(), r.id);
         self.by_id.insert(r.id, r);
+        before.filter(|b| Some(*b) != after)
+    }
+
+    /// Open chats of each user, in order.
+    pub fn loads(&self, users: &[UserId]) -> Vec<u32> {
+        users.iter().map(|u| self.loads.get(u).copied().unwrap_or(0)).collect()
+    }
+
+    /// A team's queue: open, unassigned chats of the team, with the time
+    /// they entered it.
+    pub fn team_queue(&self, team: TeamId) -> Vec<(i64, &ConversationRecord)> {
+        self.by_id
+            .values()
+            .filter(|r| {
+                r.status == ConversationStatus::Open && r.assignee_id.is_none() && r.team_id == Some(team)
+            })
+            .map(|r| (r.queued_at_ms.unwrap_or(r.created_at_ms), r))
+            .collect()
+    }
+
+    /// Ids of the summaries that pass `keep`.
+    pub fn ids_where(&self, keep: impl Fn(&ConversationRecord) -> bool) -> Vec<ConversationId> {
+        self.by_id.values().filter(|r| keep(r)).map(|r| r.id).collect()
+    }
+
+    /// Badge counts of what `viewer` may see.
+    pub fn counts(&self, viewer: &Viewer) -> Counts {
+        let mut c = Counts::default();
+        for r in self.by_id.values().filter(|r| visible(viewer, r)) {
+            if r.status == ConversationStatus::Closed {
+                c.closed += 1;
+                continue;
+            }
+            c.open += 1;
+            c.unread += u32::from(r.unread > 0);
+            match r.assignee_id {
+                None => {
+                    c.not_assigned += 1;
+                    if let Some(t) = r.team_id {
+                        *c.teams.entry(t.to_string()).or_default() += 1;
+                    }
+                }
+                Some(u) if u == viewer.user_id => c.mine += 1,
+                Some(_) => {}
+            }
+            for l in &r.labels {
+                *c.labels.entry(l.clone()).or_default() += 1;
+            }
+        }
+        c
     }
 
     /// Remembers which conversation a customer has before its first write.
@@ -143,18 +263,35 @@ mod tests {
             created_at_ms: at,
             preview: Some("Hello there".into()),
             next_seq: 0,
+            queued_at_ms: None,
+            assigned_at_ms: None,
+            last_agent_reply_at_ms: None,
         }
     }
 
     fn filter(viewer: Viewer) -> ListFilter {
-        ListFilter { viewer, status: None, assignee: None, team: None, label: None, q: None }
+        ListFilter {
+            viewer,
+            status: None,
+            assignee: None,
+            team: None,
+            label: None,
+            q: None,
+            unread: false,
+            labels: vec![],
+        }
     }
 
     #[test]
     fn lists_newest_first_with_cursor_paging() {
         let tenant = TenantId::new();
-        let manager =
-            Viewer { tenant_id: tenant, user_id: UserId::new(), role: Role::Manager, team_ids: vec![] };
+        let manager = Viewer {
+            tenant_id: tenant,
+            user_id: UserId::new(),
+            role: Role::Manager,
+            team_ids: vec![],
+            see_unassigned: false,
+        };
         let mut index = Index::default();
         for at in 1..=5 {
             index.upsert(record(tenant, at, None));
@@ -169,7 +306,13 @@ mod tests {
     #[test]
     fn staff_only_see_their_own_and_filters_never_widen() {
         let tenant = TenantId::new();
-        let staff = Viewer { tenant_id: tenant, user_id: UserId::new(), role: Role::Staff, team_ids: vec![] };
+        let staff = Viewer {
+            tenant_id: tenant,
+            user_id: UserId::new(),
+            role: Role::Staff,
+            team_ids: vec![],
+            see_unassigned: false,
+        };
         let mut index = Index::default();
         index.upsert(record(tenant, 1, Some(staff.user_id)));
         index.upsert(record(tenant, 2, None));
@@ -183,8 +326,13 @@ mod tests {
     #[test]
     fn searches_name_number_and_preview() {
         let tenant = TenantId::new();
-        let manager =
-            Viewer { tenant_id: tenant, user_id: UserId::new(), role: Role::Manager, team_ids: vec![] };
+        let manager = Viewer {
+            tenant_id: tenant,
+            user_id: UserId::new(),
+            role: Role::Manager,
+            team_ids: vec![],
+            see_unassigned: false,
+        };
         let mut index = Index::default();
         index.upsert(record(tenant, 7, None));
         let mut f = filter(manager);
@@ -194,5 +342,53 @@ mod tests {
         }
         f.q = Some("nobody".into());
         assert!(index.list(&f, 10, None).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+    use tenants::{NumberId, Role, TenantId};
+
+    #[test]
+    fn loads_follow_assignment_and_closing() {
+        let tenant = TenantId::new();
+        let ann = UserId::new();
+        let mut r = ConversationRecord {
+            id: ConversationId::new(),
+            tenant_id: tenant,
+            number_id: NumberId::new(),
+            wa_id: "1".into(),
+            customer_name: None,
+            status: ConversationStatus::Open,
+            assignee_id: Some(ann),
+            team_id: None,
+            labels: vec!["VIP".into()],
+            unread: 1,
+            bot_enabled: true,
+            last_customer_at_ms: None,
+            last_message_at_ms: 1,
+            created_at_ms: 1,
+            preview: None,
+            next_seq: 0,
+            queued_at_ms: None,
+            assigned_at_ms: None,
+            last_agent_reply_at_ms: None,
+        };
+        let mut index = Index::default();
+        assert_eq!(index.upsert(r.clone()), None);
+        assert_eq!(index.loads(&[ann]), vec![1]);
+        let viewer = Viewer {
+            tenant_id: tenant,
+            user_id: ann,
+            role: Role::Staff,
+            team_ids: vec![],
+            see_unassigned: false,
+        };
+        let c = index.counts(&viewer);
+        assert_eq!((c.mine, c.open, c.unread, c.labels.get("VIP").copied()), (1, 1, 1, Some(1)));
+        r.status = ConversationStatus::Closed;
+        assert_eq!(index.upsert(r), Some(ann), "closing frees capacity");
+        assert_eq!(index.loads(&[ann]), vec![0]);
     }
 }

@@ -20,21 +20,25 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
-use tenants::{ConversationId, MessageId, Number, NumberId, TenantId, UserId};
+use tenants::{ConversationId, MessageId, Number, NumberId, TeamId, TenantId, UserId};
 use whatsapp::{InboundMessage, StatusUpdate};
 
 use crate::ask::{ask, ask_result, reply};
 use crate::conversation::record::{ConversationRecord, OutboxEntry};
+use crate::conversation::record::{Event, EventActor};
 use crate::conversation::{
-    ConversationActor, ConversationArgs, ConversationMsg, InboundOutcome, Outbound, SendOutcome,
+    Assignment, ConversationActor, ConversationArgs, ConversationMsg, ConversationRef, InboundOutcome,
+    Outbound, SendOutcome, Sweep,
 };
 use crate::ctx::Ctx;
 use crate::error::ActorError;
+use crate::hub::Viewer;
 use crate::metrics::Metrics;
 use crate::store::{key, Tree};
 use crate::supervision::RestartBudget;
+use crate::team::TeamMsg;
 use crate::view::MessageView;
-use index::{Cursor, Index, ListFilter};
+use index::{Counts, Cursor, Index, ListFilter};
 use outbox::{Outbox, OutboxArgs, OutboxMsg};
 
 /// NumberActor requests.
@@ -71,6 +75,14 @@ pub enum NumberMsg {
     Enqueue(Box<OutboxEntry>),
     /// The outbox's verdict for a conversation.
     SendResult(ConversationId, MessageId, SendOutcome),
+    /// Open chats of each user.
+    Loads(Vec<UserId>, RpcReplyPort<Vec<u32>>),
+    /// A team's queue with the time each chat entered it.
+    TeamQueue(TeamId, RpcReplyPort<Vec<(i64, ConversationRef)>>),
+    /// Badge counts for a viewer.
+    Counts(Box<Viewer>, RpcReplyPort<Counts>),
+    /// A tenant-wide change for every affected conversation.
+    Sweep(Sweep),
 }
 
 /// How a NumberActor starts.
@@ -158,7 +170,40 @@ impl Actor for NumberActor {
             },
             NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
             NumberMsg::List(filter, limit, cursor, r) => reply(r, s.index.list(&filter, limit, cursor)),
-            NumberMsg::SummaryChanged(record) => s.index.upsert(*record),
+            NumberMsg::SummaryChanged(record) => {
+                if let Some(freed) = s.index.upsert(*record) {
+                    for team in s.ctx.routes.teams_of(s.number.tenant_id) {
+                        let _ = team.cast(TeamMsg::CapacityFreed(freed));
+                    }
+                }
+            }
+            NumberMsg::Loads(users, r) => reply(r, s.index.loads(&users)),
+            NumberMsg::TeamQueue(team, r) => {
+                let queue = s
+                    .index
+                    .team_queue(team)
+                    .into_iter()
+                    .map(|(at, c)| {
+                        (at, ConversationRef { tenant_id: c.tenant_id, number_id: c.number_id, id: c.id })
+                    })
+                    .collect();
+                reply(r, queue);
+            }
+            NumberMsg::Counts(viewer, r) => reply(r, s.index.counts(&viewer)),
+            NumberMsg::Sweep(sweep) => {
+                let affected = match &sweep {
+                    Sweep::RemoveLabel(name) | Sweep::RenameLabel(name, _) => {
+                        s.index.ids_where(|r| r.labels.contains(name))
+                    }
+                    Sweep::ClearTeam(team) => s.index.ids_where(|r| r.team_id == Some(*team)),
+                    Sweep::Release(user) => s.index.ids_where(|r| r.assignee_id == Some(*user)),
+                };
+                for id in affected {
+                    if let Some(wa_id) = s.index.get(id).map(|r| r.wa_id.clone()) {
+                        route(&me, s, id, wa_id, ConversationMsg::Sweep(sweep.clone())).await;
+                    }
+                }
+            }
             NumberMsg::Enqueue(entry) => {
                 if let Some(outbox) = &s.outbox {
                     let _ = outbox.cast(OutboxMsg::Enqueue(entry));
@@ -326,12 +371,7 @@ impl NumberHandle {
         limit: usize,
         before: Option<MessageId>,
     ) -> Result<Vec<MessageView>, ActorError> {
-        ask_result(
-            &self.actor()?,
-            |reply| NumberMsg::Route(id, ConversationMsg::Messages { limit, before, reply }),
-            self.timeout(),
-        )
-        .await
+        self.ask_conversation(id, |reply| ConversationMsg::Messages { limit, before, reply }).await
     }
 
     /// Queues an agent's message (written, not yet flushed).
@@ -342,12 +382,100 @@ impl NumberHandle {
         outbound: Outbound,
         idempotency_key: Option<String>,
     ) -> Result<MessageView, ActorError> {
-        ask_result(
-            &self.actor()?,
-            |reply| NumberMsg::Route(id, ConversationMsg::Send { author, outbound, idempotency_key, reply }),
-            self.timeout(),
-        )
-        .await
+        self.ask_conversation(id, |reply| ConversationMsg::Send { author, outbound, idempotency_key, reply })
+            .await
+    }
+
+    async fn ask_conversation<T: Send + 'static>(
+        &self,
+        id: ConversationId,
+        build: impl FnOnce(RpcReplyPort<Result<T, ActorError>>) -> ConversationMsg,
+    ) -> Result<T, ActorError> {
+        ask_result(&self.actor()?, |reply| NumberMsg::Route(id, build(reply)), self.timeout()).await
+    }
+
+    /// Changes the assignee and/or team, if the precondition holds.
+    pub async fn assign(&self, id: ConversationId, a: Assignment) -> Result<ConversationRecord, ActorError> {
+        self.ask_conversation(id, |r| ConversationMsg::Assign(Box::new(a), r)).await
+    }
+
+    /// Closes (`open: false`) or reopens.
+    pub async fn set_open(
+        &self,
+        id: ConversationId,
+        open: bool,
+        by: UserId,
+    ) -> Result<ConversationRecord, ActorError> {
+        self.ask_conversation(id, |reply| ConversationMsg::SetOpen { open, by: EventActor::User(by), reply })
+            .await
+    }
+
+    /// Replaces the labels.
+    pub async fn set_labels(
+        &self,
+        id: ConversationId,
+        labels: Vec<String>,
+        by: UserId,
+    ) -> Result<ConversationRecord, ActorError> {
+        self.ask_conversation(id, |r| ConversationMsg::SetLabels(labels, EventActor::User(by), r)).await
+    }
+
+    /// Switches the chatbot.
+    pub async fn set_bot(
+        &self,
+        id: ConversationId,
+        enabled: bool,
+        by: UserId,
+    ) -> Result<ConversationRecord, ActorError> {
+        self.ask_conversation(id, |r| ConversationMsg::SetBot(enabled, EventActor::User(by), r)).await
+    }
+
+    /// Adds an internal note.
+    pub async fn add_note(
+        &self,
+        id: ConversationId,
+        text: String,
+        mentions: Vec<UserId>,
+        by: UserId,
+    ) -> Result<MessageView, ActorError> {
+        self.ask_conversation(id, |reply| ConversationMsg::AddNote { text, mentions, by, reply }).await
+    }
+
+    /// Marks the chat read.
+    pub async fn mark_read(&self, id: ConversationId, by: UserId) -> Result<ConversationRecord, ActorError> {
+        self.ask_conversation(id, |r| ConversationMsg::MarkRead(by, r)).await
+    }
+
+    /// A page of the event log, oldest first.
+    pub async fn events(
+        &self,
+        id: ConversationId,
+        limit: usize,
+        before: Option<u64>,
+    ) -> Result<Vec<Event>, ActorError> {
+        self.ask_conversation(id, |reply| ConversationMsg::Events { limit, before, reply }).await
+    }
+
+    /// Open chats of each user, in order.
+    pub async fn loads(&self, users: Vec<UserId>) -> Result<Vec<u32>, ActorError> {
+        ask(&self.actor()?, |r| NumberMsg::Loads(users, r), self.timeout()).await
+    }
+
+    /// A team's queue on this number.
+    pub async fn team_queue(&self, team: TeamId) -> Result<Vec<(i64, ConversationRef)>, ActorError> {
+        ask(&self.actor()?, |r| NumberMsg::TeamQueue(team, r), self.timeout()).await
+    }
+
+    /// Badge counts for `viewer`.
+    pub async fn counts(&self, viewer: Viewer) -> Result<Counts, ActorError> {
+        ask(&self.actor()?, |r| NumberMsg::Counts(Box::new(viewer), r), self.timeout()).await
+    }
+
+    /// Applies a tenant-wide change to every affected conversation.
+    pub fn sweep(&self, sweep: Sweep) -> Result<(), ActorError> {
+        self.actor()?
+            .cast(NumberMsg::Sweep(sweep))
+            .map_err(|_| ActorError::Unavailable("number is not running".into()))
     }
 
     /// Fault injection for supervision tests: makes the conversation's actor

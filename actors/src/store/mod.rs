@@ -53,10 +53,14 @@ pub(crate) enum Tree {
     Idempotency,
     /// tenant -> highest live-event seq reserved (u64)
     Hub,
+    /// tenant | team -> a TeamActor's rotation (cursor, recency)
+    TeamState,
+    /// tenant | canned reply -> `CannedReply`
+    CannedReplies,
 }
 
 impl Tree {
-    const ALL: [Tree; 13] = [
+    const ALL: [Tree; 15] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -70,6 +74,8 @@ impl Tree {
         Tree::Outbox,
         Tree::Idempotency,
         Tree::Hub,
+        Tree::TeamState,
+        Tree::CannedReplies,
     ];
 
     fn name(self) -> &'static str {
@@ -87,6 +93,8 @@ impl Tree {
             Tree::Outbox => "outbox",
             Tree::Idempotency => "idempotency",
             Tree::Hub => "hub",
+            Tree::TeamState => "team_state",
+            Tree::CannedReplies => "canned_replies",
         }
     }
 }

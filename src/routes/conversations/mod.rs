@@ -1,18 +1,22 @@
-//! The conversations API (API.md): list with filters, get, history, send.
-//! Every lookup goes through the caller's tenant and visibility: another
-//! tenant's id, or a chat a staff member may not see, is a 404.
+//! The conversations API (API.md): list with filters and badge counts, get;
+//! `messages.rs` has history, replies and notes, `workflow.rs` assignment,
+//! transfer, close/reopen, labels, the bot switch, read marks and the audit
+//! trail. Every lookup goes through the caller's tenant and visibility:
+//! another tenant's id, or a chat a staff member may not see, is a 404.
+
+pub mod messages;
+pub mod workflow;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tenants::{ConversationId, MessageId, Role, TeamId, UserId};
+use tenants::{ConversationId, TeamId, UserId};
 
 use actors::clock::now_ms;
 use actors::hub::{may_see, Visibility};
 use actors::{
-    cursor_of, AssigneeFilter, ConversationRecord, ConversationStatus, ConversationView, Cursor, ListFilter,
-    MessageView, NumberHandle, Outbound, Viewer,
+    cursor_of, AssigneeFilter, ConversationRecord, ConversationStatus, ConversationView, Counts, Cursor,
+    ListFilter, NumberHandle, Viewer,
 };
 
 use crate::auth::TenantScope;
@@ -20,16 +24,15 @@ use crate::error::{ApiError, Json};
 use crate::state::AppState;
 
 /// Largest page.
-const MAX_LIMIT: usize = 200;
-/// Longest text message WhatsApp accepts.
-const MAX_TEXT_CHARS: usize = 4096;
+pub(crate) const MAX_LIMIT: usize = 200;
 
-fn viewer(scope: &TenantScope) -> Viewer {
+pub(crate) fn viewer(scope: &TenantScope) -> Viewer {
     Viewer {
         tenant_id: scope.tenant_id,
         user_id: scope.principal.user_id,
         role: scope.principal.role,
-        team_ids: Vec::new(),
+        team_ids: scope.principal.team_ids.clone(),
+        see_unassigned: scope.principal.see_unassigned,
     }
 }
 
@@ -39,7 +42,7 @@ fn visible(scope: &TenantScope, r: &ConversationRecord) -> bool {
 }
 
 /// Finds a conversation the caller may see, and its number.
-async fn locate(
+pub(crate) async fn locate(
     state: &AppState,
     scope: &TenantScope,
     id: &str,
@@ -64,6 +67,8 @@ pub struct ListQuery {
     team: Option<String>,
     label: Option<String>,
     q: Option<String>,
+    unread: Option<bool>,
+    labels: Option<String>,
     limit: Option<usize>,
     cursor: Option<String>,
 }
@@ -109,6 +114,12 @@ fn parse_filter(scope: &TenantScope, q: &ListQuery) -> Result<ListFilter, ApiErr
         team,
         label: q.label.clone().filter(|l| !l.is_empty()),
         q: q.q.as_ref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()),
+        unread: q.unread.unwrap_or(false),
+        labels: q
+            .labels
+            .as_deref()
+            .map(|l| l.split(',').map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
     })
 }
 
@@ -143,95 +154,12 @@ pub async fn get(
     Ok(Json(ConversationView::new(&record, now_ms())))
 }
 
-/// Query of the history endpoint.
-#[derive(Debug, Deserialize)]
-pub struct HistoryQuery {
-    limit: Option<usize>,
-    before: Option<String>,
-}
-
-/// `GET /api/conversations/{id}/messages`
-pub async fn messages(
-    State(state): State<AppState>,
-    scope: TenantScope,
-    Path(id): Path<String>,
-    Query(q): Query<HistoryQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let (number, record) = locate(&state, &scope, &id).await?;
-    let before = match q.before.as_deref() {
-        Some(b) => Some(
-            b.parse::<MessageId>()
-                .map_err(|_| ApiError::bad_request("invalid_before", "before is a message id"))?,
-        ),
-        None => None,
-    };
-    let limit = q.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
-    let items: Vec<MessageView> = number.messages(record.id, limit, before).await?;
-    Ok(Json(json!({ "items": items })))
-}
-
-/// Body of `POST /api/conversations/{id}/messages`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum SendRequest {
-    /// Free-form text.
-    Text {
-        text: String,
-        #[serde(default)]
-        preview_url: bool,
-    },
-    /// A template, as Meta's send API takes it.
-    Template { template: Value },
-}
-
-fn outbound(req: SendRequest) -> Result<Outbound, ApiError> {
-    match req {
-        SendRequest::Text { text, preview_url } => {
-            if text.trim().is_empty() {
-                return Err(ApiError::Unprocessable { code: "empty_text", message: "text is empty".into() });
-            }
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(ApiError::Unprocessable {
-                    code: "text_too_long",
-                    message: format!("text is longer than {MAX_TEXT_CHARS} characters"),
-                });
-            }
-            Ok(Outbound::Text { body: text, preview_url })
-        }
-        SendRequest::Template { template } => {
-            let named = template.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
-            let language =
-                template.pointer("/language/code").and_then(Value::as_str).is_some_and(|c| !c.is_empty());
-            if !named || !language {
-                return Err(ApiError::Unprocessable {
-                    code: "invalid_template",
-                    message: "template needs a name and language.code".into(),
-                });
-            }
-            Ok(Outbound::Template { template })
-        }
+/// `GET /api/conversations/counts`: the sidebar badges, for what the caller
+/// may see.
+pub async fn counts(State(state): State<AppState>, scope: TenantScope) -> Result<Json<Counts>, ApiError> {
+    let mut total = Counts::default();
+    for number in state.system.numbers_of(scope.tenant_id) {
+        total.add(&number.counts(viewer(&scope)).await?);
     }
-}
-
-/// `POST /api/conversations/{id}/messages`: 202 once the send is durable.
-pub async fn send(
-    State(state): State<AppState>,
-    scope: TenantScope,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Json(req): Json<SendRequest>,
-) -> Result<(StatusCode, Json<MessageView>), ApiError> {
-    let (number, record) = locate(&state, &scope, &id).await?;
-    if scope.principal.role == Role::Staff && record.assignee_id != Some(scope.principal.user_id) {
-        return Err(ApiError::Forbidden("assign the chat to yourself before answering"));
-    }
-    let key = headers
-        .get("idempotency-key")
-        .map(|v| v.to_str().map(str::to_string))
-        .transpose()
-        .map_err(|_| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII"))?
-        .filter(|k| !k.is_empty() && k.len() <= 200);
-    let message = number.send(record.id, scope.principal.user_id, outbound(req)?, key).await?;
-    state.system.commit().durable().await?;
-    Ok((StatusCode::ACCEPTED, Json(message)))
+    Ok(Json(total))
 }

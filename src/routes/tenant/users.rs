@@ -1,15 +1,27 @@
-//! Tenant users: managers create staff and managers; everyone in the tenant
-//! can list their colleagues (to transfer a chat, say).
+//! Tenant users. Managers create, change, deactivate and reset passwords;
+//! everyone in the tenant can list their colleagues (to transfer a chat).
+//! Deactivating (PATCH `active: false`, or DELETE) ends the user's
+//! sessions and sockets at once and returns their open chats to their team
+//! queue or to Not Assigned.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde_json::{json, Value};
-use tenants::NewUser;
+use serde_json::Value;
+use tenants::{hash_password, NewUser, PasswordReset, UserId, UserPatch};
 
-use super::views::UserView;
+use super::{items, refresh_viewers};
 use crate::auth::{RequireManager, TenantScope};
 use crate::error::{ApiError, Json};
+use crate::routes::views::UserView;
 use crate::state::AppState;
+
+/// Hashes a password off the async threads.
+pub(crate) async fn hash(password: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(format!("hash task: {e}")))?
+        .map_err(|e| ApiError::from(actors::ActorError::from(e)))
+}
 
 /// `POST /api/users`
 pub async fn create(
@@ -17,10 +29,7 @@ pub async fn create(
     RequireManager(scope): RequireManager,
     Json(req): Json<NewUser>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
-    let errors = req.validate("");
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
+    ApiError::check(req.validate(""))?;
     let now = actors::clock::now_ms();
     let tenant = scope.tenant_id;
     let user = tokio::task::spawn_blocking(move || req.into_record(tenant, now))
@@ -35,6 +44,73 @@ pub async fn create(
 /// `GET /api/users`
 pub async fn list(State(state): State<AppState>, scope: TenantScope) -> Result<Json<Value>, ApiError> {
     let users = state.system.directory().list_users(scope.tenant_id).await?;
-    let items: Vec<UserView> = users.iter().map(UserView::from).collect();
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(items(users.iter().map(UserView::from).collect())))
+}
+
+/// `GET /api/users/{id}`
+pub async fn get(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let user = state.system.directory().user(scope.tenant_id, ApiError::parse_id(&id)?).await?;
+    Ok(Json(UserView::from(&user)))
+}
+
+/// Applies a change and its consequences.
+async fn apply(
+    state: &AppState,
+    scope: &crate::auth::TenantScope,
+    id: UserId,
+    patch: UserPatch,
+) -> Result<UserView, ApiError> {
+    ApiError::check(patch.validate())?;
+    let deactivating = patch.active == Some(false);
+    let user = state.system.directory().update_user(scope.tenant_id, id, patch).await?;
+    if deactivating {
+        state.system.hub().close_user(id);
+        for number in state.system.numbers_of(scope.tenant_id) {
+            number.sweep(actors::Sweep::Release(id))?;
+        }
+    }
+    refresh_viewers(state, scope.tenant_id).await?;
+    state.system.commit().durable().await?;
+    Ok(UserView::from(&user))
+}
+
+/// `PATCH /api/users/{id}`
+pub async fn update(
+    State(state): State<AppState>,
+    RequireManager(scope): RequireManager,
+    Path(id): Path<String>,
+    Json(patch): Json<UserPatch>,
+) -> Result<Json<UserView>, ApiError> {
+    Ok(Json(apply(&state, &scope, ApiError::parse_id(&id)?, patch).await?))
+}
+
+/// `DELETE /api/users/{id}`: deactivates (history keeps the user's name).
+pub async fn deactivate(
+    State(state): State<AppState>,
+    RequireManager(scope): RequireManager,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let patch = UserPatch { active: Some(false), ..UserPatch::default() };
+    Ok(Json(apply(&state, &scope, ApiError::parse_id(&id)?, patch).await?))
+}
+
+/// `POST /api/users/{id}/password`: a manager resets a colleague's
+/// password; every session of that user ends.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    RequireManager(scope): RequireManager,
+    Path(id): Path<String>,
+    Json(req): Json<PasswordReset>,
+) -> Result<StatusCode, ApiError> {
+    ApiError::check(req.validate())?;
+    let user = state.system.directory().user(scope.tenant_id, ApiError::parse_id(&id)?).await?;
+    let hashed = hash(req.password).await?;
+    state.system.directory().set_password(user.id, hashed, None).await?;
+    state.system.hub().close_user(user.id);
+    state.system.commit().durable().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

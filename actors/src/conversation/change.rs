@@ -1,0 +1,166 @@
+//! How a conversation writes: a `Change` collects the rows, events, live
+//! events and notifications of one operation; `commit` appends the events
+//! to the log, writes everything with the summary in one transaction, tells
+//! the NumberActor the new summary (before the caller hears back) and
+//! queues the live events for after the flush.
+
+use tenants::{MessageId, UserId};
+
+use super::record::{EventActor, EventKind, MessageRecord};
+use super::ConversationState;
+use crate::clock::now_ms;
+use crate::error::ActorError;
+use crate::hub::{publish_when_durable, Audience, LiveEvent, Visibility};
+use crate::number::NumberMsg;
+use crate::store::{key, seq, Batch, Tree};
+use crate::view::{ConversationView, MessageView};
+
+/// Longest preview kept in the summary.
+const PREVIEW_CHARS: usize = 120;
+
+/// A preview of `text` for list rows.
+pub(super) fn preview(text: Option<&str>) -> Option<String> {
+    text.map(|t| t.chars().take(PREVIEW_CHARS).collect())
+}
+
+/// A `notification` for one colleague.
+pub(super) struct Notice {
+    /// Who gets it.
+    pub to: UserId,
+    /// `assigned`, `transferred`, `mentioned`.
+    pub kind: &'static str,
+    /// Who caused it.
+    pub by: EventActor,
+    /// A transfer note or the mentioning note.
+    pub note: Option<String>,
+}
+
+/// A write in progress.
+pub(super) struct Change {
+    pub batch: Batch,
+    pub events: Vec<(EventActor, EventKind)>,
+    pub messages: Vec<(&'static str, MessageRecord)>,
+    pub notices: Vec<Notice>,
+    previous: Visibility,
+}
+
+impl Change {
+    pub(super) fn event(&mut self, by: EventActor, kind: EventKind) {
+        self.events.push((by, kind));
+    }
+}
+
+impl ConversationState {
+    pub(super) fn visibility(&self) -> Visibility {
+        Visibility {
+            tenant_id: self.record.tenant_id,
+            assignee_id: self.record.assignee_id,
+            team_id: self.record.team_id,
+        }
+    }
+
+    /// Starts a change, remembering who could see the chat before it.
+    pub(super) fn begin(&self) -> Change {
+        Change {
+            batch: Batch::default(),
+            events: Vec::new(),
+            messages: Vec::new(),
+            notices: Vec::new(),
+            previous: self.visibility(),
+        }
+    }
+
+    /// `tenant | conversation`: the prefix of this conversation's own rows.
+    pub(super) fn prefix(&self) -> Vec<u8> {
+        key(&[&self.record.tenant_id.to_bytes(), &self.record.id.to_bytes()])
+    }
+
+    pub(super) fn message_key(&self, id: MessageId) -> Vec<u8> {
+        key(&[&self.prefix(), &id.to_bytes()])
+    }
+
+    pub(super) fn wamid_key(&self, wamid: &str) -> Vec<u8> {
+        key(&[&self.prefix(), wamid.as_bytes()])
+    }
+
+    pub(super) fn load_message(&self, id: MessageId) -> Result<MessageRecord, ActorError> {
+        self.ctx.store.get(Tree::Messages, &self.message_key(id))?.ok_or(ActorError::NotFound)
+    }
+
+    /// Writes the change with the summary and publishes what it did.
+    /// `conversation_kind` is the conversation event to publish (if any);
+    /// a first write always publishes `conversation.created`.
+    pub(super) fn commit(
+        &mut self,
+        mut c: Change,
+        conversation_kind: Option<&'static str>,
+    ) -> Result<(), ActorError> {
+        let now = now_ms();
+        let created = !self.persisted;
+        for (by, kind) in c.events.drain(..) {
+            let event = super::record::Event { seq: self.record.next_seq, at_ms: now, by, kind };
+            c.batch.put(Tree::Events, key(&[&self.prefix(), &seq(event.seq)]), &event)?;
+            self.record.next_seq += 1;
+        }
+        c.batch.put(
+            Tree::Conversations,
+            super::record_key(self.record.tenant_id, self.record.number_id, self.record.id),
+            &self.record,
+        )?;
+        self.ctx.store.write(c.batch)?;
+        self.persisted = true;
+        let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));
+        let kind = if created { Some("conversation.created") } else { conversation_kind };
+        if let Some(kind) = kind {
+            self.publish(kind, None, Some(c.previous));
+        }
+        for (kind, m) in &c.messages {
+            self.publish(kind, Some(m), None);
+        }
+        for notice in c.notices {
+            self.notify(notice);
+        }
+        Ok(())
+    }
+
+    fn conversation_json(&self) -> serde_json::Value {
+        serde_json::to_value(ConversationView::new(&self.record, now_ms())).unwrap_or_default()
+    }
+
+    fn publish(&self, kind: &'static str, message: Option<&MessageRecord>, previous: Option<Visibility>) {
+        let mut payload = serde_json::Map::new();
+        payload.insert("conversation".into(), self.conversation_json());
+        if let Some(m) = message {
+            payload.insert("message".into(), serde_json::to_value(MessageView::new(m)).unwrap_or_default());
+        }
+        let visibility = self.visibility();
+        let audience = Audience::Conversation {
+            visibility,
+            previous: previous.filter(|p| *p != visibility),
+            conversation_id: self.record.id.to_string(),
+        };
+        publish_when_durable(
+            &self.ctx,
+            LiveEvent { tenant_id: self.record.tenant_id, kind, audience, payload },
+        );
+    }
+
+    fn notify(&self, n: Notice) {
+        let mut payload = serde_json::Map::new();
+        payload.insert("kind".into(), n.kind.into());
+        payload.insert("conversation".into(), self.conversation_json());
+        if let EventActor::User(by) = n.by {
+            payload.insert("by".into(), by.to_string().into());
+        }
+        if let Some(note) = n.note {
+            payload.insert("note".into(), note.into());
+        }
+        let event = LiveEvent {
+            tenant_id: self.record.tenant_id,
+            kind: "notification",
+            audience: Audience::Users(vec![n.to]),
+            payload,
+        };
+        publish_when_durable(&self.ctx, event);
+    }
+}

@@ -1,0 +1,46 @@
+//! Reading a conversation: its messages and its event log (the audit
+//! trail), page by page, oldest first within a page.
+
+use tenants::MessageId;
+
+use super::record::{Event, MessageRecord};
+use super::ConversationState;
+use crate::error::ActorError;
+use crate::store::{key, seq, Tree};
+use crate::view::MessageView;
+
+/// Up to `limit` messages before `before` (or the latest), oldest first.
+pub(super) fn messages(
+    s: &ConversationState,
+    limit: usize,
+    before: Option<MessageId>,
+) -> Result<Vec<MessageView>, ActorError> {
+    let before_key = before.map(|b| s.message_key(b));
+    let mut page: Vec<MessageView> = s
+        .ctx
+        .store
+        .scan_back::<MessageRecord>(Tree::Messages, &s.prefix(), before_key.as_deref(), limit)?
+        .iter()
+        .map(|(_, m)| MessageView::new(m))
+        .collect();
+    page.reverse();
+    Ok(page)
+}
+
+/// Up to `limit` events before seq `before` (or the latest), oldest first.
+pub(super) fn events(
+    s: &ConversationState,
+    limit: usize,
+    before: Option<u64>,
+) -> Result<Vec<Event>, ActorError> {
+    let before_key = before.map(|b| key(&[&s.prefix(), &seq(b)]));
+    let mut page: Vec<Event> = s
+        .ctx
+        .store
+        .scan_back::<Event>(Tree::Events, &s.prefix(), before_key.as_deref(), limit)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    page.reverse();
+    Ok(page)
+}

@@ -1,0 +1,153 @@
+//! A conversation's messages: history (oldest first, paged backwards),
+//! agent replies (202 once durable; the outbox sends them) and internal
+//! notes with mentions.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tenants::{MessageId, Role, UserId};
+
+use actors::{ConversationRecord, MessageView, Outbound};
+
+use super::{locate, MAX_LIMIT};
+use crate::auth::TenantScope;
+use crate::error::{ApiError, Json};
+use crate::state::AppState;
+
+/// Longest text message WhatsApp accepts.
+const MAX_TEXT_CHARS: usize = 4096;
+
+/// Staff act only on chats assigned to them; managers on any.
+pub(crate) fn require_owner(
+    scope: &TenantScope,
+    record: &ConversationRecord,
+    why: &'static str,
+) -> Result<(), ApiError> {
+    if scope.principal.role == Role::Staff && record.assignee_id != Some(scope.principal.user_id) {
+        return Err(ApiError::Forbidden(why));
+    }
+    Ok(())
+}
+
+/// Query of the history endpoint.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    limit: Option<usize>,
+    before: Option<String>,
+}
+
+/// `GET /api/conversations/{id}/messages`
+pub async fn messages(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (number, record) = locate(&state, &scope, &id).await?;
+    let before = match q.before.as_deref() {
+        Some(b) => Some(
+            b.parse::<MessageId>()
+                .map_err(|_| ApiError::bad_request("invalid_before", "before is a message id"))?,
+        ),
+        None => None,
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, MAX_LIMIT);
+    let items: Vec<MessageView> = number.messages(record.id, limit, before).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// Body of `POST /api/conversations/{id}/messages`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SendRequest {
+    /// Free-form text.
+    Text {
+        text: String,
+        #[serde(default)]
+        preview_url: bool,
+    },
+    /// A template, as Meta's send API takes it.
+    Template { template: Value },
+}
+
+fn outbound(req: SendRequest) -> Result<Outbound, ApiError> {
+    match req {
+        SendRequest::Text { text, preview_url } => {
+            if text.trim().is_empty() {
+                return Err(ApiError::unprocessable("empty_text", "text is empty"));
+            }
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(ApiError::unprocessable(
+                    "text_too_long",
+                    format!("text is longer than {MAX_TEXT_CHARS} characters"),
+                ));
+            }
+            Ok(Outbound::Text { body: text, preview_url })
+        }
+        SendRequest::Template { template } => {
+            let named = template.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+            let language =
+                template.pointer("/language/code").and_then(Value::as_str).is_some_and(|c| !c.is_empty());
+            if !named || !language {
+                return Err(ApiError::unprocessable(
+                    "invalid_template",
+                    "template needs a name and language.code",
+                ));
+            }
+            Ok(Outbound::Template { template })
+        }
+    }
+}
+
+/// `POST /api/conversations/{id}/messages`: 202 once the send is durable.
+pub async fn send(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(req): Json<SendRequest>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let (number, record) = locate(&state, &scope, &id).await?;
+    require_owner(&scope, &record, "assign the chat to yourself before answering")?;
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+        .transpose()
+        .map_err(|_| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII"))?
+        .filter(|k| !k.is_empty() && k.len() <= 200);
+    let message = number.send(record.id, scope.principal.user_id, outbound(req)?, key).await?;
+    state.system.commit().durable().await?;
+    Ok((StatusCode::ACCEPTED, Json(message)))
+}
+
+/// Body of `POST /api/conversations/{id}/notes`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    text: String,
+    #[serde(default)]
+    mentions: Vec<UserId>,
+}
+
+/// `POST /api/conversations/{id}/notes`: an internal note, never sent to
+/// WhatsApp; mentioned colleagues get a `notification`.
+pub async fn add_note(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    Path(id): Path<String>,
+    Json(req): Json<NoteRequest>,
+) -> Result<(StatusCode, Json<MessageView>), ApiError> {
+    let (number, record) = locate(&state, &scope, &id).await?;
+    let colleagues = state.system.directory().list_users(scope.tenant_id).await?;
+    if let Some(stranger) = req.mentions.iter().find(|m| !colleagues.iter().any(|u| u.id == **m && u.active))
+    {
+        return Err(ApiError::unprocessable(
+            "unknown_mention",
+            format!("{stranger} is not an active colleague"),
+        ));
+    }
+    let note = number.add_note(record.id, req.text, req.mentions, scope.principal.user_id).await?;
+    state.system.commit().durable().await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
