@@ -40,3 +40,32 @@ pub async fn openapi() -> impl IntoResponse {
 pub async fn not_found() -> (StatusCode, ApiError) {
     (StatusCode::NOT_FOUND, ApiError::NotFound)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::OPENAPI;
+
+    /// Every route of `router()` (read from its source) is in the OpenAPI
+    /// document with the same methods.
+    #[test]
+    fn every_route_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).expect("openapi.json parses");
+        let source = include_str!("mod.rs");
+        let mut checked = 0;
+        for chunk in source.split(".route(\"").skip(1) {
+            let (path, rest) = chunk.split_once('"').expect("a quoted path");
+            let rest = rest.split(".route(").next().unwrap_or(rest);
+            let entry = doc["paths"].get(path).unwrap_or_else(|| panic!("{path} is not in openapi.json"));
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let routed = rest.contains(&format!("{method}(")) || rest.contains(&format!(".{method}("));
+                assert_eq!(
+                    routed,
+                    entry.get(method).is_some(),
+                    "{method} {path}: router and openapi.json disagree"
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 30, "only {checked} routes found");
+    }
+}
