@@ -1,5 +1,6 @@
-//! Every error this crate returns, one enum per concern: the webhook
-//! signature check, webhook parsing and calls to the Graph API.
+//! Every error this crate returns, one type per concern: the webhook
+//! signature check, webhook parsing, calls to the Graph API and the
+//! validation of outbound message bodies.
 //!
 //! `GraphError` also carries the rules callers need to decide what to do
 //! with a failed call (retry it, mark the number's token invalid, tell the
@@ -53,6 +54,45 @@ pub enum GraphError {
     /// Meta answered 2xx with a body we could not read.
     #[error("unexpected Graph API response: {0}")]
     Decode(String),
+    /// A media download was refused: it is (or turned out to be, while
+    /// streaming) larger than the `max_bytes` the caller allows.
+    #[error("media larger than {max_bytes} bytes")]
+    TooLarge { max_bytes: u64 },
+    /// The request could not be built from what the caller gave (a mime
+    /// type reqwest refuses, a media URL that is not absolute); nothing was
+    /// sent.
+    #[error("invalid Graph API request: {0}")]
+    InvalidRequest(String),
+}
+
+/// Why an outbound message body was not built, or a template request was
+/// refused: every problem found, not only the first, so an agent can fix
+/// them all at once. Nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("invalid message: {}", problem_list(.problems))]
+pub struct OutboundError {
+    pub problems: Vec<OutboundProblem>,
+}
+
+/// One problem in an outbound body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundProblem {
+    /// Where, as a path into the JSON Meta receives:
+    /// `interactive.action.buttons[2].reply.title`, `template.components[0]`.
+    pub path: String,
+    /// What is wrong, naming Meta's limit: `at most 20 characters (Meta's
+    /// limit), got 23`.
+    pub message: String,
+}
+
+impl std::fmt::Display for OutboundProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+fn problem_list(problems: &[OutboundProblem]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 /// Meta codes worth retrying later: temporary failures and rate limits
@@ -77,7 +117,7 @@ impl GraphError {
             GraphError::Api { http_status, code, .. } => {
                 *http_status >= 500 || RETRYABLE_CODES.contains(code)
             }
-            GraphError::Decode(_) => false,
+            GraphError::Decode(_) | GraphError::TooLarge { .. } | GraphError::InvalidRequest(_) => false,
         }
     }
 
@@ -140,6 +180,28 @@ mod tests {
         assert!(!api(400, OUTSIDE_WINDOW, "Re-engagement message").is_retryable());
         assert!(!api(401, TOKEN_INVALID, "Error validating access token").is_retryable());
         assert!(!GraphError::Decode("no id".into()).is_retryable());
+        assert!(!GraphError::TooLarge { max_bytes: 10 }.is_retryable());
+        assert!(!GraphError::InvalidRequest("bad mime".into()).is_retryable());
+    }
+
+    #[test]
+    fn outbound_errors_list_every_problem() {
+        let problem =
+            |path: &str, message: &str| OutboundProblem { path: path.into(), message: message.into() };
+        let err = OutboundError {
+            problems: vec![
+                problem("interactive.body.text", "must not be empty"),
+                problem(
+                    "interactive.action.buttons[0].reply.title",
+                    "at most 20 characters (Meta's limit), got 23",
+                ),
+            ],
+        };
+        assert_eq!(
+            err.to_string(),
+            "invalid message: interactive.body.text: must not be empty; \
+             interactive.action.buttons[0].reply.title: at most 20 characters (Meta's limit), got 23"
+        );
     }
 
     #[test]

@@ -3,8 +3,13 @@
 //! - [`signature`]: the `X-Hub-Signature-256` check on webhook POSTs.
 //! - [`webhook`]: webhook bodies into typed notifications, messages and
 //!   delivery statuses.
-//! - [`outbound`]: the JSON bodies we send, shaped as Meta documents them.
-//! - [`graph`]: the Graph API client, a trait plus its HTTP implementation.
+//! - [`outbound`]: the JSON bodies we send, shaped as Meta documents them
+//!   and checked against Meta's limits; template sends checked against the
+//!   account's templates.
+//! - [`template`]: message templates as Meta lists them, and the
+//!   parameters each takes.
+//! - [`graph`]: the Graph API client, a trait plus its HTTP implementation
+//!   (messages, read receipts, media, templates).
 //! - [`error`]: every error this crate returns.
 //!
 //! No I/O happens here except inside [`graph::HttpGraph`].
@@ -13,11 +18,13 @@ pub mod error;
 pub mod graph;
 pub mod outbound;
 pub mod signature;
+pub mod template;
 pub mod webhook;
 
-pub use error::{GraphError, SignatureError, WebhookError};
-pub use graph::{GraphApi, HttpGraph, NumberAuth, SentMessage};
+pub use error::{GraphError, OutboundError, OutboundProblem, SignatureError, WebhookError};
+pub use graph::{GraphApi, HttpGraph, MediaInfo, NumberAuth, SentMessage};
 pub use signature::{sign, verify_signature};
+pub use template::{ButtonParams, Template, TemplateParams};
 pub use webhook::{
     parse_notification, Change, ChangeValue, Contact, Content, DeliveryStatus, Entry, InboundMessage, Media,
     MessageContext, MetaError, Notification, OrderItem, Referral, StatusUpdate,

@@ -1,96 +1,136 @@
 //! [`HttpGraph`]: the [`GraphApi`] over HTTPS with reqwest.
 //!
-//! Every call goes through `post_json`, which builds
-//! `{base}/{version}/{path}`, sends the number's bearer token, bounds the
-//! call with the configured timeout and turns Meta's error JSON into a
-//! [`GraphError`]. A new endpoint is a small method decoding its own answer.
+//! Every call goes through `send`, which adds the number's bearer token,
+//! bounds the call with a timeout and turns Meta's error JSON into a
+//! [`GraphError`]; `json` also decodes a 2xx answer. Each endpoint is a
+//! small method decoding its own answer: the message endpoints here, media
+//! in `media`, templates in `templates`.
 
 use std::error::Error as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::StatusCode;
+use reqwest::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{GraphApi, NumberAuth, SentMessage};
+use super::meta_error::api_error;
+use super::{GraphApi, MediaInfo, NumberAuth, SentMessage};
 use crate::error::GraphError;
+use crate::outbound;
+use crate::template::Template;
 
 /// The Graph API client. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct HttpGraph {
-    client: reqwest::Client,
+    pub(super) client: reqwest::Client,
     /// `https://graph.facebook.com`, without a trailing slash.
     base_url: String,
     /// `v21.0`.
     version: String,
     /// Bound on each whole call, connecting included.
-    timeout: Duration,
+    pub(super) timeout: Duration,
+    /// Bound on media downloads and uploads, which move whole files.
+    pub(super) media_timeout: Duration,
 }
 
 impl HttpGraph {
-    /// A client for `{base_url}/{version}/...`, each call bounded by `timeout`.
+    /// A client for `{base_url}/{version}/...`, each call bounded by
+    /// `timeout` (media transfers too, unless
+    /// [`with_media_timeout`](HttpGraph::with_media_timeout) says otherwise).
     pub fn new(base_url: &str, version: &str, timeout: Duration) -> HttpGraph {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
         HttpGraph {
-            client: reqwest::Client::new(),
+            client,
             base_url: base_url.trim_end_matches('/').to_string(),
             version: version.trim_matches('/').to_string(),
             timeout,
+            media_timeout: timeout,
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The same client with media downloads and uploads bounded by
+    /// `timeout` instead: a 100 MB document needs longer than a send.
+    pub fn with_media_timeout(mut self, timeout: Duration) -> HttpGraph {
+        self.media_timeout = timeout;
+        self
+    }
+
+    /// `{base}/{version}/{path}`.
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}/{}/{}", self.base_url, self.version, path)
     }
 
-    /// POSTs `body` to `path` as the number in `auth` and decodes a 2xx
-    /// answer as `T`.
-    async fn post_json<T: DeserializeOwned>(
+    /// Sends `request` as the number in `auth`, bounded by `timeout`. A 2xx
+    /// answer comes back unread; any other becomes `GraphError::Api`.
+    pub(super) async fn send(
         &self,
         auth: &NumberAuth,
-        path: &str,
-        body: &Value,
-    ) -> Result<T, GraphError> {
-        let response = self
-            .client
-            .post(self.url(path))
+        request: RequestBuilder,
+        timeout: Duration,
+    ) -> Result<Response, GraphError> {
+        let response = request
             .bearer_auth(&auth.access_token)
-            .timeout(self.timeout)
-            .json(body)
+            .timeout(timeout)
             .send()
             .await
-            .map_err(|e| self.transport(e))?;
+            .map_err(|e| transport(e, timeout))?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
-        if !status.is_success() {
-            return Err(api_error(status, &bytes));
+        if status.is_success() {
+            return Ok(response);
         }
-        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
+        let bytes = response.bytes().await.map_err(|e| transport(e, timeout))?;
+        Err(api_error(status, &bytes))
     }
 
-    /// A reqwest failure as text: the error and its causes, without the URL.
-    fn transport(&self, error: reqwest::Error) -> GraphError {
-        if error.is_timeout() {
-            return GraphError::Transport(format!("timed out after {:?}", self.timeout));
-        }
-        let error = error.without_url();
-        let mut text = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        GraphError::Transport(text)
+    /// [`send`](Self::send), then decodes the 2xx answer as `T`.
+    pub(super) async fn json<T: DeserializeOwned>(
+        &self,
+        auth: &NumberAuth,
+        request: RequestBuilder,
+        timeout: Duration,
+    ) -> Result<T, GraphError> {
+        let response = self.send(auth, request, timeout).await?;
+        let bytes = response.bytes().await.map_err(|e| transport(e, timeout))?;
+        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
     }
+}
+
+/// A path segment (`phone_number_id`, media id, WABA id) as given, if it
+/// cannot change the path: Meta's ids are digits.
+pub(super) fn segment(id: &str) -> Result<&str, GraphError> {
+    if !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')) {
+        Ok(id)
+    } else {
+        Err(GraphError::InvalidRequest(format!("not a Graph API id: {id:?}")))
+    }
+}
+
+/// A reqwest failure as text: the error and its causes, without the URL.
+pub(super) fn transport(error: reqwest::Error, timeout: Duration) -> GraphError {
+    if error.is_timeout() {
+        return GraphError::Transport(format!("timed out after {timeout:?}"));
+    }
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    GraphError::Transport(text)
 }
 
 #[async_trait]
 impl GraphApi for HttpGraph {
     async fn send_message(&self, auth: &NumberAuth, body: &Value) -> Result<SentMessage, GraphError> {
-        let path = format!("{}/messages", auth.phone_number_id);
-        let sent: SendResponse = self.post_json(auth, &path, body).await?;
+        let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
+        let sent: SendResponse = self.json(auth, self.client.post(url).json(body), self.timeout).await?;
         let wamid = sent
             .messages
             .into_iter()
@@ -98,6 +138,44 @@ impl GraphApi for HttpGraph {
             .map(|m| m.id)
             .ok_or_else(|| GraphError::Decode("no message id in the answer".into()))?;
         Ok(SentMessage { wamid })
+    }
+
+    async fn media_info(&self, auth: &NumberAuth, media_id: &str) -> Result<MediaInfo, GraphError> {
+        self.get_media_info(auth, media_id).await
+    }
+
+    async fn download_media(
+        &self,
+        auth: &NumberAuth,
+        url: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, GraphError> {
+        self.get_media(auth, url, max_bytes).await
+    }
+
+    async fn upload_media(
+        &self,
+        auth: &NumberAuth,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, GraphError> {
+        self.post_media(auth, bytes, mime_type, filename).await
+    }
+
+    async fn mark_read(&self, auth: &NumberAuth, wamid: &str) -> Result<(), GraphError> {
+        let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
+        let request = self.client.post(url).json(&outbound::mark_read(wamid));
+        let answer: Success = self.json(auth, request, self.timeout).await?;
+        if answer.success {
+            Ok(())
+        } else {
+            Err(GraphError::Decode("Meta answered success: false to a read receipt".into()))
+        }
+    }
+
+    async fn message_templates(&self, auth: &NumberAuth, waba_id: &str) -> Result<Vec<Template>, GraphError> {
+        self.list_templates(auth, waba_id).await
     }
 }
 
@@ -112,136 +190,25 @@ struct SentId {
     id: String,
 }
 
-/// Meta's error envelope: `{"error": {...}}`.
+/// `{"success": true}`.
 #[derive(Deserialize)]
-struct ErrorEnvelope {
-    error: WireGraphError,
-}
-
-#[derive(Deserialize)]
-struct WireGraphError {
-    #[serde(default)]
-    message: String,
-    code: i64,
-    error_subcode: Option<i64>,
-    error_data: Option<WireErrorData>,
-    fbtrace_id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct WireErrorData {
-    details: Option<String>,
-}
-
-/// A non-2xx answer as `GraphError::Api`; code 0 when the body was not
-/// Meta's error JSON (a proxy's error page, say).
-fn api_error(status: StatusCode, body: &[u8]) -> GraphError {
-    let http_status = status.as_u16();
-    match serde_json::from_slice::<ErrorEnvelope>(body) {
-        Ok(ErrorEnvelope { error }) => {
-            tracing::debug!(
-                http_status,
-                code = error.code,
-                fbtrace_id = error.fbtrace_id.as_deref().unwrap_or(""),
-                "Graph API error"
-            );
-            GraphError::Api {
-                http_status,
-                code: error.code,
-                subcode: error.error_subcode,
-                message: error.message,
-                details: error.error_data.and_then(|d| d.details),
-            }
-        }
-        Err(_) => GraphError::Api {
-            http_status,
-            code: 0,
-            subcode: None,
-            message: format!("HTTP {status}"),
-            details: None,
-        },
-    }
+struct Success {
+    success: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbound;
-    use axum::body::Bytes;
-    use axum::extract::State;
-    use axum::http::{HeaderMap, Method, Uri};
+    use crate::graph::fake::{auth, graph, meta_error, serve_json, BEARER, TOKEN};
+    use axum::http::Method;
     use axum::Router;
     use serde_json::json;
-    use tokio::sync::mpsc;
 
-    const PHONE_NUMBER_ID: &str = "106540352242922";
-    const TOKEN: &str = "EAAGtest-token";
     const WAMID: &str = "wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA";
 
-    /// One request as the fake Graph API saw it.
-    #[derive(Debug)]
-    struct Seen {
-        method: Method,
-        path: String,
-        authorization: Option<String>,
-        body: Value,
-    }
-
-    #[derive(Clone)]
-    struct Fake {
-        status: StatusCode,
-        answer: String,
-        seen: mpsc::UnboundedSender<Seen>,
-    }
-
-    async fn record(
-        State(fake): State<Fake>,
-        method: Method,
-        uri: Uri,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> (StatusCode, String) {
-        let seen = Seen {
-            method,
-            path: uri.path().to_string(),
-            authorization: headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string),
-            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-        };
-        fake.seen.send(seen).unwrap();
-        (fake.status, fake.answer)
-    }
-
-    /// Serves `answer` with `status` to every request on a fresh port.
-    async fn fake_graph(status: u16, answer: &str) -> (String, mpsc::UnboundedReceiver<Seen>) {
-        let (seen, rx) = mpsc::unbounded_channel();
-        let fake = Fake { status: StatusCode::from_u16(status).unwrap(), answer: answer.to_string(), seen };
-        let app = Router::new().fallback(record).with_state(fake);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (base, rx)
-    }
-
-    fn auth() -> NumberAuth {
-        NumberAuth { phone_number_id: PHONE_NUMBER_ID.into(), access_token: TOKEN.into() }
-    }
-
-    fn graph(base: &str) -> HttpGraph {
-        HttpGraph::new(base, "v21.0", Duration::from_secs(5))
-    }
-
     async fn send_to(status: u16, answer: &str) -> Result<SentMessage, GraphError> {
-        let (base, _seen) = fake_graph(status, answer).await;
+        let (base, _seen) = serve_json(status, answer).await;
         graph(&base).send_message(&auth(), &outbound::text("16505551234", "hi", false)).await
-    }
-
-    fn meta_error(code: i64, message: &str) -> String {
-        json!({"error": {
-            "message": message, "type": "OAuthException", "code": code,
-            "error_subcode": 2494010,
-            "error_data": {"messaging_product": "whatsapp", "details": "More about it."},
-            "fbtrace_id": "Az8or2yhqkZfEZ-_4Qn_Bam"}})
-        .to_string()
     }
 
     #[tokio::test]
@@ -249,7 +216,7 @@ mod tests {
         let answer = json!({"messaging_product": "whatsapp",
             "contacts": [{"input": "16505551234", "wa_id": "16505551234"}],
             "messages": [{"id": WAMID}]});
-        let (base, mut seen) = fake_graph(200, &answer.to_string()).await;
+        let (base, mut seen) = serve_json(200, &answer.to_string()).await;
         let body = outbound::text("16505551234", "Hello, world!", false);
 
         let sent = graph(&format!("{base}/")).send_message(&auth(), &body).await;
@@ -258,8 +225,52 @@ mod tests {
         let request = seen.recv().await.unwrap();
         assert_eq!(request.method, Method::POST);
         assert_eq!(request.path, "/v21.0/106540352242922/messages");
-        assert_eq!(request.authorization.as_deref(), Some("Bearer EAAGtest-token"));
-        assert_eq!(request.body, body);
+        assert_eq!(request.query, None);
+        assert_eq!(request.authorization.as_deref(), Some(BEARER));
+        assert_eq!(request.json(), body);
+    }
+
+    #[tokio::test]
+    async fn mark_read_posts_a_read_receipt() {
+        let (base, mut seen) = serve_json(200, r#"{"success": true}"#).await;
+
+        graph(&base).mark_read(&auth(), WAMID).await.unwrap();
+
+        let request = seen.recv().await.unwrap();
+        assert_eq!(request.method, Method::POST);
+        assert_eq!(request.path, "/v21.0/106540352242922/messages");
+        assert_eq!(request.query, None);
+        assert_eq!(request.authorization.as_deref(), Some(BEARER));
+        assert_eq!(request.content_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            request.json(),
+            json!({"messaging_product": "whatsapp", "status": "read", "message_id": WAMID})
+        );
+    }
+
+    #[tokio::test]
+    async fn mark_read_needs_metas_success() {
+        for (status, answer) in [(200, r#"{"success": false}"#), (200, "{}")] {
+            let (base, _seen) = serve_json(status, answer).await;
+            let err = graph(&base).mark_read(&auth(), WAMID).await.unwrap_err();
+            assert!(matches!(err, GraphError::Decode(_)), "{answer}: {err:?}");
+        }
+        let (base, _seen) = serve_json(400, &meta_error(100, "Invalid parameter")).await;
+        let err = graph(&base).mark_read(&auth(), "wamid.unknown").await.unwrap_err();
+        assert_eq!(err.meta_code(), Some(100));
+    }
+
+    #[tokio::test]
+    async fn ids_that_would_change_the_path_are_refused_unsent() {
+        let (base, mut seen) = serve_json(200, r#"{"success": true}"#).await;
+        let mut bad = auth();
+        bad.phone_number_id = "1/../../me".into();
+
+        let err = graph(&base).mark_read(&bad, WAMID).await.unwrap_err();
+
+        assert!(matches!(err, GraphError::InvalidRequest(_)), "{err:?}");
+        assert!(!err.is_retryable());
+        assert!(seen.try_recv().is_err());
     }
 
     #[tokio::test]
@@ -340,5 +351,13 @@ mod tests {
             .unwrap_err();
 
         assert_eq!(err, GraphError::Transport("timed out after 200ms".into()));
+    }
+
+    #[test]
+    fn segments_are_ids() {
+        assert_eq!(segment("106540352242922"), Ok("106540352242922"));
+        for bad in ["", "a/b", "1?x=2", "1#f", "..", "..%2F", "a b"] {
+            assert!(segment(bad).is_err(), "{bad}");
+        }
     }
 }

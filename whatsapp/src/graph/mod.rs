@@ -4,14 +4,28 @@
 //! Callers hold an `Arc<dyn GraphApi>` so tests and the demo sandbox can
 //! swap in a fake. Each method takes the [`NumberAuth`] of the business
 //! number it acts for: one deployment talks to Meta for many tenants.
+//!
+//! - `http`: [`HttpGraph`], the shared request plumbing, the trait impl
+//!   and the message endpoints (send, mark read).
+//! - `meta_error`: Meta's error JSON into [`GraphError::Api`].
+//! - `media`: media URL lookup, size-capped download, upload.
+//! - `templates`: the template list, page by page.
+//! - `fake` (tests only): a local server that records what it was sent.
 
 mod http;
+mod media;
+mod meta_error;
+mod templates;
+
+#[cfg(test)]
+mod fake;
 
 pub use http::HttpGraph;
 
 use async_trait::async_trait;
 
 use crate::error::GraphError;
+use crate::template::Template;
 
 /// Which business number a call acts for, and its access token.
 #[derive(Clone, PartialEq, Eq)]
@@ -36,8 +50,20 @@ pub struct SentMessage {
     pub wamid: String,
 }
 
-/// The Cloud API calls Switchboard makes. One method per Meta endpoint;
-/// templates, media and the like join as further methods.
+/// What `GET /{media-id}` tells about a media object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInfo {
+    /// Where to download it, with the number's token; valid for about five
+    /// minutes.
+    pub url: String,
+    pub mime_type: String,
+    /// Meta's SHA-256 of the file: check the download against it.
+    pub sha256: String,
+    pub file_size: u64,
+    pub id: String,
+}
+
+/// The Cloud API calls Switchboard makes, one method per Meta endpoint.
 #[async_trait]
 pub trait GraphApi: Send + Sync + 'static {
     /// `POST /{phone_number_id}/messages` with a message `body` as built
@@ -47,6 +73,38 @@ pub trait GraphApi: Send + Sync + 'static {
         auth: &NumberAuth,
         body: &serde_json::Value,
     ) -> Result<SentMessage, GraphError>;
+
+    /// `GET /{media-id}?phone_number_id=...`: where an inbound (or
+    /// uploaded) media object can be downloaded, and its hash and size.
+    async fn media_info(&self, auth: &NumberAuth, media_id: &str) -> Result<MediaInfo, GraphError>;
+
+    /// `GET url` (absolute, from [`MediaInfo::url`]) with the number's
+    /// token. A body over `max_bytes`, by `Content-Length` or by counting
+    /// while it streams, is [`GraphError::TooLarge`].
+    async fn download_media(
+        &self,
+        auth: &NumberAuth,
+        url: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, GraphError>;
+
+    /// `POST /{phone_number_id}/media` (multipart): uploads a file and
+    /// returns its media id, to send by [`crate::outbound::MediaSource::Id`].
+    async fn upload_media(
+        &self,
+        auth: &NumberAuth,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, GraphError>;
+
+    /// `POST /{phone_number_id}/messages` with a read receipt for `wamid`
+    /// (and so everything before it): the customer sees blue ticks.
+    async fn mark_read(&self, auth: &NumberAuth, wamid: &str) -> Result<(), GraphError>;
+
+    /// `GET /{waba_id}/message_templates`, every page: all templates of
+    /// the account, in every status (see [`Template::is_approved`]).
+    async fn message_templates(&self, auth: &NumberAuth, waba_id: &str) -> Result<Vec<Template>, GraphError>;
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //! - `message`: one message object into an `InboundMessage`, dispatched on
 //!   `type`, never dropped.
 //! - `wire`: private serde mirrors of Meta's JSON.
+//! - tests only: `fixtures` (small bodies inline), `corpus` (the shared
+//!   corpus in `tests/fixtures/webhooks/`), `props` (property tests: no
+//!   body panics the parser).
 //!
 //! The signature is checked before parsing, on the raw bytes
 //! (see [`crate::signature`]).
@@ -19,7 +22,11 @@ mod types;
 mod wire;
 
 #[cfg(test)]
+mod corpus;
+#[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod props;
 
 pub use content::{Content, InboundMessage, Media, MessageContext, OrderItem, Referral};
 pub use parse::parse_notification;

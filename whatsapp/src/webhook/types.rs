@@ -85,6 +85,12 @@ pub struct StatusUpdate {
     pub recipient_id: String,
     /// Why a `failed` message failed.
     pub errors: Vec<MetaError>,
+    /// The `biz_opaque_callback_data` we put on the message when sending
+    /// it, echoed by Meta (up to 512 characters): lets a sender recognise
+    /// its own message even before it learned the wamid (exactly-once
+    /// sends). `None` when we sent none. Meta's `conversation` and
+    /// `pricing` objects are not read.
+    pub biz_opaque_callback_data: Option<String>,
 }
 
 /// Where a sent message is. Statuses can arrive out of order: compare

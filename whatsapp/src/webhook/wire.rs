@@ -85,6 +85,10 @@ pub(super) struct WireStatus {
     recipient_id: String,
     #[serde(default)]
     errors: Vec<WireError>,
+    /// Documented as a string; anything else is left out rather than
+    /// refusing the status, like a message's `context`.
+    #[serde(default)]
+    biz_opaque_callback_data: Value,
 }
 
 impl From<WireStatus> for StatusUpdate {
@@ -95,6 +99,10 @@ impl From<WireStatus> for StatusUpdate {
             timestamp: s.timestamp,
             recipient_id: s.recipient_id,
             errors: s.errors.into_iter().map(MetaError::from).collect(),
+            biz_opaque_callback_data: match s.biz_opaque_callback_data {
+                Value::String(data) => Some(data),
+                _ => None,
+            },
         }
     }
 }
@@ -270,6 +278,25 @@ mod tests {
         for raw in [json!({"timestamp": "soon"}), json!({"timestamp": 1.5}), json!({})] {
             assert!(decode::<Stamped>(raw, "t").is_err());
         }
+    }
+
+    #[test]
+    fn a_status_echoes_our_callback_data_and_ignores_pricing() {
+        let status = |extra: Value| {
+            let mut raw = json!({"id": "wamid.out", "status": "sent", "timestamp": "1739321024",
+                "recipient_id": "16315551181",
+                "conversation": {"id": "a75d17ad06104c51166f948319b03c6a", "origin": {"type": "service"}},
+                "pricing": {"billable": false, "pricing_model": "PMP", "category": "service"}});
+            for (k, v) in extra.as_object().unwrap() {
+                raw[k] = v.clone();
+            }
+            StatusUpdate::from(decode::<WireStatus>(raw, "s").unwrap())
+        };
+        let s = status(json!({"biz_opaque_callback_data": "outbox:0190a1b2"}));
+        assert_eq!(s.biz_opaque_callback_data.as_deref(), Some("outbox:0190a1b2"));
+        assert_eq!(s.status, DeliveryStatus::Sent);
+        assert_eq!(status(json!({})).biz_opaque_callback_data, None);
+        assert_eq!(status(json!({"biz_opaque_callback_data": {"a": 1}})).biz_opaque_callback_data, None);
     }
 
     #[test]
