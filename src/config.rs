@@ -74,6 +74,14 @@ pub struct WhatsappSettings {
     pub outbox_max_attempts: u32,
     /// First backoff, ms.
     pub outbox_backoff_base_ms: u64,
+    /// Wait for Meta's word on a send of unknown outcome before resending, ms.
+    pub outbox_ambiguous_grace_ms: u64,
+    /// Largest media file downloaded or uploaded, bytes.
+    pub media_max_bytes: u64,
+    /// Media downloads at once per number.
+    pub media_fetch_concurrency: usize,
+    /// How long a number's template list is cached, seconds.
+    pub template_cache_ttl_secs: u64,
 }
 
 /// `[auth]`
@@ -150,6 +158,10 @@ impl Settings {
             outbox_max_in_flight: w.outbox_max_in_flight,
             outbox_max_attempts: w.outbox_max_attempts,
             outbox_backoff_base: Duration::from_millis(w.outbox_backoff_base_ms),
+            outbox_ambiguous_grace: Duration::from_millis(w.outbox_ambiguous_grace_ms),
+            media_max_bytes: w.media_max_bytes,
+            media_fetch_concurrency: w.media_fetch_concurrency,
+            template_cache_ttl: Duration::from_secs(w.template_cache_ttl_secs),
             hub_replay_capacity: a.hub_replay_capacity,
             hub_socket_buffer: a.hub_socket_buffer,
             presence_grace: Duration::from_millis(a.presence_grace_ms),

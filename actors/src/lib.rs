@@ -42,13 +42,13 @@ pub mod view;
 
 pub use conversation::record::{ConversationRecord, ConversationStatus};
 pub use conversation::record::{Event, EventActor, EventKind};
-pub use conversation::{Assignment, ConversationRef, Expect, InboundOutcome, Outbound, Sweep};
+pub use conversation::{Assignment, ConversationRef, Expect, InboundOutcome, Outbound, SendRequest, Sweep};
 pub use directory::{AgentInfo, DirectoryHandle, Principal};
 pub use error::ActorError;
 pub use hub::{Connected, HubHandle, Presence, Viewer};
 pub use metrics::Metrics;
 pub use number::index::{cursor_of, AssigneeFilter, Counts, Cursor, ListFilter};
-pub use number::NumberHandle;
+pub use number::{NumberHandle, NumberHealth};
 pub use root::{ActorSystem, NumberEntry};
 pub use settings::ActorSettings;
 pub use store::{GroupCommit, StoreOptions};

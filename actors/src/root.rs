@@ -26,7 +26,7 @@ use crate::metrics::Metrics;
 use crate::number::{NumberActor, NumberArgs, NumberHandle};
 use crate::routes::{NumberRoute, Routes};
 use crate::settings::ActorSettings;
-use crate::store::{GroupCommit, Store};
+use crate::store::{GroupCommit, MediaStore, Store};
 use crate::supervision::RestartBudget;
 use crate::team::{TeamActor, TeamHandle};
 
@@ -38,6 +38,10 @@ pub enum RootMsg {
     StartTeam(Box<Team>, RpcReplyPort<Result<(), ActorError>>),
     /// Stops the TeamActor of a deleted team.
     StopTeam(TeamId, RpcReplyPort<()>),
+    /// Restarts a NumberActor with changed credentials.
+    RestartNumber(Box<Number>, RpcReplyPort<Result<(), ActorError>>),
+    /// Marks a tenant suspended (webhooks acknowledged, not processed) or not.
+    SetSuspended(TenantId, bool, RpcReplyPort<()>),
 }
 
 /// Which child an actor is.
@@ -71,7 +75,11 @@ impl Actor for RootSupervisor {
         let mut s = RootState { ctx, children: HashMap::new(), budgets: HashMap::new() };
         spawn_child(&me, &mut s, Child::Directory).await?;
         spawn_child(&me, &mut s, Child::Hub).await?;
-        let numbers = DirectoryHandle { ctx: s.ctx.clone() }.all_numbers().await?;
+        let directory = DirectoryHandle { ctx: s.ctx.clone() };
+        for (tenant, _) in directory.list_tenants().await?.into_iter().filter(|(t, _)| t.suspended) {
+            s.ctx.routes.set_suspended(tenant.id, true);
+        }
+        let numbers = directory.all_numbers().await?;
         for number in numbers {
             spawn_child(&me, &mut s, Child::Number(Box::new(number))).await?;
         }
@@ -101,6 +109,22 @@ impl Actor for RootSupervisor {
                     .await
                     .map_err(|e| ActorError::Unavailable(format!("team actor: {e}")));
                 reply(port, result);
+            }
+            RootMsg::RestartNumber(number, port) => {
+                let running = s.ctx.routes.by_id(number.id).map(|r| r.actor);
+                if let Some(actor) = running {
+                    s.children.remove(&actor.get_id());
+                    let _ =
+                        actor.stop_and_wait(Some("restart".into()), Some(s.ctx.settings.call_timeout)).await;
+                }
+                let result = spawn_child(&me, s, Child::Number(number))
+                    .await
+                    .map_err(|e| ActorError::Unavailable(format!("number actor: {e}")));
+                reply(port, result);
+            }
+            RootMsg::SetSuspended(tenant, suspended, port) => {
+                s.ctx.routes.set_suspended(tenant, suspended);
+                reply(port, ());
             }
             RootMsg::StopTeam(id, port) => {
                 if let Some(actor) = s.ctx.routes.remove_team(id) {
@@ -222,7 +246,9 @@ impl ActorSystem {
     pub async fn start(settings: ActorSettings, graph: Arc<dyn GraphApi>) -> Result<Self, ActorError> {
         let metrics = Arc::new(Metrics::default());
         let store = Store::open(&settings.store, metrics.clone())?;
-        let ctx = Ctx { store, metrics, routes: Routes::default(), graph, settings: Arc::new(settings) };
+        let media = MediaStore::new(&settings.store.path);
+        let ctx =
+            Ctx { store, media, metrics, routes: Routes::default(), graph, settings: Arc::new(settings) };
         let (root, task) = Actor::spawn(None, RootSupervisor, ctx.clone())
             .await
             .map_err(|e| ActorError::Unavailable(format!("actor tree did not start: {e}")))?;
@@ -283,6 +309,31 @@ impl ActorSystem {
             .await
     }
 
+    /// Restarts a number's actor after its credentials changed.
+    pub async fn restart_number(&self, number: Number) -> Result<(), ActorError> {
+        ask_result(
+            &self.root,
+            |p| RootMsg::RestartNumber(Box::new(number), p),
+            self.ctx.settings.call_timeout * 2,
+        )
+        .await
+    }
+
+    /// Suspends or resumes a tenant's webhook processing.
+    pub async fn set_suspended(&self, tenant: TenantId, suspended: bool) -> Result<(), ActorError> {
+        crate::ask::ask(
+            &self.root,
+            |p| RootMsg::SetSuspended(tenant, suspended, p),
+            self.ctx.settings.call_timeout,
+        )
+        .await
+    }
+
+    /// Whether a tenant is suspended.
+    pub fn is_suspended(&self, tenant: TenantId) -> bool {
+        self.ctx.routes.is_suspended(tenant)
+    }
+
     /// A team's actor (404 when it does not run).
     pub fn team(&self, id: TeamId) -> TeamHandle {
         TeamHandle { ctx: self.ctx.clone(), team_id: id }
@@ -302,6 +353,11 @@ impl ActorSystem {
     /// The group commit: await `durable()` before acknowledging a write.
     pub fn commit(&self) -> &GroupCommit {
         self.ctx.store.commit()
+    }
+
+    /// Where downloaded media files are kept (read-only for the edge).
+    pub fn media(&self) -> &MediaStore {
+        &self.ctx.media
     }
 
     /// Process metrics.

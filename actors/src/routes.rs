@@ -7,7 +7,7 @@
 //! after a restart instead of keeping a dead reference, and the webhook path
 //! reads it without a round trip through the root.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use ractor::ActorRef;
@@ -35,6 +35,7 @@ struct Table {
     by_phone: HashMap<String, NumberRoute>,
     by_id: HashMap<NumberId, String>,
     teams: HashMap<TeamId, (TenantId, ActorRef<TeamMsg>)>,
+    suspended: HashSet<TenantId>,
 }
 
 /// Shared handle to the snapshot.
@@ -101,6 +102,19 @@ impl Routes {
 
     pub(crate) fn remove_team(&self, id: TeamId) -> Option<ActorRef<TeamMsg>> {
         self.write().teams.remove(&id).map(|(_, a)| a)
+    }
+
+    pub(crate) fn is_suspended(&self, tenant: TenantId) -> bool {
+        self.read().suspended.contains(&tenant)
+    }
+
+    pub(crate) fn set_suspended(&self, tenant: TenantId, suspended: bool) {
+        let mut table = self.write();
+        if suspended {
+            table.suspended.insert(tenant);
+        } else {
+            table.suspended.remove(&tenant);
+        }
     }
 
     pub(crate) fn set_number(&self, phone_number_id: String, route: NumberRoute) {

@@ -21,6 +21,16 @@ pub struct ActorSettings {
     pub outbox_max_attempts: u32,
     /// First retry delay; doubles per attempt, with jitter.
     pub outbox_backoff_base: Duration,
+    /// How long a send whose outcome is unknown (a crash or timeout after
+    /// the request left) waits for Meta's status webhook naming it before
+    /// it is sent again.
+    pub outbox_ambiguous_grace: Duration,
+    /// Largest media file downloaded from Meta.
+    pub media_max_bytes: u64,
+    /// Media downloads at once per number.
+    pub media_fetch_concurrency: usize,
+    /// How long a number's template list is reused before asking Meta again.
+    pub template_cache_ttl: Duration,
     /// Live events kept per tenant for `since=` replay.
     pub hub_replay_capacity: usize,
     /// Frames buffered per WebSocket before a slow client is dropped.
@@ -44,6 +54,10 @@ impl ActorSettings {
             outbox_max_in_flight: 8,
             outbox_max_attempts: 6,
             outbox_backoff_base: Duration::from_millis(500),
+            outbox_ambiguous_grace: Duration::from_secs(60),
+            media_max_bytes: 100 << 20,
+            media_fetch_concurrency: 4,
+            template_cache_ttl: Duration::from_secs(300),
             hub_replay_capacity: 10_000,
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),

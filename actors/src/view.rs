@@ -62,7 +62,7 @@ pub struct ConversationView {
 impl ConversationView {
     /// The view of `record` at `now_ms` (the window depends on the time).
     pub fn new(record: &ConversationRecord, now_ms: i64) -> Self {
-        let w = window(record.last_customer_at_ms, now_ms);
+        let w = window(record.last_customer_at_ms, record.window_closed_at_ms, now_ms);
         Self {
             id: record.id.to_string(),
             number_id: record.number_id.to_string(),
@@ -127,18 +127,77 @@ pub struct MessageView {
     /// Colleagues a note mentions.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<String>,
+    /// Type-specific details of a received message (media, location,
+    /// contacts, replies, order, referral...), in Meta's terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Value>,
+    /// Reactions: `[{"from", "emoji"}]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<serde_json::Value>,
+    /// Where agents download the media, once stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_url: Option<String>,
+    /// WhatsApp marked it forwarded.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub forwarded: bool,
+    /// The ad the customer came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referral: Option<serde_json::Value>,
+}
+
+/// The details of a received message as JSON, by type.
+pub fn content_json(content: &whatsapp::Content) -> serde_json::Value {
+    use serde_json::json;
+    use whatsapp::Content as C;
+    let media = |m: &whatsapp::Media| json!({"id": m.id, "mime_type": m.mime_type, "sha256": m.sha256, "caption": m.caption});
+    let raw = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap_or(serde_json::Value::Null);
+    match content {
+        C::Text { body } => json!({"body": body}),
+        C::Image(m) | C::Video(m) => json!({"media": media(m)}),
+        C::Audio { media: m, voice } => json!({"media": media(m), "voice": voice}),
+        C::Document { media: m, filename } => json!({"media": media(m), "filename": filename}),
+        C::Sticker { media: m, animated } => json!({"media": media(m), "animated": animated}),
+        C::Location { latitude, longitude, name, address, url } => {
+            json!({"latitude": latitude, "longitude": longitude, "name": name, "address": address, "url": url})
+        }
+        C::Contacts { raw_json } => json!({"contacts": raw(raw_json)}),
+        C::ButtonReply { id, title } => json!({"reply": {"kind": "button", "id": id, "title": title}}),
+        C::ListReply { id, title, description } => {
+            json!({"reply": {"kind": "list", "id": id, "title": title, "description": description}})
+        }
+        C::Button { payload, text } => json!({"payload": payload, "text": text}),
+        C::Reaction { message_wamid, emoji } => json!({"message_id": message_wamid, "emoji": emoji}),
+        C::Order { catalog_id, text, items } => json!({
+            "catalog_id": catalog_id,
+            "text": text,
+            "items": items.iter().map(|i| json!({
+                "retailer_id": i.product_retailer_id, "quantity": i.quantity,
+                "item_price": i.item_price, "currency": i.currency,
+            })).collect::<Vec<_>>(),
+        }),
+        C::System { kind, body, new_wa_id } => json!({"kind": kind, "body": body, "new_wa_id": new_wa_id}),
+        C::Unsupported { type_name, raw_json } => json!({"unsupported": type_name, "raw": raw(raw_json)}),
+    }
 }
 
 impl MessageView {
     /// The view of a stored message.
     pub fn new(m: &MessageRecord) -> Self {
         let mut mentions = Vec::new();
+        let mut content_details = None;
         let (kind, text, template) = match &m.body {
             Body::Received(content) => {
+                content_details = Some(content_json(content));
                 (content.type_name().to_string(), content.preview_text().map(str::to_string), None)
             }
             Body::Text { body, .. } => ("text".to_string(), Some(body.clone()), None),
             Body::Template { json, .. } => ("template".to_string(), None, serde_json::from_str(json).ok()),
+            Body::Prepared { kind, text, json } => {
+                content_details = serde_json::from_str::<serde_json::Value>(json)
+                    .ok()
+                    .and_then(|mut v| v.get_mut(kind.as_str()).map(std::mem::take));
+                (kind.clone(), text.clone(), None)
+            }
             Body::Note { text, mentions: m } => {
                 mentions = m.iter().map(|u| u.to_string()).collect();
                 ("note".to_string(), Some(text.clone()), None)
@@ -162,6 +221,19 @@ impl MessageView {
             reply_to: m.reply_to.clone(),
             template,
             mentions,
+            content: content_details,
+            reactions: m.reactions.iter().map(|r| serde_json::json!({"from": r.from, "emoji": r.emoji})).collect(),
+            media_url: m
+                .media
+                .as_ref()
+                .map(|_| format!("/api/conversations/{}/messages/{}/media", m.conversation_id, m.id)),
+            forwarded: m.forwarded,
+            referral: m.referral.as_ref().map(|r| {
+                serde_json::json!({
+                    "source_url": r.source_url, "source_type": r.source_type, "source_id": r.source_id,
+                    "headline": r.headline, "body": r.body, "media_type": r.media_type, "ctwa_clid": r.ctwa_clid,
+                })
+            }),
         }
     }
 }
@@ -201,6 +273,12 @@ pub fn event_json(e: &Event) -> serde_json::Value {
         EventKind::LabelsChanged { labels } => ("labels_changed", json!({"labels": labels})),
         EventKind::BotToggled { enabled } => ("bot_toggled", json!({"enabled": enabled})),
         EventKind::Read => ("read", json!({})),
+        EventKind::Reacted { message_id, emoji } => {
+            ("reacted", json!({"message_id": message_id.to_string(), "emoji": emoji}))
+        }
+        EventKind::MediaStored { message_id } => {
+            ("media_stored", json!({"message_id": message_id.to_string()}))
+        }
     };
     let mut out = json!({"seq": e.seq, "at": rfc3339(e.at_ms), "by": by, "type": kind});
     if let (Some(out), Some(details)) = (out.as_object_mut(), details.as_object()) {

@@ -1,9 +1,10 @@
-//! The platform admin console's API: onboard tenants, list them, add
-//! numbers. Secrets go in and never come out.
+//! The platform admin console's API: onboard tenants, list them with each
+//! number's health, add numbers, rotate a number's credentials, suspend and
+//! resume a tenant. Secrets go in and never come out.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use tenants::{FieldError, NewNumber, NewTenant, TenantId};
+use tenants::{FieldError, NewNumber, NewTenant, NumberId, NumberPatch, TenantId};
 
 use super::views::{NumberView, TenantView};
 use crate::auth::RequirePlatformAdmin;
@@ -48,7 +49,10 @@ pub async fn list_tenants(
     _admin: RequirePlatformAdmin,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let tenants = state.system.directory().list_tenants().await?;
-    let items: Vec<TenantView> = tenants.iter().map(|(t, n)| TenantView::new(t, n, None)).collect();
+    let mut items = Vec::with_capacity(tenants.len());
+    for (t, n) in &tenants {
+        items.push(TenantView::with_health(t, n, &state.system).await);
+    }
     Ok(Json(serde_json::json!({ "items": items })))
 }
 
@@ -68,4 +72,56 @@ pub async fn add_number(
     state.system.start_number(number.clone()).await?;
     state.system.commit().durable().await?;
     Ok((StatusCode::CREATED, Json(NumberView::from(&number))))
+}
+
+/// `PATCH /api/admin/numbers/{id}`: new credentials (e.g. a refreshed
+/// access token, which clears `needs_attention`); the number's actor
+/// restarts with them.
+pub async fn update_number(
+    State(state): State<AppState>,
+    _admin: RequirePlatformAdmin,
+    Path(id): Path<String>,
+    Json(patch): Json<NumberPatch>,
+) -> Result<Json<NumberView>, ApiError> {
+    let id: NumberId = ApiError::parse_id(&id)?;
+    ApiError::check(patch.validate())?;
+    if patch.app_secret == Some(None) && state.settings.deployment_app_secret().is_none() {
+        return Err(ApiError::unprocessable(
+            "app_secret_required",
+            "this deployment has no whatsapp.app_secret",
+        ));
+    }
+    let number = state.system.directory().update_number(id, patch).await?;
+    state.system.restart_number(number.clone()).await?;
+    state.system.commit().durable().await?;
+    Ok(Json(NumberView::with_health(&number, &state.system).await))
+}
+
+async fn set_suspended(state: &AppState, id: &str, suspended: bool) -> Result<Json<TenantView>, ApiError> {
+    let tenant = state.system.directory().set_suspended(ApiError::parse_id(id)?, suspended).await?;
+    state.system.set_suspended(tenant.id, suspended).await?;
+    state.system.commit().durable().await?;
+    let numbers = state.system.directory().list_tenants().await?;
+    let numbers = numbers.into_iter().find(|(t, _)| t.id == tenant.id).map(|(_, n)| n).unwrap_or_default();
+    tracing::info!(tenant.id = %tenant.id, suspended, "tenant suspension changed");
+    Ok(Json(TenantView::with_health(&tenant, &numbers, &state.system).await))
+}
+
+/// `POST /api/admin/tenants/{id}/suspend`: its users are signed out and
+/// cannot sign in; Meta's webhooks for it are acknowledged and dropped.
+pub async fn suspend(
+    State(state): State<AppState>,
+    _admin: RequirePlatformAdmin,
+    Path(id): Path<String>,
+) -> Result<Json<TenantView>, ApiError> {
+    set_suspended(&state, &id, true).await
+}
+
+/// `POST /api/admin/tenants/{id}/resume`
+pub async fn resume(
+    State(state): State<AppState>,
+    _admin: RequirePlatformAdmin,
+    Path(id): Path<String>,
+) -> Result<Json<TenantView>, ApiError> {
+    set_suspended(&state, &id, false).await
 }

@@ -115,7 +115,9 @@ pub async fn change_password(
         return Err(ApiError::Forbidden("the current password is wrong"));
     }
     let hashed = super::tenant::users::hash(req.new_password).await?;
-    directory.set_password(p.user_id, hashed, Some(p.token)).await?;
+    for ended in directory.set_password(p.user_id, hashed, Some(p.token)).await? {
+        state.system.hub().close_session(ended);
+    }
     state.system.commit().durable().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -19,6 +19,7 @@ use crate::state::AppState;
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.server.max_body_bytes;
+    let max_upload = usize::try_from(state.settings.whatsapp.media_max_bytes).unwrap_or(usize::MAX);
 
     // The agent app: managers and staff.
     use conversations::{messages, workflow};
@@ -40,11 +41,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/settings", get(settings::get).patch(settings::update))
         .route("/api/presence", get(presence::list).put(presence::set))
         .route("/api/numbers", get(numbers::list))
+        .route("/api/numbers/{id}/templates", get(numbers::templates))
+        .route(
+            "/api/numbers/{id}/media",
+            post(conversations::media::upload).layer(DefaultBodyLimit::max(max_upload)),
+        )
         .route("/api/conversations", get(conversations::list))
         .route("/api/conversations/counts", get(conversations::counts))
         .route("/api/conversations/{id}", get(conversations::get))
         .route("/api/conversations/{id}/messages", get(messages::messages).post(messages::send))
         .route("/api/conversations/{id}/notes", post(messages::add_note))
+        .route("/api/conversations/{id}/messages/{message_id}/media", get(conversations::media::download))
         .route("/api/conversations/{id}/assign", post(workflow::assign))
         .route("/api/conversations/{id}/transfer", post(workflow::transfer))
         .route("/api/conversations/{id}/close", post(workflow::close))
@@ -58,7 +65,10 @@ pub fn router(state: AppState) -> Router {
     // The platform admin console.
     let admin = Router::new()
         .route("/api/admin/tenants", post(admin::create_tenant).get(admin::list_tenants))
-        .route("/api/admin/tenants/{id}/numbers", post(admin::add_number));
+        .route("/api/admin/tenants/{id}/numbers", post(admin::add_number))
+        .route("/api/admin/tenants/{id}/suspend", post(admin::suspend))
+        .route("/api/admin/tenants/{id}/resume", post(admin::resume))
+        .route("/api/admin/numbers/{id}", axum::routing::patch(admin::update_number));
 
     // Meta's Cloud API webhooks.
     let meta = Router::new().route("/webhooks/whatsapp", get(webhooks::verify).post(webhooks::receive));

@@ -2,6 +2,7 @@
 //! never part of any view.
 
 use actors::clock::rfc3339;
+use actors::{ActorSystem, NumberHealth};
 use serde::Serialize;
 use tenants::{Number, Tenant, User};
 
@@ -42,7 +43,21 @@ pub struct NumberView {
     pub display_phone_number: String,
     pub waba_id: String,
     pub has_own_app_secret: bool,
+    pub needs_attention: Option<String>,
     pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<NumberHealth>,
+}
+
+impl NumberView {
+    /// The view with the running actor's health.
+    pub async fn with_health(n: &Number, system: &ActorSystem) -> Self {
+        let health = match system.number(n.id) {
+            Some(handle) => handle.health().await.ok(),
+            None => None,
+        };
+        Self { health, ..Self::from(n) }
+    }
 }
 
 impl From<&Number> for NumberView {
@@ -54,7 +69,9 @@ impl From<&Number> for NumberView {
             display_phone_number: n.display_phone_number.clone(),
             waba_id: n.waba_id.clone(),
             has_own_app_secret: n.app_secret.is_some(),
+            needs_attention: n.needs_attention.clone(),
             created_at: rfc3339(n.created_at_ms),
+            health: None,
         }
     }
 }
@@ -81,5 +98,15 @@ impl TenantView {
             numbers: numbers.iter().map(NumberView::from).collect(),
             manager: manager.map(UserView::from),
         }
+    }
+
+    /// The view with each number's health (for the admin console).
+    pub async fn with_health(t: &Tenant, numbers: &[Number], system: &ActorSystem) -> Self {
+        let mut view = Self::new(t, numbers, None);
+        view.numbers.clear();
+        for n in numbers {
+            view.numbers.push(NumberView::with_health(n, system).await);
+        }
+        view
     }
 }

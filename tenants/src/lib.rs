@@ -30,7 +30,7 @@ pub use error::{FieldError, TenantError};
 pub use ids::{CannedReplyId, ConversationId, LabelId, MessageId, NumberId, TeamId, TenantId, UserId};
 pub use onboarding::{
     new_platform_admin, LoginRequest, NewCannedReply, NewLabel, NewManager, NewNumber, NewTeam, NewTenant,
-    NewUser, PasswordChange, PasswordReset, SettingsPatch, UserPatch,
+    NewUser, NumberPatch, PasswordChange, PasswordReset, SettingsPatch, UserPatch,
 };
 pub use records::{CannedReply, Label, Number, Routing, Team, Tenant, TenantSettings, User};
 pub use role::Role;

@@ -24,7 +24,7 @@ mod team;
 mod tenant;
 mod user;
 
-pub use changes::{NewCannedReply, PasswordChange, PasswordReset, SettingsPatch, UserPatch};
+pub use changes::{NewCannedReply, NumberPatch, PasswordChange, PasswordReset, SettingsPatch, UserPatch};
 pub use number::NewNumber;
 pub use team::{NewLabel, NewTeam};
 pub use tenant::NewTenant;

@@ -87,6 +87,9 @@ pub struct Number {
     pub verify_token: Secret,
     /// When it was added, unix milliseconds.
     pub created_at_ms: i64,
+    /// Why it needs a person (e.g. Meta refused its access token); `None`
+    /// when healthy.
+    pub needs_attention: Option<String>,
 }
 
 /// Someone who signs in.
@@ -188,6 +191,7 @@ mod tests {
             app_secret,
             verify_token: Secret::from("verify-me"),
             created_at_ms: 1_700_000_000_000,
+            needs_attention: Some("token expired".into()),
         }
     }
 

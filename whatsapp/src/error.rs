@@ -40,6 +40,9 @@ pub enum GraphError {
     /// body cut short. Whether Meta acted on it is unknown.
     #[error("Graph API unreachable: {0}")]
     Transport(String),
+    /// No answer in time: the request may or may not have reached Meta.
+    #[error("Graph API did not answer in time: {0}")]
+    Timeout(String),
     /// Meta answered with an error status. `code` is Meta's error code, or 0
     /// when the body was not Meta's error JSON (a proxy's 502 page, say).
     #[error("Graph API error (HTTP {http_status}): {}", api_reason(*.code, .message))]
@@ -113,12 +116,20 @@ impl GraphError {
     /// Meta asked us to slow down.
     pub fn is_retryable(&self) -> bool {
         match self {
-            GraphError::Transport(_) => true,
+            GraphError::Transport(_) | GraphError::Timeout(_) => true,
             GraphError::Api { http_status, code, .. } => {
                 *http_status >= 500 || RETRYABLE_CODES.contains(code)
             }
             GraphError::Decode(_) | GraphError::TooLarge { .. } | GraphError::InvalidRequest(_) => false,
         }
+    }
+
+    /// The request may have been carried out although we got no usable
+    /// answer (a timeout, or a success we could not read): resending could
+    /// deliver a message twice, so the caller should first look for Meta's
+    /// status webhook naming it.
+    pub fn may_have_arrived(&self) -> bool {
+        matches!(self, GraphError::Timeout(_) | GraphError::Decode(_))
     }
 
     /// The number's access token is expired or revoked (code 190): every

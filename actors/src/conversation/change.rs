@@ -83,6 +83,15 @@ impl ConversationState {
         key(&[&self.prefix(), wamid.as_bytes()])
     }
 
+    /// The outbox row of one of this conversation's messages.
+    pub(super) fn outbox_key_of(&self, id: MessageId) -> Vec<u8> {
+        key(&[&self.record.tenant_id.to_bytes(), &self.record.number_id.to_bytes(), &id.to_bytes()])
+    }
+
+    pub(super) fn early_key(&self, wamid: &str) -> Vec<u8> {
+        key(&[&self.prefix(), wamid.as_bytes()])
+    }
+
     pub(super) fn load_message(&self, id: MessageId) -> Result<MessageRecord, ActorError> {
         self.ctx.store.get(Tree::Messages, &self.message_key(id))?.ok_or(ActorError::NotFound)
     }

@@ -3,7 +3,7 @@
 
 use tenants::MessageId;
 
-use super::record::{Event, MessageRecord};
+use super::record::{Body, Event, MessageRecord, StoredMedia};
 use super::ConversationState;
 use crate::error::ActorError;
 use crate::store::{key, seq, Tree};
@@ -43,4 +43,17 @@ pub(super) fn events(
         .collect();
     page.reverse();
     Ok(page)
+}
+
+/// A message's stored media and, for documents, its file name.
+pub(super) fn media_of(
+    s: &ConversationState,
+    id: MessageId,
+) -> Result<(StoredMedia, Option<String>), ActorError> {
+    let m = s.load_message(id)?;
+    let filename = match &m.body {
+        Body::Received(whatsapp::Content::Document { filename, .. }) => filename.clone(),
+        _ => None,
+    };
+    Ok((m.media.ok_or(ActorError::NotFound)?, filename))
 }

@@ -8,16 +8,18 @@
 use std::collections::{HashMap, HashSet};
 
 use tenants::MessageId;
-use whatsapp::{DeliveryStatus, InboundMessage, StatusUpdate};
+use whatsapp::{Content, DeliveryStatus, InboundMessage, MetaError, StatusUpdate};
 
-use super::change::preview;
+use super::change::{preview, Change};
 use super::record::{
-    Body, ConversationStatus, Direction, EventActor, EventKind, MessageError, MessageRecord, MessageStatus,
+    Body, ConversationStatus, Direction, EarlyStatus, EventActor, EventKind, MessageError, MessageRecord,
+    MessageStatus, Reaction, StoredMedia,
 };
 use super::{ConversationState, InboundOutcome};
 use crate::clock::now_ms;
 use crate::directory::DirectoryHandle;
 use crate::error::ActorError;
+use crate::number::NumberMsg;
 use crate::store::Tree;
 use crate::team;
 
@@ -37,6 +39,8 @@ pub(super) async fn messages(
         c.event(EventActor::Customer, EventKind::CustomerRenamed { name });
     }
     let mut seen = HashSet::new();
+    let mut touched: HashMap<MessageId, MessageRecord> = HashMap::new();
+    let mut fetch = Vec::new();
     let mut reroute = None;
     let now = now_ms();
     for m in messages {
@@ -45,6 +49,13 @@ pub(super) async fn messages(
         {
             outcome.duplicates += 1;
             continue;
+        }
+        if let Content::Reaction { message_wamid, emoji } = &m.content {
+            if let Some(target) = react(s, &mut c, &mut touched, message_wamid, emoji.clone())? {
+                c.batch.put(Tree::Wamids, wamid_key, &target)?;
+                outcome.stored += 1;
+                continue;
+            }
         }
         if s.record.status == ConversationStatus::Closed {
             reroute = reopen(s, &mut c).await;
@@ -61,6 +72,10 @@ pub(super) async fn messages(
             created_at_ms: now,
             sent_at_ms: Some(sent_at_ms),
             reply_to: m.context.as_ref().and_then(|ctx| ctx.id.clone()),
+            reactions: Vec::new(),
+            media: None,
+            forwarded: m.context.as_ref().is_some_and(|ctx| ctx.forwarded || ctx.frequently_forwarded),
+            referral: m.referral.clone(),
             body: Body::Received(m.content),
         };
         c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
@@ -68,17 +83,25 @@ pub(super) async fn messages(
         c.event(EventActor::Customer, EventKind::MessageReceived { message_id: message.id });
         let r = &mut s.record;
         r.unread += 1;
+        r.last_inbound_wamid = message.wamid.clone();
         r.last_customer_at_ms = Some(r.last_customer_at_ms.map_or(sent_at_ms, |t| t.max(sent_at_ms)));
         r.last_message_at_ms = now;
         if let Body::Received(content) = &message.body {
             r.preview =
                 preview(content.preview_text()).or_else(|| Some(format!("[{}]", content.type_name())));
         }
+        if let Some(media) = message_media(&message) {
+            fetch.push((message.id, media.id.clone(), media.sha256.clone()));
+        }
         c.messages.push(("message.created", message));
         outcome.stored += 1;
     }
     if c.events.is_empty() {
         return Ok(outcome);
+    }
+    for m in touched.into_values() {
+        c.batch.put(Tree::Messages, s.message_key(m.id), &m)?;
+        c.messages.push(("message.updated", m));
     }
     s.commit(c, Some("conversation.updated"))?;
     if let Some(team_id) = reroute {
@@ -93,9 +116,63 @@ pub(super) async fn messages(
     Ok(outcome)
 }
 
+/// The media a received message carries, if any.
+fn message_media(m: &MessageRecord) -> Option<&whatsapp::Media> {
+    match &m.body {
+        Body::Received(content) => content.media(),
+        _ => None,
+    }
+}
+
+/// Records a message's downloaded media file.
+pub(super) fn media_stored(
+    s: &mut ConversationState,
+    id: MessageId,
+    media: StoredMedia,
+) -> Result<(), ActorError> {
+    let mut m = s.load_message(id)?;
+    if m.media.is_some() {
+        return Ok(());
+    }
+    m.media = Some(media);
+    let mut c = s.begin();
+    c.batch.put(Tree::Messages, s.message_key(id), &m)?;
+    c.event(EventActor::System, EventKind::MediaStored { message_id: id });
+    c.messages.push(("message.updated", m));
+    s.commit(c, None)
+}
+
+/// Attaches a customer's reaction to the message it reacts to (one
+/// reaction per reactor; no emoji removes it). `None` when that message is
+/// unknown: the reaction is then kept as a message of its own.
+fn react(
+    s: &ConversationState,
+    c: &mut Change,
+    touched: &mut HashMap<MessageId, MessageRecord>,
+    target_wamid: &str,
+    emoji: Option<String>,
+) -> Result<Option<MessageId>, ActorError> {
+    let Some(id) = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(target_wamid))? else {
+        return Ok(None);
+    };
+    let target = match touched.remove(&id) {
+        Some(m) => m,
+        None => s.load_message(id)?,
+    };
+    let mut target = target;
+    let from = s.record.wa_id.clone();
+    target.reactions.retain(|r| r.from != from);
+    if let Some(emoji) = emoji.clone() {
+        target.reactions.push(Reaction { from, emoji });
+    }
+    c.event(EventActor::Customer, EventKind::Reacted { message_id: id, emoji });
+    touched.insert(id, target);
+    Ok(Some(id))
+}
+
 /// Reopens the chat; returns the team to route it through when the
 /// previous assignee cannot have it back.
-async fn reopen(s: &mut ConversationState, c: &mut super::change::Change) -> Option<tenants::TeamId> {
+async fn reopen(s: &mut ConversationState, c: &mut Change) -> Option<tenants::TeamId> {
     s.record.status = ConversationStatus::Open;
     c.event(EventActor::Customer, EventKind::Reopened);
     let now = now_ms();
@@ -123,6 +200,50 @@ async fn reopen(s: &mut ConversationState, c: &mut super::change::Change) -> Opt
     s.record.team_id
 }
 
+/// The message a status names through `biz_opaque_callback_data`, if it is
+/// one of ours in this conversation still waiting for its wamid.
+fn settles(
+    s: &ConversationState,
+    changed: &HashMap<MessageId, MessageRecord>,
+    u: &StatusUpdate,
+) -> Option<MessageId> {
+    let id: MessageId = u.biz_opaque_callback_data.as_deref()?.parse().ok()?;
+    if changed.contains_key(&id) {
+        return Some(id);
+    }
+    let m = s.load_message(id).ok()?;
+    (m.direction == Direction::Out && m.wamid.is_none()).then_some(id)
+}
+
+/// Meta's error as we keep it: code, then title, message and details.
+pub(super) fn meta_error(e: &MetaError) -> MessageError {
+    MessageError {
+        code: e.code,
+        message: [e.title.as_deref(), e.message.as_deref(), e.details.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(": "),
+    }
+}
+
+/// Moves an outbound message's status forward (never backwards); true if
+/// it changed.
+pub(super) fn apply_status(
+    m: &mut MessageRecord,
+    status: MessageStatus,
+    error: Option<MessageError>,
+) -> bool {
+    if m.direction != Direction::Out || status.rank() <= m.status.rank() {
+        return false;
+    }
+    m.status = status;
+    if status == MessageStatus::Failed {
+        m.error = error;
+    }
+    true
+}
+
 fn message_status(d: &DeliveryStatus) -> Option<MessageStatus> {
     match d {
         DeliveryStatus::Sent => Some(MessageStatus::Sent),
@@ -137,31 +258,50 @@ fn message_status(d: &DeliveryStatus) -> Option<MessageStatus> {
 pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) -> Result<(), ActorError> {
     let mut c = s.begin();
     let mut changed: HashMap<MessageId, MessageRecord> = HashMap::new();
+    let mut early: HashMap<String, Vec<EarlyStatus>> = HashMap::new();
+    let mut settled: Vec<MessageId> = Vec::new();
     for u in updates {
         let Some(status) = message_status(&u.status) else { continue };
-        let Some(id) = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(&u.wamid))? else { continue };
+        let error = (status == MessageStatus::Failed).then(|| u.errors.first().map(meta_error)).flatten();
+        let known = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(&u.wamid))?;
+        let id = match known.or_else(|| settles(s, &changed, &u)) {
+            Some(id) => id,
+            None => {
+                // Not known yet: Meta's status can beat the answer to our send.
+                early.entry(u.wamid.clone()).or_default().push(EarlyStatus { status, error });
+                continue;
+            }
+        };
         let mut m = match changed.remove(&id) {
             Some(m) => m,
             None => s.load_message(id)?,
         };
-        if m.direction == Direction::Out && status.rank() > m.status.rank() {
-            m.status = status;
-            if status == MessageStatus::Failed {
-                m.error = u.errors.first().map(|e| MessageError {
-                    code: e.code,
-                    message: [e.title.as_deref(), e.message.as_deref(), e.details.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(": "),
-                });
-            }
+        if m.wamid.is_none() {
+            // Meta named our message (biz_opaque_callback_data) before we saw
+            // the answer to the send, or the answer was lost in a crash or a
+            // timeout: the send happened, so it is settled here, exactly once.
+            m.wamid = Some(u.wamid.clone());
+            c.batch.put(Tree::Wamids, s.wamid_key(&u.wamid), &id)?;
+            c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
+            settled.push(id);
+            apply_status(&mut m, MessageStatus::Sent, None);
+        }
+        if apply_status(&mut m, status, error) {
             c.event(EventActor::System, EventKind::StatusChanged { message_id: id, status });
         }
         changed.insert(id, m);
     }
+    for (wamid, mut statuses) in early {
+        let key = s.early_key(&wamid);
+        let mut kept: Vec<EarlyStatus> = s.ctx.store.get(Tree::EarlyStatuses, &key)?.unwrap_or_default();
+        kept.append(&mut statuses);
+        c.batch.put(Tree::EarlyStatuses, key, &kept)?;
+    }
+    for id in settled {
+        let _ = s.parent.cast(NumberMsg::OutboxSettled(id));
+    }
     if c.events.is_empty() {
-        return Ok(());
+        return s.ctx.store.write(c.batch);
     }
     for m in changed.into_values() {
         c.batch.put(Tree::Messages, s.message_key(m.id), &m)?;

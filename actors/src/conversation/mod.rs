@@ -20,6 +20,8 @@ pub mod record;
 pub mod window;
 mod workflow;
 
+pub(crate) use outbound::outbox_key;
+
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tenants::{ConversationId, MessageId, NumberId, TeamId, TenantId, UserId};
 use whatsapp::{InboundMessage, StatusUpdate};
@@ -31,7 +33,7 @@ use crate::error::ActorError;
 use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 use crate::view::MessageView;
-use record::{ConversationRecord, ConversationStatus, Event, EventActor};
+use record::{ConversationRecord, ConversationStatus, Event, EventActor, StoredMedia};
 
 /// What an agent sends.
 #[derive(Debug, Clone)]
@@ -43,11 +45,49 @@ pub enum Outbound {
         /// Render link previews.
         preview_url: bool,
     },
-    /// A template (allowed outside the window).
+    /// A template (allowed outside the window; validated by the caller
+    /// against the number's approved templates).
     Template {
         /// The template object as Meta's send API takes it.
         template: serde_json::Value,
     },
+    /// A reaction to one of the conversation's messages.
+    Reaction {
+        /// The message reacted to.
+        target: MessageId,
+        /// The emoji (empty removes the reaction).
+        emoji: String,
+    },
+    /// Any other message (media, buttons, list, product...): Meta's request
+    /// body for this customer, built and validated by the caller.
+    Prepared {
+        /// Meta's message type.
+        kind: String,
+        /// Caption or body text, for previews.
+        text: Option<String>,
+        /// The request body.
+        request: serde_json::Value,
+    },
+}
+
+impl Outbound {
+    /// Free-form messages need the 24-hour window; templates do not.
+    fn needs_window(&self) -> bool {
+        !matches!(self, Self::Template { .. })
+    }
+}
+
+/// An agent's message and how to send it.
+#[derive(Debug, Clone)]
+pub struct SendRequest {
+    /// The agent.
+    pub author: UserId,
+    /// What to send.
+    pub outbound: Outbound,
+    /// The message it replies to (shown quoted on the customer's phone).
+    pub reply_to: Option<MessageId>,
+    /// Client-chosen key making retries return the first message.
+    pub idempotency_key: Option<String>,
 }
 
 /// The outcome of a send at the Cloud API, reported by the outbox.
@@ -96,16 +136,7 @@ pub enum ConversationMsg {
         reply: RpcReplyPort<Result<Vec<MessageView>, ActorError>>,
     },
     /// An agent's message.
-    Send {
-        /// The agent.
-        author: UserId,
-        /// What to send.
-        outbound: Outbound,
-        /// Client-chosen key making retries return the first message.
-        idempotency_key: Option<String>,
-        /// The pending message.
-        reply: RpcReplyPort<Result<MessageView, ActorError>>,
-    },
+    Send(Box<SendRequest>, RpcReplyPort<Result<MessageView, ActorError>>),
     /// The outbox's verdict on a send.
     SendResult(MessageId, SendOutcome),
     /// Change the assignee and/or team.
@@ -147,6 +178,10 @@ pub enum ConversationMsg {
     },
     /// A tenant-wide change that touches this chat (no reply).
     Sweep(Sweep),
+    /// A received message's media file was downloaded and stored.
+    MediaStored(MessageId, StoredMedia),
+    /// The stored media of a message, with its file name if it has one.
+    MediaOf(MessageId, RpcReplyPort<Result<(StoredMedia, Option<String>), ActorError>>),
     /// Fault injection for supervision tests: panics.
     Crash,
 }
@@ -206,12 +241,13 @@ impl ConversationMsg {
             Self::Inbound { reply: r, .. } => reply(r, Err(err)),
             Self::Statuses(_, r) => reply(r, Err(err)),
             Self::Messages { reply: r, .. } => reply(r, Err(err)),
-            Self::Send { reply: r, .. } => reply(r, Err(err)),
+            Self::Send(_, r) => reply(r, Err(err)),
             Self::Assign(_, r) | Self::SetOpen { reply: r, .. } => reply(r, Err(err)),
             Self::SetLabels(_, _, r) | Self::SetBot(_, _, r) | Self::MarkRead(_, r) => reply(r, Err(err)),
             Self::AddNote { reply: r, .. } => reply(r, Err(err)),
             Self::Events { reply: r, .. } => reply(r, Err(err)),
-            Self::SendResult(..) | Self::Sweep(_) | Self::Crash => {}
+            Self::MediaOf(_, r) => reply(r, Err(err)),
+            Self::SendResult(..) | Self::Sweep(_) | Self::MediaStored(..) | Self::Crash => {}
         }
     }
 }
@@ -270,6 +306,7 @@ impl Actor for ConversationActor {
             unread: 0,
             bot_enabled: true,
             last_customer_at_ms: None,
+            last_inbound_wamid: None,
             last_message_at_ms: now,
             created_at_ms: now,
             preview: None,
@@ -277,6 +314,7 @@ impl Actor for ConversationActor {
             queued_at_ms: Some(now),
             assigned_at_ms: None,
             last_agent_reply_at_ms: None,
+            window_closed_at_ms: None,
         });
         Ok(ConversationState { ctx: a.ctx, parent: a.parent, record, persisted })
     }
@@ -295,9 +333,7 @@ impl Actor for ConversationActor {
             ConversationMsg::Messages { limit, before, reply: r } => {
                 reply(r, history::messages(s, limit, before))
             }
-            ConversationMsg::Send { author, outbound, idempotency_key, reply: r } => {
-                reply(r, outbound::send(s, author, outbound, idempotency_key))
-            }
+            ConversationMsg::Send(request, r) => reply(r, outbound::send(s, *request)),
             ConversationMsg::SendResult(id, outcome) => {
                 if let Err(e) = outbound::send_result(s, id, outcome) {
                     tracing::error!(conversation.id = %s.record.id, error = %e, "could not record a send result");
@@ -314,6 +350,12 @@ impl Actor for ConversationActor {
             ConversationMsg::Events { limit, before, reply: r } => {
                 reply(r, history::events(s, limit, before))
             }
+            ConversationMsg::MediaStored(id, media) => {
+                if let Err(e) = inbound::media_stored(s, id, media) {
+                    tracing::error!(conversation.id = %s.record.id, error = %e, "could not record stored media");
+                }
+            }
+            ConversationMsg::MediaOf(id, r) => reply(r, history::media_of(s, id)),
             ConversationMsg::Sweep(sweep) => {
                 if let Err(e) = workflow::sweep(s, sweep) {
                     tracing::error!(conversation.id = %s.record.id, error = %e, "sweep failed");

@@ -2,70 +2,146 @@
 //! written with the message, idempotency keys, and the outbox's verdict.
 //! An agent's reply also pauses the chatbot for the chat.
 
-use tenants::{MessageId, UserId};
+use tenants::MessageId;
 
 use super::change::preview;
+use super::inbound::apply_status;
 use super::record::{
-    Body, Direction, EventActor, EventKind, MessageError, MessageRecord, MessageStatus, OutboxEntry,
+    Body, Direction, EarlyStatus, EventActor, EventKind, MessageError, MessageRecord, MessageStatus,
+    OutboxEntry, Reaction,
 };
-use super::{window, ConversationState, Outbound, SendOutcome};
+use super::{window, ConversationState, Outbound, SendOutcome, SendRequest};
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 use crate::view::MessageView;
 
-pub(super) fn send(
-    s: &mut ConversationState,
-    author: UserId,
+/// What `send` stores and asks Meta for.
+struct Prepared {
+    body: Body,
+    request: serde_json::Value,
+    preview: Option<String>,
+    reacts_to: Option<(MessageId, String)>,
+}
+
+fn prepare(
+    s: &ConversationState,
     outbound: Outbound,
-    idempotency_key: Option<String>,
-) -> Result<MessageView, ActorError> {
-    let idem_key = idempotency_key.map(|k| key(&[&s.prefix(), k.as_bytes()]));
+    reply_to: Option<&str>,
+) -> Result<Prepared, ActorError> {
+    let to = s.record.wa_id.as_str();
+    let invalid = |e: whatsapp::OutboundError| ActorError::unprocessable("invalid_message", e.to_string());
+    Ok(match outbound {
+        Outbound::Text { body, preview_url } => Prepared {
+            request: whatsapp::outbound::text_message(to, &body, preview_url, reply_to, None)
+                .map_err(invalid)?,
+            preview: Some(body.clone()),
+            body: Body::Text { body, preview_url },
+            reacts_to: None,
+        },
+        Outbound::Template { template } => {
+            let name = template.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let language =
+                template.pointer("/language/code").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let mut request = whatsapp::outbound::template(to, &template);
+            if let Some(wamid) = reply_to {
+                request = whatsapp::outbound::with_reply_to(request, wamid);
+            }
+            Prepared {
+                preview: Some(format!("[template {name}]")),
+                body: Body::Template { name, language, json: template.to_string() },
+                request,
+                reacts_to: None,
+            }
+        }
+        Outbound::Reaction { target, emoji } => {
+            let wamid = s.load_message(target)?.wamid.ok_or_else(|| {
+                ActorError::unprocessable("not_reactable", "that message has no WhatsApp id yet")
+            })?;
+            Prepared {
+                request: whatsapp::outbound::reaction(to, &wamid, &emoji, None).map_err(invalid)?,
+                body: Body::Prepared {
+                    kind: "reaction".into(),
+                    text: Some(emoji.clone()),
+                    json: String::new(),
+                },
+                preview: None,
+                reacts_to: Some((target, emoji)),
+            }
+        }
+        Outbound::Prepared { kind, text, request } => {
+            let request = match reply_to {
+                Some(wamid) => whatsapp::outbound::with_reply_to(request, wamid),
+                None => request,
+            };
+            Prepared {
+                preview: text.clone().or_else(|| Some(format!("[{kind}]"))),
+                body: Body::Prepared { kind, text, json: String::new() },
+                request,
+                reacts_to: None,
+            }
+        }
+    })
+}
+
+/// Queues an agent's message: checks the window, writes the message with
+/// its outbox entry (and idempotency key) in one transaction, and hands it
+/// to the outbox once durable. The request carries our message id as
+/// `biz_opaque_callback_data`, so Meta's status webhooks name it even when
+/// we never saw the answer to the send.
+pub(super) fn send(s: &mut ConversationState, req: SendRequest) -> Result<MessageView, ActorError> {
+    let idem_key = req.idempotency_key.map(|k| key(&[&s.prefix(), k.as_bytes()]));
     if let Some(k) = &idem_key {
         if let Some(id) = s.ctx.store.get::<MessageId>(Tree::Idempotency, k)? {
             return Ok(MessageView::new(&s.load_message(id)?));
         }
     }
     let now = now_ms();
-    let (body, request) = match outbound {
-        Outbound::Text { body, preview_url } => {
-            if !window::window(s.record.last_customer_at_ms, now).open {
-                return Err(ActorError::unprocessable(
-                    "outside_service_window",
-                    "the customer last wrote more than 24 hours ago: only a template can be sent",
-                ));
-            }
-            let request = whatsapp::outbound::text(&s.record.wa_id, &body, preview_url);
-            (Body::Text { body, preview_url }, request)
-        }
-        Outbound::Template { template } => {
-            let name = template.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let language =
-                template.pointer("/language/code").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let request = whatsapp::outbound::template(&s.record.wa_id, &template);
-            (Body::Template { name, language, json: template.to_string() }, request)
-        }
+    if req.outbound.needs_window()
+        && !window::window(s.record.last_customer_at_ms, s.record.window_closed_at_ms, now).open
+    {
+        return Err(ActorError::unprocessable(
+            "outside_service_window",
+            "the customer last wrote more than 24 hours ago: only a template can be sent",
+        ));
+    }
+    let reply_to = match req.reply_to {
+        Some(id) => Some(s.load_message(id)?.wamid.ok_or_else(|| {
+            ActorError::unprocessable("invalid_reply_to", "that message has no WhatsApp id yet")
+        })?),
+        None => None,
     };
+    let author = req.author;
+    let mut prepared = prepare(s, req.outbound, reply_to.as_deref())?;
+    let id = MessageId::new();
+    prepared.request = whatsapp::outbound::with_callback(prepared.request, &id.to_string());
+    if let Body::Prepared { json, .. } = &mut prepared.body {
+        *json = prepared.request.to_string();
+    }
     let message = MessageRecord {
-        id: MessageId::new(),
+        id,
         conversation_id: s.record.id,
         direction: Direction::Out,
-        body,
+        body: prepared.body,
         wamid: None,
         status: MessageStatus::Pending,
         error: None,
         author_id: Some(author),
         created_at_ms: now,
         sent_at_ms: None,
-        reply_to: None,
+        reply_to,
+        reactions: Vec::new(),
+        media: None,
+        forwarded: false,
+        referral: None,
     };
     let entry = OutboxEntry {
         message_id: message.id,
         conversation_id: s.record.id,
         tenant_id: s.record.tenant_id,
         number_id: s.record.number_id,
-        request_json: request.to_string(),
+        request_json: prepared.request.to_string(),
         created_at_ms: now,
     };
     let mut c = s.begin();
@@ -74,6 +150,17 @@ pub(super) fn send(
         s.record.bot_enabled = false;
         c.event(EventActor::User(author), EventKind::BotToggled { enabled: false });
     }
+    if let Some((target, emoji)) = prepared.reacts_to {
+        let mut target_message = s.load_message(target)?;
+        let from = author.to_string();
+        target_message.reactions.retain(|r| r.from != from);
+        if !emoji.is_empty() {
+            target_message.reactions.push(Reaction { from, emoji: emoji.clone() });
+        }
+        c.batch.put(Tree::Messages, s.message_key(target), &target_message)?;
+        c.event(EventActor::User(author), EventKind::Reacted { message_id: target, emoji: Some(emoji) });
+        c.messages.push(("message.updated", target_message));
+    }
     s.record.last_agent_reply_at_ms = Some(now);
     c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
     c.batch.put(Tree::Outbox, outbox_key(&entry), &entry)?;
@@ -81,9 +168,9 @@ pub(super) fn send(
         c.batch.put(Tree::Idempotency, k, &message.id)?;
     }
     c.event(EventActor::User(author), EventKind::MessageQueued { message_id: message.id });
-    s.record.last_message_at_ms = now;
-    if let Body::Text { body, .. } = &message.body {
-        s.record.preview = preview(Some(body));
+    if let Some(text) = prepared.preview {
+        s.record.last_message_at_ms = now;
+        s.record.preview = preview(Some(&text));
     }
     let view = MessageView::new(&message);
     c.messages.push(("message.created", message));
@@ -108,26 +195,41 @@ pub(super) fn send_result(
     outcome: SendOutcome,
 ) -> Result<(), ActorError> {
     let mut m = s.load_message(id)?;
+    if m.wamid.is_some() || m.status == MessageStatus::Failed {
+        // Already settled (e.g. by a status webhook carrying our id).
+        return Ok(());
+    }
     let mut c = s.begin();
     match outcome {
         SendOutcome::Sent(wamid) => {
             c.batch.put(Tree::Wamids, s.wamid_key(&wamid), &m.id)?;
-            m.wamid = Some(wamid);
-            if m.status.rank() < MessageStatus::Sent.rank() {
-                m.status = MessageStatus::Sent;
+            apply_status(&mut m, MessageStatus::Sent, None);
+            // Statuses that arrived before this answer apply now.
+            let early_key = s.early_key(&wamid);
+            let early: Vec<EarlyStatus> =
+                s.ctx.store.get(Tree::EarlyStatuses, &early_key)?.unwrap_or_default();
+            for e in early {
+                apply_status(&mut m, e.status, e.error);
             }
+            c.batch.delete(Tree::EarlyStatuses, early_key);
+            m.wamid = Some(wamid);
         }
         SendOutcome::Failed { code, message } => {
+            if code == OUTSIDE_WINDOW {
+                // Meta knows best: the window is closed until the customer writes.
+                s.record.window_closed_at_ms = Some(now_ms());
+            }
             m.status = MessageStatus::Failed;
             m.error = Some(MessageError { code, message });
         }
     }
-    c.batch.delete(
-        Tree::Outbox,
-        key(&[&s.record.tenant_id.to_bytes(), &s.record.number_id.to_bytes(), &id.to_bytes()]),
-    );
+    c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
     c.batch.put(Tree::Messages, s.message_key(id), &m)?;
     c.event(EventActor::System, EventKind::StatusChanged { message_id: id, status: m.status });
+    let window_changed = s.record.window_closed_at_ms.is_some_and(|t| t >= m.created_at_ms);
     c.messages.push(("message.status", m));
-    s.commit(c, None)
+    s.commit(c, window_changed.then_some("conversation.updated"))
 }
+
+/// Meta's "re-engagement message" error: the 24-hour window is closed.
+const OUTSIDE_WINDOW: i64 = 131047;

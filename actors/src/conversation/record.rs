@@ -54,6 +54,8 @@ pub struct ConversationRecord {
     /// Meta's timestamp of the customer's latest message (the 24-hour
     /// window is counted from it, not from our arrival time).
     pub last_customer_at_ms: Option<i64>,
+    /// The wamid of the customer's latest message (read receipts name it).
+    pub last_inbound_wamid: Option<String>,
     /// Latest message in either direction.
     pub last_message_at_ms: i64,
     /// First contact.
@@ -69,6 +71,10 @@ pub struct ConversationRecord {
     pub assigned_at_ms: Option<i64>,
     /// When an agent last sent the customer a message.
     pub last_agent_reply_at_ms: Option<i64>,
+    /// When Meta said the service window was closed (error 131047) although
+    /// our clock thought it open; the window reopens with the next customer
+    /// message.
+    pub window_closed_at_ms: Option<i64>,
 }
 
 /// Who a message came from.
@@ -136,6 +142,16 @@ pub enum Body {
         /// Whether WhatsApp should render a link preview.
         preview_url: bool,
     },
+    /// Any other outbound message (media, buttons, list, reaction, product):
+    /// Meta's request body, prepared and validated by the edge.
+    Prepared {
+        /// Meta's message type (`image`, `interactive`, `reaction`...).
+        kind: String,
+        /// Caption or body text, for previews.
+        text: Option<String>,
+        /// The request body as JSON text.
+        json: String,
+    },
     /// A template message; `json` is the template object exactly as Meta's
     /// send API takes it.
     Template {
@@ -189,6 +205,45 @@ pub struct MessageRecord {
     pub sent_at_ms: Option<i64>,
     /// The wamid this message replies to.
     pub reply_to: Option<String>,
+    /// Reactions to this message, one per reactor (customer wa_id or agent).
+    pub reactions: Vec<Reaction>,
+    /// The media file, once downloaded and stored.
+    pub media: Option<StoredMedia>,
+    /// WhatsApp marked it forwarded.
+    pub forwarded: bool,
+    /// The ad the customer clicked to write (click-to-WhatsApp).
+    pub referral: Option<whatsapp::Referral>,
+}
+
+/// A reaction to a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// The customer's wa_id, or an agent's user id.
+    pub from: String,
+    /// The emoji.
+    pub emoji: String,
+}
+
+/// A media file stored content-addressed beside the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMedia {
+    /// Its SHA-256 (hex): the file name in the media store.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its MIME type.
+    pub mime_type: String,
+}
+
+/// A delivery status that arrived before we knew the message's wamid (Meta
+/// may answer the send after its first status webhook); applied when the
+/// wamid is recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlyStatus {
+    /// The status.
+    pub status: MessageStatus,
+    /// Meta's error, for `failed`.
+    pub error: Option<MessageError>,
 }
 
 /// Who caused an event.
@@ -267,6 +322,18 @@ pub enum EventKind {
     },
     /// An agent read the chat (unread back to zero).
     Read,
+    /// A reaction was set or removed on a message.
+    Reacted {
+        /// The message reacted to.
+        message_id: MessageId,
+        /// The emoji (`None`: removed).
+        emoji: Option<String>,
+    },
+    /// A message's media file was stored.
+    MediaStored {
+        /// The message.
+        message_id: MessageId,
+    },
 }
 
 /// One entry of a conversation's log.

@@ -14,9 +14,13 @@ pub struct Window {
     pub expires_at_ms: Option<i64>,
 }
 
-/// The window at `now_ms` given the customer's last message time.
-pub fn window(last_customer_at_ms: Option<i64>, now_ms: i64) -> Window {
+/// The window at `now_ms` given the customer's last message time and when
+/// Meta last told us it was closed (error 131047), if it did.
+pub fn window(last_customer_at_ms: Option<i64>, closed_by_meta_at_ms: Option<i64>, now_ms: i64) -> Window {
     match last_customer_at_ms {
+        Some(t) if closed_by_meta_at_ms.is_some_and(|c| c >= t) => {
+            Window { open: false, expires_at_ms: closed_by_meta_at_ms }
+        }
         Some(t) => Window { open: now_ms < t + WINDOW_MS, expires_at_ms: Some(t + WINDOW_MS) },
         None => Window { open: false, expires_at_ms: None },
     }
@@ -29,14 +33,21 @@ mod tests {
     #[test]
     fn open_for_24_hours_after_the_customer_wrote() {
         let t = 1_000_000;
-        assert!(window(Some(t), t).open);
-        assert!(window(Some(t), t + WINDOW_MS - 1).open);
-        assert!(!window(Some(t), t + WINDOW_MS).open);
-        assert_eq!(window(Some(t), t).expires_at_ms, Some(t + WINDOW_MS));
+        assert!(window(Some(t), None, t).open);
+        assert!(window(Some(t), None, t + WINDOW_MS - 1).open);
+        assert!(!window(Some(t), None, t + WINDOW_MS).open);
+        assert_eq!(window(Some(t), None, t).expires_at_ms, Some(t + WINDOW_MS));
+    }
+
+    #[test]
+    fn metas_word_closes_it_until_the_customer_writes_again() {
+        let t = 1_000_000;
+        assert!(!window(Some(t), Some(t + 5), t + 10).open, "131047 after the last message closes it");
+        assert!(window(Some(t + 20), Some(t + 5), t + 30).open, "a newer customer message reopens it");
     }
 
     #[test]
     fn closed_when_the_customer_never_wrote() {
-        assert_eq!(window(None, 5), Window { open: false, expires_at_ms: None });
+        assert_eq!(window(None, None, 5), Window { open: false, expires_at_ms: None });
     }
 }

@@ -39,6 +39,10 @@ fn note_record(
         created_at_ms: now_ms(),
         sent_at_ms: None,
         reply_to: None,
+        reactions: Vec::new(),
+        media: None,
+        forwarded: false,
+        referral: None,
     }
 }
 
@@ -191,6 +195,10 @@ pub(super) fn mark_read(s: &mut ConversationState, by: UserId) -> Result<Convers
     s.record.unread = 0;
     c.event(EventActor::User(by), EventKind::Read);
     s.commit(c, Some("conversation.updated"))?;
+    if let Some(wamid) = s.record.last_inbound_wamid.clone() {
+        // Blue ticks on the customer's phone.
+        let _ = s.parent.cast(crate::number::NumberMsg::MarkRead(wamid));
+    }
     Ok(s.record.clone())
 }
 

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tenants::{
-    CannedReply, CannedReplyId, Label, LabelId, Number, NumberId, Role, SettingsPatch, Team, TeamId, Tenant,
-    TenantId, TenantSettings, TokenHash, User, UserId, UserPatch,
+    CannedReply, CannedReplyId, Label, LabelId, Number, NumberId, NumberPatch, Role, SettingsPatch, Team,
+    TeamId, Tenant, TenantId, TenantSettings, TokenHash, User, UserId, UserPatch,
 };
 
 use crate::ask::{ask, ask_result, reply};
@@ -96,6 +96,12 @@ pub enum DirectoryMsg {
     AddNumber(Box<Number>, Reply<()>),
     /// Every number (for the root at start-up).
     AllNumbers(RpcReplyPort<Vec<Number>>),
+    /// New credentials for a number.
+    UpdateNumber(NumberId, Box<NumberPatch>, Reply<Number>),
+    /// Marks a number as needing a person (or healthy again).
+    SetAttention(NumberId, Option<String>),
+    /// Suspends or resumes a tenant.
+    SetSuspended(TenantId, bool, Reply<Tenant>),
     /// Adds a user.
     CreateUser(Box<User>, Reply<()>),
     /// A tenant's users.
@@ -105,7 +111,7 @@ pub enum DirectoryMsg {
     /// Changes a user.
     UpdateUser(TenantId, UserId, Box<UserPatch>, Reply<User>),
     /// Sets a password hash, ending the user's other sessions.
-    SetPassword(UserId, String, Option<TokenHash>, Reply<()>),
+    SetPassword(UserId, String, Option<TokenHash>, Reply<Vec<TokenHash>>),
     /// Whether a user is active.
     IsActive(UserId, RpcReplyPort<bool>),
     /// Routing facts about some users of a tenant.
@@ -216,13 +222,24 @@ impl Actor for Directory {
             DirectoryMsg::CreateSession(user, token, port) => reply(port, sessions::create(s, user, token)),
             DirectoryMsg::Authenticate(token, port) => reply(port, sessions::authenticate(s, token)),
             DirectoryMsg::Logout(token, port) => {
-                sessions::revoke(s, |t, _| *t == token);
+                let _ = sessions::revoke(s, |t, _| *t == token);
                 reply(port, ());
             }
             DirectoryMsg::CreateTenant(parts, port) => reply(port, people::create_tenant(s, *parts)),
             DirectoryMsg::ListTenants(port) => reply(port, people::list_tenants(s)),
             DirectoryMsg::AddNumber(number, port) => reply(port, people::add_number(s, *number)),
             DirectoryMsg::AllNumbers(port) => reply(port, s.numbers.values().cloned().collect()),
+            DirectoryMsg::UpdateNumber(id, patch, port) => {
+                reply(port, people::update_number(s, id, |n| patch.apply(n)))
+            }
+            DirectoryMsg::SetAttention(id, why) => {
+                if let Err(e) = people::update_number(s, id, |n| n.needs_attention = why) {
+                    tracing::error!(number.id = %id, error = %e, "could not record the number's state");
+                }
+            }
+            DirectoryMsg::SetSuspended(tenant, suspended, port) => {
+                reply(port, people::set_suspended(s, tenant, suspended))
+            }
             DirectoryMsg::CreateUser(user, port) => reply(port, people::create_user(s, *user)),
             DirectoryMsg::ListUsers(tenant, port) => reply(port, people::list_users(s, tenant)),
             DirectoryMsg::GetUser(tenant, id, port) => reply(port, people::user(s, tenant, id).cloned()),
@@ -347,8 +364,25 @@ impl DirectoryHandle {
     }
 
     /// Every number of the deployment.
-    pub(crate) async fn all_numbers(&self) -> Result<Vec<Number>, ActorError> {
+    pub async fn all_numbers(&self) -> Result<Vec<Number>, ActorError> {
         self.ask(DirectoryMsg::AllNumbers).await
+    }
+
+    /// Changes a number's credentials.
+    pub async fn update_number(&self, id: NumberId, patch: NumberPatch) -> Result<Number, ActorError> {
+        self.ask_result(|p| DirectoryMsg::UpdateNumber(id, Box::new(patch), p)).await
+    }
+
+    /// Records whether a number needs a person (no reply: best effort).
+    pub(crate) fn set_attention(&self, id: NumberId, why: Option<String>) {
+        if let Ok(actor) = self.actor() {
+            let _ = actor.cast(DirectoryMsg::SetAttention(id, why));
+        }
+    }
+
+    /// Suspends (users cannot sign in, webhooks are not processed) or resumes.
+    pub async fn set_suspended(&self, tenant: TenantId, suspended: bool) -> Result<Tenant, ActorError> {
+        self.ask_result(|p| DirectoryMsg::SetSuspended(tenant, suspended, p)).await
     }
 
     /// Adds a user.
@@ -376,13 +410,14 @@ impl DirectoryHandle {
         self.ask_result(|p| DirectoryMsg::UpdateUser(tenant, id, Box::new(patch), p)).await
     }
 
-    /// Stores a new password hash; every other session of the user ends.
+    /// Stores a new password hash; every other session of the user ends
+    /// (their tokens are returned, to close their sockets).
     pub async fn set_password(
         &self,
         id: UserId,
         hash: String,
         keep: Option<TokenHash>,
-    ) -> Result<(), ActorError> {
+    ) -> Result<Vec<TokenHash>, ActorError> {
         self.ask_result(|p| DirectoryMsg::SetPassword(id, hash, keep, p)).await
     }
 

@@ -95,6 +95,41 @@ pub(super) fn add_number(s: &mut DirectoryState, number: Number) -> Result<(), A
     Ok(())
 }
 
+/// Changes a number through `change`, writing it through.
+pub(super) fn update_number(
+    s: &mut DirectoryState,
+    id: tenants::NumberId,
+    change: impl FnOnce(&mut Number),
+) -> Result<Number, ActorError> {
+    let mut number = s.numbers.get(&id).cloned().ok_or(ActorError::NotFound)?;
+    change(&mut number);
+    let mut batch = Batch::default();
+    batch.put(Tree::Numbers, number_key(&number), &number)?;
+    s.ctx.store.write(batch)?;
+    s.numbers.insert(id, number.clone());
+    Ok(number)
+}
+
+/// Suspends or resumes a tenant; a suspended tenant's sessions end.
+pub(super) fn set_suspended(
+    s: &mut DirectoryState,
+    tenant: TenantId,
+    suspended: bool,
+) -> Result<Tenant, ActorError> {
+    let mut changed = s.tenants.get(&tenant).cloned().ok_or(ActorError::NotFound)?;
+    changed.suspended = suspended;
+    let mut batch = Batch::default();
+    batch.put(Tree::Tenants, tenant.to_bytes().to_vec(), &changed)?;
+    s.ctx.store.write(batch)?;
+    s.tenants.insert(tenant, changed.clone());
+    if suspended {
+        let members: Vec<UserId> =
+            s.users.values().filter(|u| u.tenant_id == Some(tenant)).map(|u| u.id).collect();
+        let _ = sessions::revoke(s, |_, r| members.contains(&r.user_id));
+    }
+    Ok(changed)
+}
+
 /// Adds a user (to their tenant, if any).
 pub(super) fn create_user(s: &mut DirectoryState, user: User) -> Result<(), ActorError> {
     if user.tenant_id.is_some_and(|t| !s.tenants.contains_key(&t)) {
@@ -148,23 +183,23 @@ pub(super) fn update_user(
     }
     save_user(s, changed.clone())?;
     if !changed.active {
-        sessions::revoke(s, |_, r| r.user_id == id);
+        let _ = sessions::revoke(s, |_, r| r.user_id == id);
     }
     Ok(changed)
 }
 
-/// Replaces a password hash, ending every session of the user but `keep`.
+/// Replaces a password hash, ending every session of the user but `keep`;
+/// returns the ended sessions.
 pub(super) fn set_password(
     s: &mut DirectoryState,
     id: UserId,
     hash: String,
     keep: Option<TokenHash>,
-) -> Result<(), ActorError> {
+) -> Result<Vec<TokenHash>, ActorError> {
     let mut changed = s.users.get(&id).cloned().ok_or(ActorError::NotFound)?;
     changed.password_hash = hash;
     save_user(s, changed)?;
-    sessions::revoke(s, |t, r| r.user_id == id && Some(*t) != keep);
-    Ok(())
+    Ok(sessions::revoke(s, |t, r| r.user_id == id && Some(*t) != keep))
 }
 
 /// Routing facts about some users: name, active, effective capacity.

@@ -81,7 +81,7 @@ pub(super) fn authenticate(s: &mut DirectoryState, token: TokenHash) -> Result<P
     let idle_ms = s.ctx.settings.session_idle_timeout.as_millis() as i64;
     let session = s.sessions.get(&token).ok_or(ActorError::Unauthenticated)?;
     if now - session.last_seen_ms > idle_ms {
-        revoke(s, |t, _| *t == token);
+        let _ = revoke(s, |t, _| *t == token);
         return Err(ActorError::Unauthenticated);
     }
     let p = principal(s, session.user_id, token)?;
@@ -96,11 +96,14 @@ pub(super) fn authenticate(s: &mut DirectoryState, token: TokenHash) -> Result<P
     Ok(p)
 }
 
-/// Deletes every session `matches` selects.
-pub(super) fn revoke(s: &mut DirectoryState, matches: impl Fn(&TokenHash, &SessionRecord) -> bool) {
+/// Deletes every session `matches` selects; returns their tokens.
+pub(super) fn revoke(
+    s: &mut DirectoryState,
+    matches: impl Fn(&TokenHash, &SessionRecord) -> bool,
+) -> Vec<TokenHash> {
     let gone: Vec<TokenHash> = s.sessions.iter().filter(|(t, r)| matches(t, r)).map(|(t, _)| *t).collect();
     if gone.is_empty() {
-        return;
+        return gone;
     }
     let mut batch = Batch::default();
     for token in &gone {
@@ -110,4 +113,5 @@ pub(super) fn revoke(s: &mut DirectoryState, matches: impl Fn(&TokenHash, &Sessi
     if let Err(e) = s.ctx.store.write(batch) {
         tracing::error!(error = %e, "could not delete sessions");
     }
+    gone
 }

@@ -259,6 +259,7 @@ mod tests {
             unread: 0,
             bot_enabled: true,
             last_customer_at_ms: None,
+            last_inbound_wamid: None,
             last_message_at_ms: at,
             created_at_ms: at,
             preview: Some("Hello there".into()),
@@ -266,6 +267,7 @@ mod tests {
             queued_at_ms: None,
             assigned_at_ms: None,
             last_agent_reply_at_ms: None,
+            window_closed_at_ms: None,
         }
     }
 
@@ -367,6 +369,7 @@ mod load_tests {
             unread: 1,
             bot_enabled: true,
             last_customer_at_ms: None,
+            last_inbound_wamid: None,
             last_message_at_ms: 1,
             created_at_ms: 1,
             preview: None,
@@ -374,6 +377,7 @@ mod load_tests {
             queued_at_ms: None,
             assigned_at_ms: None,
             last_agent_reply_at_ms: None,
+            window_closed_at_ms: None,
         };
         let mut index = Index::default();
         assert_eq!(index.upsert(r.clone()), None);

@@ -14,23 +14,28 @@
 //! NumberActor fails itself, escalating to the RootSupervisor.
 
 pub mod index;
+mod media;
 pub mod outbox;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
+
+use tokio::sync::Semaphore;
 
 use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use tenants::{ConversationId, MessageId, Number, NumberId, TeamId, TenantId, UserId};
-use whatsapp::{InboundMessage, StatusUpdate};
+use whatsapp::{InboundMessage, NumberAuth, StatusUpdate, Template};
 
 use crate::ask::{ask, ask_result, reply};
 use crate::conversation::record::{ConversationRecord, OutboxEntry};
 use crate::conversation::record::{Event, EventActor};
 use crate::conversation::{
     Assignment, ConversationActor, ConversationArgs, ConversationMsg, ConversationRef, InboundOutcome,
-    Outbound, SendOutcome, Sweep,
+    SendOutcome, SendRequest, Sweep,
 };
 use crate::ctx::Ctx;
+use crate::directory::DirectoryHandle;
 use crate::error::ActorError;
 use crate::hub::Viewer;
 use crate::metrics::Metrics;
@@ -83,6 +88,44 @@ pub enum NumberMsg {
     Counts(Box<Viewer>, RpcReplyPort<Counts>),
     /// A tenant-wide change for every affected conversation.
     Sweep(Sweep),
+    /// The outbox found the number needs a person (or healthy again).
+    Attention(Option<String>),
+    /// A conversation settled a send from Meta's status webhook.
+    OutboxSettled(MessageId),
+    /// Tell Meta a customer's message was read.
+    MarkRead(String),
+    /// Download a received message's media.
+    FetchMedia {
+        /// Its conversation.
+        conversation: ConversationId,
+        /// The message.
+        message_id: MessageId,
+        /// Meta's media id.
+        media_id: String,
+        /// Meta's hash, if the webhook gave one.
+        sha256: Option<String>,
+    },
+    /// The number's approved templates (cached; fetched from Meta when stale).
+    Templates(RpcReplyPort<Result<Vec<Template>, ActorError>>),
+    /// A template fetch finished.
+    TemplatesLoaded(Result<Vec<Template>, String>),
+    /// The number's Graph API credentials (for calls made by a handle).
+    Auth(RpcReplyPort<Arc<NumberAuth>>),
+    /// How the number is doing.
+    Health(RpcReplyPort<NumberHealth>),
+}
+
+/// How a business number is doing, for managers and platform admins.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NumberHealth {
+    /// When Meta last sent a webhook for it (RFC 3339), since start-up.
+    pub last_webhook_at: Option<String>,
+    /// Why it needs a person, if it does.
+    pub needs_attention: Option<String>,
+    /// Its conversations.
+    pub conversations: usize,
+    /// Sends waiting in its outbox.
+    pub outbox_pending: usize,
 }
 
 /// How a NumberActor starts.
@@ -107,6 +150,16 @@ pub struct NumberState {
     outbox: Option<ActorRef<OutboxMsg>>,
     /// Failures of children, for restart intensity.
     budget: RestartBudget,
+    /// When the last webhook for this number arrived.
+    last_webhook_at_ms: Option<i64>,
+    /// Graph API credentials.
+    auth: Arc<NumberAuth>,
+    /// Media downloads at once (a concurrency limit, not domain data).
+    media_limit: Arc<Semaphore>,
+    /// Approved templates and when they were fetched.
+    templates: Option<(Instant, Vec<Template>)>,
+    /// Callers waiting for a template fetch in progress.
+    template_waiters: Vec<RpcReplyPort<Result<Vec<Template>, ActorError>>>,
 }
 
 /// The NumberActor.
@@ -128,6 +181,11 @@ impl Actor for NumberActor {
             index.upsert(record);
         }
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
+        let auth = Arc::new(NumberAuth {
+            phone_number_id: a.number.phone_number_id.clone(),
+            access_token: a.number.access_token.expose().to_string(),
+        });
+        let media_limit = Arc::new(Semaphore::new(a.ctx.settings.media_fetch_concurrency.max(1)));
         let mut state = NumberState {
             ctx: a.ctx,
             number: a.number,
@@ -136,6 +194,11 @@ impl Actor for NumberActor {
             child_ids: HashMap::new(),
             outbox: None,
             budget,
+            last_webhook_at_ms: None,
+            auth,
+            media_limit,
+            templates: None,
+            template_waiters: Vec::new(),
         };
         start_outbox(&me, &mut state).await?;
         Ok(state)
@@ -149,6 +212,7 @@ impl Actor for NumberActor {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             NumberMsg::Inbound { wa_id, profile_name, messages, reply: r } => {
+                s.last_webhook_at_ms = Some(crate::clock::now_ms());
                 let id = match s.index.by_wa_id(&wa_id) {
                     Some(id) => id,
                     None => {
@@ -159,11 +223,14 @@ impl Actor for NumberActor {
                 };
                 route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, reply: r }).await;
             }
-            NumberMsg::Statuses { wa_id, updates, reply: r } => match s.index.by_wa_id(&wa_id) {
-                Some(id) => route(&me, s, id, wa_id, ConversationMsg::Statuses(updates, r)).await,
-                // Statuses about a customer we never talked to: nothing to update.
-                None => reply(r, Ok(())),
-            },
+            NumberMsg::Statuses { wa_id, updates, reply: r } => {
+                s.last_webhook_at_ms = Some(crate::clock::now_ms());
+                match s.index.by_wa_id(&wa_id) {
+                    Some(id) => route(&me, s, id, wa_id, ConversationMsg::Statuses(updates, r)).await,
+                    // Statuses about a customer we never talked to: nothing to update.
+                    None => reply(r, Ok(())),
+                }
+            }
             NumberMsg::Route(id, msg) => match s.index.get(id).map(|r| r.wa_id.clone()) {
                 Some(wa_id) => route(&me, s, id, wa_id, msg).await,
                 None => msg.fail(ActorError::NotFound),
@@ -178,6 +245,33 @@ impl Actor for NumberActor {
                 }
             }
             NumberMsg::Loads(users, r) => reply(r, s.index.loads(&users)),
+            NumberMsg::Attention(why) => {
+                if s.number.needs_attention != why {
+                    tracing::warn!(number.id = %s.number.id, reason = ?why, "number attention changed");
+                    s.number.needs_attention = why.clone();
+                    DirectoryHandle { ctx: s.ctx.clone() }.set_attention(s.number.id, why);
+                }
+            }
+            NumberMsg::Health(r) => {
+                let outbox_pending = s
+                    .ctx
+                    .store
+                    .scan_prefix::<OutboxEntry>(
+                        Tree::Outbox,
+                        &key(&[&s.number.tenant_id.to_bytes(), &s.number.id.to_bytes()]),
+                    )
+                    .map(|v| v.len())
+                    .unwrap_or(0);
+                reply(
+                    r,
+                    NumberHealth {
+                        last_webhook_at: s.last_webhook_at_ms.map(crate::clock::rfc3339),
+                        needs_attention: s.number.needs_attention.clone(),
+                        conversations: s.index.len(),
+                        outbox_pending,
+                    },
+                );
+            }
             NumberMsg::TeamQueue(team, r) => {
                 let queue = s
                     .index
@@ -204,9 +298,29 @@ impl Actor for NumberActor {
                     }
                 }
             }
-            NumberMsg::Enqueue(entry) => {
-                if let Some(outbox) = &s.outbox {
-                    let _ = outbox.cast(OutboxMsg::Enqueue(entry));
+            NumberMsg::Enqueue(entry) => to_outbox(s, OutboxMsg::Enqueue(entry)),
+            NumberMsg::OutboxSettled(id) => to_outbox(s, OutboxMsg::Settled(id)),
+            NumberMsg::MarkRead(wamid) => to_outbox(s, OutboxMsg::MarkRead(wamid)),
+            NumberMsg::FetchMedia { conversation, message_id, media_id, sha256 } => {
+                let fetch = media::Fetch { conversation, message: message_id, media_id, sha256 };
+                media::spawn(s.ctx.clone(), s.auth.clone(), s.media_limit.clone(), me.clone(), fetch);
+            }
+            NumberMsg::Templates(r) => templates(&me, s, r),
+            NumberMsg::Auth(r) => reply(r, s.auth.clone()),
+            NumberMsg::TemplatesLoaded(result) => {
+                let answer = match result {
+                    Ok(list) => {
+                        s.templates = Some((Instant::now(), list.clone()));
+                        Ok(list)
+                    }
+                    // A failed refresh keeps serving the last good list.
+                    Err(e) => match &s.templates {
+                        Some((_, list)) => Ok(list.clone()),
+                        None => Err(ActorError::unprocessable("templates_unavailable", e)),
+                    },
+                };
+                for waiter in s.template_waiters.drain(..) {
+                    reply(waiter, answer.clone());
                 }
             }
             NumberMsg::SendResult(conversation, message, outcome) => {
@@ -249,13 +363,44 @@ impl Actor for NumberActor {
     }
 }
 
+/// Answers from the cache, or starts one fetch for every waiting caller.
+fn templates(
+    me: &ActorRef<NumberMsg>,
+    s: &mut NumberState,
+    r: RpcReplyPort<Result<Vec<Template>, ActorError>>,
+) {
+    if let Some((at, list)) = &s.templates {
+        if at.elapsed() < s.ctx.settings.template_cache_ttl {
+            return reply(r, Ok(list.clone()));
+        }
+    }
+    s.template_waiters.push(r);
+    if s.template_waiters.len() > 1 {
+        return; // a fetch is already running
+    }
+    let (graph, auth, waba, me) = (s.ctx.graph.clone(), s.auth.clone(), s.number.waba_id.clone(), me.clone());
+    tokio::spawn(async move {
+        let result = graph.message_templates(&auth, &waba).await.map_err(|e| e.reason());
+        let _ = me.cast(NumberMsg::TemplatesLoaded(result));
+    });
+}
+
+fn to_outbox(s: &NumberState, msg: OutboxMsg) {
+    if let Some(outbox) = &s.outbox {
+        let _ = outbox.cast(msg);
+    }
+}
+
 fn is_outbox(s: &NumberState, cell: &ActorCell) -> bool {
     s.outbox.as_ref().is_some_and(|o| o.get_id() == cell.get_id())
 }
 
 fn forget_child(s: &mut NumberState, cell: &ActorCell) -> Option<ConversationId> {
     let id = s.child_ids.remove(&cell.get_id())?;
-    s.children.remove(&id);
+    // Only if it is still that actor: a replacement may already run.
+    if s.children.get(&id).is_some_and(|c| c.get_id() == cell.get_id()) {
+        s.children.remove(&id);
+    }
     Some(id)
 }
 
@@ -266,7 +411,9 @@ async fn start_outbox(me: &ActorRef<NumberMsg>, s: &mut NumberState) -> Result<(
     Ok(())
 }
 
-/// Delivers `msg` to the conversation, spawning it from sled if needed.
+/// Delivers `msg` to the conversation, spawning it from sled if needed. A
+/// child that died but whose failure is not processed yet is replaced at
+/// once, so the message is not lost with its mailbox.
 async fn route(
     me: &ActorRef<NumberMsg>,
     s: &mut NumberState,
@@ -274,6 +421,17 @@ async fn route(
     wa_id: String,
     msg: ConversationMsg,
 ) {
+    let msg = match s.children.get(&id).cloned() {
+        Some(child) => match child.cast(msg) {
+            Ok(()) => return,
+            Err(ractor::MessagingErr::SendErr(msg)) => {
+                s.children.remove(&id);
+                msg
+            }
+            Err(_) => return,
+        },
+        None => msg,
+    };
     let child = match s.children.get(&id) {
         Some(child) => child.clone(),
         None => {
@@ -375,15 +533,8 @@ impl NumberHandle {
     }
 
     /// Queues an agent's message (written, not yet flushed).
-    pub async fn send(
-        &self,
-        id: ConversationId,
-        author: UserId,
-        outbound: Outbound,
-        idempotency_key: Option<String>,
-    ) -> Result<MessageView, ActorError> {
-        self.ask_conversation(id, |reply| ConversationMsg::Send { author, outbound, idempotency_key, reply })
-            .await
+    pub async fn send(&self, id: ConversationId, request: SendRequest) -> Result<MessageView, ActorError> {
+        self.ask_conversation(id, |reply| ConversationMsg::Send(Box::new(request), reply)).await
     }
 
     async fn ask_conversation<T: Send + 'static>(
@@ -469,6 +620,41 @@ impl NumberHandle {
     /// Badge counts for `viewer`.
     pub async fn counts(&self, viewer: Viewer) -> Result<Counts, ActorError> {
         ask(&self.actor()?, |r| NumberMsg::Counts(Box::new(viewer), r), self.timeout()).await
+    }
+
+    /// Uploads a file to Meta for sending; returns Meta's media id. The
+    /// network call runs in the caller's task, never in the actor.
+    pub async fn upload_media(
+        &self,
+        bytes: Vec<u8>,
+        mime: &str,
+        filename: &str,
+    ) -> Result<String, ActorError> {
+        let auth = ask(&self.actor()?, NumberMsg::Auth, self.timeout()).await?;
+        self.ctx
+            .graph
+            .upload_media(&auth, bytes, mime, filename)
+            .await
+            .map_err(|e| ActorError::unprocessable("upload_failed", e.reason()))
+    }
+
+    /// The number's templates as Meta describes them (cached).
+    pub async fn templates(&self) -> Result<Vec<Template>, ActorError> {
+        ask_result(&self.actor()?, NumberMsg::Templates, self.timeout() * 3).await
+    }
+
+    /// The stored media of a message and its file name.
+    pub async fn media_of(
+        &self,
+        id: ConversationId,
+        message: MessageId,
+    ) -> Result<(crate::conversation::record::StoredMedia, Option<String>), ActorError> {
+        self.ask_conversation(id, |r| ConversationMsg::MediaOf(message, r)).await
+    }
+
+    /// How the number is doing.
+    pub async fn health(&self) -> Result<NumberHealth, ActorError> {
+        ask(&self.actor()?, NumberMsg::Health, self.timeout()).await
     }
 
     /// Applies a tenant-wide change to every affected conversation.

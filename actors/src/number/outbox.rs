@@ -7,6 +7,13 @@
 //! once and no faster than the number's rate (`governor`). Network errors,
 //! 5xx and Meta's rate-limit codes are retried with exponential backoff and
 //! jitter; permanent errors fail the message with Meta's reason.
+//!
+//! Exactly once: every request carries our message id as
+//! `biz_opaque_callback_data`, and every attempt is recorded durably before
+//! the request leaves. An attempt whose outcome we never learned (a crash,
+//! a timeout) may have reached Meta, so it is not resent until Meta's status
+//! webhooks had `outbox_ambiguous_grace` to name it; if one does, the
+//! conversation settles the message and tells us (`Settled`).
 
 use std::collections::{HashSet, VecDeque};
 use std::num::NonZeroU32;
@@ -17,15 +24,18 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use rand::Rng;
+use serde::{Deserialize, Serialize};
 use tenants::{MessageId, Number};
 use whatsapp::{GraphError, NumberAuth, SentMessage};
 
+use crate::clock::now_ms;
 use crate::conversation::record::OutboxEntry;
 use crate::conversation::SendOutcome;
 use crate::ctx::Ctx;
+use crate::error::ActorError;
 use crate::metrics::Metrics;
 use crate::number::NumberMsg;
-use crate::store::{key, Tree};
+use crate::store::{key, Batch, Tree};
 
 /// Outbox requests.
 pub enum OutboxMsg {
@@ -35,8 +45,23 @@ pub enum OutboxMsg {
     Pump,
     /// A send attempt finished.
     Attempted(Box<OutboxEntry>, u32, Result<SentMessage, GraphError>),
-    /// A backoff elapsed: queue the send again.
+    /// A wait elapsed: queue the send again.
     Retry(Box<OutboxEntry>, u32),
+    /// The conversation settled this message from a status webhook.
+    Settled(MessageId),
+    /// Tell Meta the customer's message was read (best effort).
+    MarkRead(String),
+}
+
+/// The durable record of attempts (the Outbox's own tree).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct Attempts {
+    /// Attempts started.
+    count: u32,
+    /// When the last one started.
+    last_at_ms: i64,
+    /// The last attempt left and we do not know whether it arrived.
+    in_doubt: bool,
 }
 
 /// How an Outbox starts.
@@ -54,9 +79,10 @@ pub struct OutboxState {
     parent: ActorRef<NumberMsg>,
     /// Credentials for the Graph API.
     auth: Arc<NumberAuth>,
-    /// Sends waiting, with their attempt count.
+    /// Sends ready to go, with their attempt count.
     queue: VecDeque<(Box<OutboxEntry>, u32)>,
-    /// Messages queued, in flight or backing off (never sent twice at once).
+    /// Messages still unsettled (queued, in flight or waiting): never sent
+    /// twice at once, and forgotten when settled.
     known: HashSet<MessageId>,
     /// Sends in progress.
     in_flight: usize,
@@ -64,6 +90,10 @@ pub struct OutboxState {
     limiter: DefaultDirectRateLimiter,
     /// Whether a delayed `Pump` is already scheduled.
     pump_scheduled: bool,
+    /// Meta refused the token on the last attempt.
+    token_refused: bool,
+    /// `tenant | number`: the key prefix of this outbox's rows.
+    prefix: Vec<u8>,
 }
 
 /// The Outbox actor.
@@ -82,7 +112,7 @@ impl Actor for Outbox {
         let rate = NonZeroU32::new(a.ctx.settings.outbox_rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
         let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
         let pending = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
-        let mut state = OutboxState {
+        let mut s = OutboxState {
             auth: Arc::new(NumberAuth {
                 phone_number_id: a.number.phone_number_id.clone(),
                 access_token: a.number.access_token.expose().to_string(),
@@ -94,15 +124,27 @@ impl Actor for Outbox {
             in_flight: 0,
             limiter: RateLimiter::direct(Quota::per_second(rate)),
             pump_scheduled: false,
+            token_refused: a.number.needs_attention.is_some(),
+            prefix: prefix.clone(),
         };
-        for (_, entry) in pending {
-            enqueue(&mut state, Box::new(entry), 0);
+        let grace = s.ctx.settings.outbox_ambiguous_grace.as_millis() as i64;
+        for (k, entry) in pending {
+            let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
+            s.known.insert(entry.message_id);
+            if !tried.in_doubt {
+                s.queue.push_back((Box::new(entry), tried.count));
+            } else {
+                // It may have reached Meta before the crash: give Meta's
+                // status webhook the chance to say so before resending.
+                let wait = (tried.last_at_ms + grace - now_ms()).max(0) as u64;
+                later(&me, Duration::from_millis(wait), OutboxMsg::Retry(Box::new(entry), tried.count));
+            }
         }
-        if !state.queue.is_empty() {
-            tracing::info!(number.id = %a.number.id, pending = state.queue.len(), "resuming sends");
+        if !s.known.is_empty() {
+            tracing::info!(number.id = %a.number.id, pending = s.known.len(), "resuming sends");
             let _ = me.cast(OutboxMsg::Pump);
         }
-        Ok(state)
+        Ok(s)
     }
 
     async fn handle(
@@ -113,56 +155,93 @@ impl Actor for Outbox {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             OutboxMsg::Enqueue(entry) => {
-                if s.known.contains(&entry.message_id) {
-                    return Ok(());
+                if s.known.insert(entry.message_id) {
+                    s.queue.push_back((entry, 0));
                 }
-                enqueue(s, entry, 0);
             }
             OutboxMsg::Pump => s.pump_scheduled = false,
-            OutboxMsg::Retry(entry, attempts) => s.queue.push_back((entry, attempts)),
+            OutboxMsg::Retry(entry, attempts) => {
+                if s.known.contains(&entry.message_id) {
+                    s.queue.push_back((entry, attempts));
+                }
+            }
+            OutboxMsg::Settled(id) => settle(s, id)?,
             OutboxMsg::Attempted(entry, attempts, result) => {
                 s.in_flight -= 1;
-                attempted(&me, s, entry, attempts, result);
+                attempted(&me, s, entry, attempts, result)?;
+            }
+            OutboxMsg::MarkRead(wamid) => {
+                let (graph, auth) = (s.ctx.graph.clone(), s.auth.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = graph.mark_read(&auth, &wamid).await {
+                        tracing::debug!(error = %e.reason(), "read receipt not sent");
+                    }
+                });
             }
         }
-        pump(&me, s);
+        pump(&me, s).await?;
         Ok(())
     }
 }
 
-fn enqueue(s: &mut OutboxState, entry: Box<OutboxEntry>, attempts: u32) {
-    s.known.insert(entry.message_id);
-    s.queue.push_back((entry, attempts));
+fn later(me: &ActorRef<OutboxMsg>, wait: Duration, msg: OutboxMsg) {
+    let me = me.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        let _ = me.cast(msg);
+    });
 }
 
-/// Starts as many sends as the concurrency and rate limits allow.
-fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) {
+fn attempts_key(e: &OutboxEntry) -> Vec<u8> {
+    crate::conversation::outbox_key(e)
+}
+
+fn record_attempt(s: &OutboxState, entry: &OutboxEntry, a: Attempts) -> Result<(), ActorError> {
+    let mut batch = Batch::default();
+    batch.put(Tree::OutboxAttempts, attempts_key(entry), &a)?;
+    s.ctx.store.write(batch)
+}
+
+/// Forgets a message (settled by its conversation) and its attempt record.
+fn settle(s: &mut OutboxState, id: MessageId) -> Result<(), ActorError> {
+    s.known.remove(&id);
+    s.queue.retain(|(e, _)| e.message_id != id);
+    let k = key(&[&s.prefix, &id.to_bytes()]);
+    let mut batch = Batch::default();
+    batch.delete(Tree::OutboxAttempts, k);
+    s.ctx.store.write(batch)
+}
+
+/// Starts as many sends as the concurrency and rate limits allow. Each
+/// attempt is recorded (and flushed, with everyone else's writes) before
+/// the request leaves.
+async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), ActorError> {
     while s.in_flight < s.ctx.settings.outbox_max_in_flight && !s.queue.is_empty() {
         if let Err(not_until) = s.limiter.check() {
             if !s.pump_scheduled {
                 s.pump_scheduled = true;
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                let me = me.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(wait).await;
-                    let _ = me.cast(OutboxMsg::Pump);
-                });
+                later(me, not_until.wait_time_from(DefaultClock::default().now()), OutboxMsg::Pump);
             }
-            return;
+            return Ok(());
         }
-        let Some((entry, attempts)) = s.queue.pop_front() else { return };
+        let Some((entry, attempts)) = s.queue.pop_front() else { return Ok(()) };
+        record_attempt(s, &entry, Attempts { count: attempts + 1, last_at_ms: now_ms(), in_doubt: true })?;
         s.in_flight += 1;
-        let graph = s.ctx.graph.clone();
-        let auth = s.auth.clone();
-        let me = me.clone();
+        let (graph, auth, commit, me) =
+            (s.ctx.graph.clone(), s.auth.clone(), s.ctx.store.commit().clone(), me.clone());
         tokio::spawn(async move {
-            let result = match serde_json::from_str::<serde_json::Value>(&entry.request_json) {
-                Ok(body) => graph.send_message(&auth, &body).await,
-                Err(e) => Err(GraphError::Decode(format!("stored request: {e}"))),
+            let result = match (
+                commit.durable().await,
+                serde_json::from_str::<serde_json::Value>(&entry.request_json),
+            ) {
+                (Err(e), _) => Err(GraphError::InvalidRequest(format!("attempt not recorded: {e}"))),
+                (_, Err(e)) => Err(GraphError::Decode(format!("stored request: {e}"))),
+                (Ok(()), Ok(body)) => graph.send_message(&auth, &body).await,
             };
             let _ = me.cast(OutboxMsg::Attempted(entry, attempts + 1, result));
         });
     }
+    Ok(())
 }
 
 /// Exponential backoff with full jitter: up to base * 2^attempt, capped at a minute.
@@ -178,21 +257,40 @@ fn attempted(
     entry: Box<OutboxEntry>,
     attempts: u32,
     result: Result<SentMessage, GraphError>,
-) {
+) -> Result<(), ActorError> {
+    if !s.known.contains(&entry.message_id) {
+        return Ok(()); // settled by a status webhook meanwhile
+    }
+    let token_refused = matches!(&result, Err(e) if e.is_token_invalid());
+    if token_refused != s.token_refused {
+        s.token_refused = token_refused;
+        let why = token_refused.then(|| "Meta refused the access token (error 190): update it".to_string());
+        let _ = s.parent.cast(NumberMsg::Attention(why));
+    }
     let outcome = match result {
         Ok(sent) => {
             Metrics::inc(&s.ctx.metrics.messages_sent);
             SendOutcome::Sent(sent.wamid)
         }
         Err(e) if e.is_retryable() && attempts < s.ctx.settings.outbox_max_attempts => {
-            let delay = backoff(s.ctx.settings.outbox_backoff_base, attempts);
+            // A timeout may have delivered it: wait for Meta's word first.
+            let delay = if e.may_have_arrived() {
+                s.ctx
+                    .settings
+                    .outbox_ambiguous_grace
+                    .max(backoff(s.ctx.settings.outbox_backoff_base, attempts))
+            } else {
+                // Meta (or the network) said no: nothing is in doubt.
+                record_attempt(
+                    s,
+                    &entry,
+                    Attempts { count: attempts, last_at_ms: now_ms(), in_doubt: false },
+                )?;
+                backoff(s.ctx.settings.outbox_backoff_base, attempts)
+            };
             tracing::warn!(message.id = %entry.message_id, attempts, error = %e.reason(), ?delay, "send failed; retrying");
-            let me = me.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                let _ = me.cast(OutboxMsg::Retry(entry, attempts));
-            });
-            return;
+            later(me, delay, OutboxMsg::Retry(entry, attempts));
+            return Ok(());
         }
         Err(e) => {
             Metrics::inc(&s.ctx.metrics.messages_failed);
@@ -201,7 +299,11 @@ fn attempted(
         }
     };
     s.known.remove(&entry.message_id);
+    let mut batch = Batch::default();
+    batch.delete(Tree::OutboxAttempts, attempts_key(&entry));
+    s.ctx.store.write(batch)?;
     let _ = s.parent.cast(NumberMsg::SendResult(entry.conversation_id, entry.message_id, outcome));
+    Ok(())
 }
 
 #[cfg(test)]

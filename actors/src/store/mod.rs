@@ -11,6 +11,7 @@
 mod codec;
 mod commit;
 pub(crate) mod keys;
+pub(crate) mod media;
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use sled::Transactional;
 
 pub use commit::GroupCommit;
 pub(crate) use keys::{key, seq, NO_TENANT};
+pub use media::MediaStore;
 
 use crate::error::ActorError;
 use crate::metrics::Metrics;
@@ -49,6 +51,9 @@ pub(crate) enum Tree {
     Wamids,
     /// tenant | number | message -> `OutboxEntry`
     Outbox,
+    /// tenant | number | message -> the outbox's attempt record (written by
+    /// the Outbox only, so it never resurrects a settled entry)
+    OutboxAttempts,
     /// tenant | conversation | idempotency key -> `MessageId`
     Idempotency,
     /// tenant -> highest live-event seq reserved (u64)
@@ -57,10 +62,13 @@ pub(crate) enum Tree {
     TeamState,
     /// tenant | canned reply -> `CannedReply`
     CannedReplies,
+    /// tenant | conversation | wamid -> `Vec<EarlyStatus>` (statuses that
+    /// arrived before the send's wamid was known)
+    EarlyStatuses,
 }
 
 impl Tree {
-    const ALL: [Tree; 15] = [
+    const ALL: [Tree; 17] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -72,10 +80,12 @@ impl Tree {
         Tree::Messages,
         Tree::Wamids,
         Tree::Outbox,
+        Tree::OutboxAttempts,
         Tree::Idempotency,
         Tree::Hub,
         Tree::TeamState,
         Tree::CannedReplies,
+        Tree::EarlyStatuses,
     ];
 
     fn name(self) -> &'static str {
@@ -91,10 +101,12 @@ impl Tree {
             Tree::Messages => "messages",
             Tree::Wamids => "wamids",
             Tree::Outbox => "outbox",
+            Tree::OutboxAttempts => "outbox_attempts",
             Tree::Idempotency => "idempotency",
             Tree::Hub => "hub",
             Tree::TeamState => "team_state",
             Tree::CannedReplies => "canned_replies",
+            Tree::EarlyStatuses => "early_statuses",
         }
     }
 }

@@ -8,15 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tenants::{MessageId, Role, UserId};
 
-use actors::{ConversationRecord, MessageView, Outbound};
+use actors::{ConversationRecord, MessageView, SendRequest};
 
+use super::compose::{outbound, SendBody};
 use super::{locate, MAX_LIMIT};
 use crate::auth::TenantScope;
 use crate::error::{ApiError, Json};
 use crate::state::AppState;
-
-/// Longest text message WhatsApp accepts.
-const MAX_TEXT_CHARS: usize = 4096;
 
 /// Staff act only on chats assigned to them; managers on any.
 pub(crate) fn require_owner(
@@ -57,56 +55,13 @@ pub async fn messages(
     Ok(Json(json!({ "items": items })))
 }
 
-/// Body of `POST /api/conversations/{id}/messages`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum SendRequest {
-    /// Free-form text.
-    Text {
-        text: String,
-        #[serde(default)]
-        preview_url: bool,
-    },
-    /// A template, as Meta's send API takes it.
-    Template { template: Value },
-}
-
-fn outbound(req: SendRequest) -> Result<Outbound, ApiError> {
-    match req {
-        SendRequest::Text { text, preview_url } => {
-            if text.trim().is_empty() {
-                return Err(ApiError::unprocessable("empty_text", "text is empty"));
-            }
-            if text.chars().count() > MAX_TEXT_CHARS {
-                return Err(ApiError::unprocessable(
-                    "text_too_long",
-                    format!("text is longer than {MAX_TEXT_CHARS} characters"),
-                ));
-            }
-            Ok(Outbound::Text { body: text, preview_url })
-        }
-        SendRequest::Template { template } => {
-            let named = template.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
-            let language =
-                template.pointer("/language/code").and_then(Value::as_str).is_some_and(|c| !c.is_empty());
-            if !named || !language {
-                return Err(ApiError::unprocessable(
-                    "invalid_template",
-                    "template needs a name and language.code",
-                ));
-            }
-            Ok(Outbound::Template { template })
-        }
-    }
-}
-
 /// `POST /api/conversations/{id}/messages`: 202 once the send is durable.
 pub async fn send(
     State(state): State<AppState>,
     scope: TenantScope,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(req): Json<SendRequest>,
+    Json(req): Json<SendBody>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let (number, record) = locate(&state, &scope, &id).await?;
     require_owner(&scope, &record, "assign the chat to yourself before answering")?;
@@ -116,7 +71,14 @@ pub async fn send(
         .transpose()
         .map_err(|_| ApiError::bad_request("invalid_idempotency_key", "Idempotency-Key must be ASCII"))?
         .filter(|k| !k.is_empty() && k.len() <= 200);
-    let message = number.send(record.id, scope.principal.user_id, outbound(req)?, key).await?;
+    let outbound = outbound(&number, &record, req.kind).await?;
+    let request = SendRequest {
+        author: scope.principal.user_id,
+        outbound,
+        reply_to: req.reply_to,
+        idempotency_key: key,
+    };
+    let message = number.send(record.id, request).await?;
     state.system.commit().durable().await?;
     Ok((StatusCode::ACCEPTED, Json(message)))
 }

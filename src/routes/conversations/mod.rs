@@ -4,6 +4,8 @@
 //! trail. Every lookup goes through the caller's tenant and visibility:
 //! another tenant's id, or a chat a staff member may not see, is a 404.
 
+mod compose;
+pub mod media;
 pub mod messages;
 pub mod workflow;
 
@@ -39,6 +41,28 @@ pub(crate) fn viewer(scope: &TenantScope) -> Viewer {
 fn visible(scope: &TenantScope, r: &ConversationRecord) -> bool {
     let v = Visibility { tenant_id: r.tenant_id, assignee_id: r.assignee_id, team_id: r.team_id };
     may_see(&viewer(scope), &v)
+}
+
+/// Finds a conversation the caller may claim: one they see, or one they
+/// saw unassigned until a colleague just took it (so the slower of two
+/// claims learns who has it, 409, instead of a bare 404).
+pub(crate) async fn locate_claimable(
+    state: &AppState,
+    scope: &TenantScope,
+    id: &str,
+) -> Result<(NumberHandle, ConversationRecord), ApiError> {
+    let id: ConversationId = id.parse().map_err(|_| ApiError::NotFound)?;
+    for number in state.system.numbers_of(scope.tenant_id) {
+        if let Some(record) = number.find(id).await? {
+            let unassigned = ConversationRecord { assignee_id: None, ..record.clone() };
+            if record.tenant_id == scope.tenant_id && (visible(scope, &record) || visible(scope, &unassigned))
+            {
+                return Ok((number, record));
+            }
+            return Err(ApiError::NotFound);
+        }
+    }
+    Err(ApiError::NotFound)
 }
 
 /// Finds a conversation the caller may see, and its number.

@@ -19,7 +19,7 @@ use actors::{
 };
 
 use super::messages::require_owner;
-use super::{locate, MAX_LIMIT};
+use super::{locate, locate_claimable, MAX_LIMIT};
 use crate::auth::TenantScope;
 use crate::error::{ApiError, Json};
 use crate::state::AppState;
@@ -122,7 +122,12 @@ pub async fn assign(
     Path(id): Path<String>,
     Json(req): Json<AssignRequest>,
 ) -> Result<Json<ConversationView>, ApiError> {
-    let (number, record) = locate(&state, &scope, &id).await?;
+    let claim = matches!(&req.to, Some(AssignTo::Me(_)));
+    let (number, record) = if claim {
+        locate_claimable(&state, &scope, &id).await?
+    } else {
+        locate(&state, &scope, &id).await?
+    };
     let me = scope.principal.user_id;
     let name = &scope.principal.name;
     let updated = match req.to {

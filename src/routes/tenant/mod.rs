@@ -23,6 +23,16 @@ pub(crate) async fn refresh_viewers(state: &AppState, tenant: TenantId) -> Resul
     Ok(())
 }
 
+/// After a change that can free capacity (a user's limit, the tenant
+/// default): every team tries its queue again.
+pub(crate) async fn nudge_teams(state: &AppState, tenant: TenantId) -> Result<(), ApiError> {
+    for team in state.system.directory().teams(tenant).await? {
+        // A team whose actor is gone has nothing queued to hand out.
+        let _ = state.system.team(team.id).reconfigure(team);
+    }
+    Ok(())
+}
+
 /// `{"items": [...]}` of any serialisable list.
 pub(crate) fn items<T: serde::Serialize>(items: Vec<T>) -> serde_json::Value {
     serde_json::json!({ "items": items })

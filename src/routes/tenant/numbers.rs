@@ -1,5 +1,6 @@
-//! The tenant's business numbers (without secrets), for number pickers
-//! and the templates and catalog views that hang off a number.
+//! The tenant's business numbers (without secrets, with their health:
+//! last webhook, needs_attention, outbox backlog), for number pickers and
+//! the templates and catalog views that hang off a number.
 
 use axum::extract::State;
 use serde_json::Value;
@@ -16,4 +17,31 @@ pub async fn list(State(state): State<AppState>, scope: TenantScope) -> Result<J
     let numbers =
         tenants.into_iter().find(|(t, _)| t.id == scope.tenant_id).map(|(_, n)| n).unwrap_or_default();
     Ok(Json(items(numbers.iter().map(NumberView::from).collect())))
+}
+
+/// `GET /api/numbers/{number_id}/templates`: the number's templates as Meta
+/// describes them (name, language, status, category, components), cached.
+pub async fn templates(
+    State(state): State<AppState>,
+    scope: TenantScope,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id: tenants::NumberId = ApiError::parse_id(&id)?;
+    let number = state
+        .system
+        .numbers_of(scope.tenant_id)
+        .into_iter()
+        .find(|n| n.number_id == id)
+        .ok_or(ApiError::NotFound)?;
+    let list = number.templates().await?;
+    let views: Vec<Value> = list
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "name": t.name, "language": t.language, "status": t.status, "category": t.category,
+                "components": serde_json::from_str::<Value>(&t.components_json).unwrap_or(Value::Null),
+            })
+        })
+        .collect();
+    Ok(Json(items(views)))
 }

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use tenants::{SettingsPatch, TenantSettings};
 
-use super::refresh_viewers;
+use super::{nudge_teams, refresh_viewers};
 use crate::auth::{RequireManager, TenantScope};
 use crate::error::{ApiError, Json};
 use crate::state::AppState;
@@ -26,10 +26,7 @@ pub async fn update(
     ApiError::check(patch.validate())?;
     let settings = state.system.directory().update_settings(scope.tenant_id, patch).await?;
     refresh_viewers(&state, scope.tenant_id).await?;
-    // Capacity may have grown: let every team try its queue again.
-    for team in state.system.directory().teams(scope.tenant_id).await? {
-        let _ = state.system.team(team.id).reconfigure(team);
-    }
+    nudge_teams(&state, scope.tenant_id).await?;
     state.system.commit().durable().await?;
     Ok(Json(settings))
 }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 use tenants::{hash_password, NewUser, PasswordReset, UserId, UserPatch};
 
-use super::{items, refresh_viewers};
+use super::{items, nudge_teams, refresh_viewers};
 use crate::auth::{RequireManager, TenantScope};
 use crate::error::{ApiError, Json};
 use crate::routes::views::UserView;
@@ -74,6 +74,7 @@ async fn apply(
         }
     }
     refresh_viewers(state, scope.tenant_id).await?;
+    nudge_teams(state, scope.tenant_id).await?;
     state.system.commit().durable().await?;
     Ok(UserView::from(&user))
 }

@@ -7,7 +7,8 @@
 
 use super::check::Check;
 use crate::{
-    check_password_policy, CannedReply, CannedReplyId, FieldError, Role, TenantId, TenantSettings, User,
+    check_password_policy, CannedReply, CannedReplyId, FieldError, Number, Role, Secret, TenantId,
+    TenantSettings, User,
 };
 use serde::{Deserialize, Deserializer};
 
@@ -69,6 +70,67 @@ impl UserPatch {
         if let Some(cap) = self.max_open_chats {
             user.max_open_chats = cap;
         }
+    }
+}
+
+/// `PATCH /api/admin/numbers/{id}`: new credentials for a number (a
+/// refreshed access token clears `needs_attention`).
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberPatch {
+    /// Shown to agents.
+    pub display_phone_number: Option<String>,
+    /// A new Graph API token.
+    pub access_token: Option<String>,
+    /// A new app secret; `null` falls back to the deployment's.
+    #[serde(default, deserialize_with = "present")]
+    pub app_secret: Option<Option<String>>,
+    /// A new webhook verify token.
+    pub verify_token: Option<String>,
+}
+
+impl NumberPatch {
+    /// Every problem.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut check = Check::new("");
+        if let Some(v) = &self.display_phone_number {
+            check.length("display_phone_number", v, 1, 32);
+        }
+        if let Some(v) = &self.access_token {
+            check.length("access_token", v, 1, 4096);
+        }
+        if let Some(Some(v)) = &self.app_secret {
+            check.length("app_secret", v, 1, 256);
+        }
+        if let Some(v) = &self.verify_token {
+            check.length("verify_token", v, 1, 256);
+        }
+        check.finish()
+    }
+
+    /// Applies the patch.
+    pub fn apply(&self, number: &mut Number) {
+        if let Some(v) = &self.display_phone_number {
+            number.display_phone_number = v.trim().to_owned();
+        }
+        if let Some(v) = &self.access_token {
+            number.access_token = Secret::from(v.trim().to_owned());
+            number.needs_attention = None;
+        }
+        if let Some(v) = &self.app_secret {
+            number.app_secret = v.as_ref().map(|s| Secret::from(s.trim().to_owned()));
+        }
+        if let Some(v) = &self.verify_token {
+            number.verify_token = Secret::from(v.trim().to_owned());
+        }
+    }
+}
+
+impl std::fmt::Debug for NumberPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NumberPatch")
+            .field("display_phone_number", &self.display_phone_number)
+            .finish_non_exhaustive()
     }
 }
 

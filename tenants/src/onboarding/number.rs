@@ -66,6 +66,7 @@ impl NewNumber {
             access_token: Secret::from(trimmed(self.access_token)),
             app_secret: self.app_secret.map(|s| Secret::from(trimmed(s))),
             verify_token: Secret::from(trimmed(self.verify_token)),
+            needs_attention: None,
             created_at_ms: now_ms,
         }
     }

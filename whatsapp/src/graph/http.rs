@@ -113,7 +113,7 @@ pub(super) fn segment(id: &str) -> Result<&str, GraphError> {
 /// A reqwest failure as text: the error and its causes, without the URL.
 pub(super) fn transport(error: reqwest::Error, timeout: Duration) -> GraphError {
     if error.is_timeout() {
-        return GraphError::Transport(format!("timed out after {timeout:?}"));
+        return GraphError::Timeout(format!("timed out after {timeout:?}"));
     }
     let error = error.without_url();
     let mut text = error.to_string();
@@ -350,7 +350,8 @@ mod tests {
             .await
             .unwrap_err();
 
-        assert_eq!(err, GraphError::Transport("timed out after 200ms".into()));
+        assert_eq!(err, GraphError::Timeout("timed out after 200ms".into()));
+        assert!(err.may_have_arrived() && err.is_retryable());
     }
 
     #[test]

@@ -1,0 +1,190 @@
+//! Nothing acknowledged is lost: a panicking ConversationActor, the
+//! process killed with SIGKILL right after a 200, a clean SIGTERM stop,
+//! and an outbox that survives a crash.
+
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::{meta, metric, onboard, poll_until, spawn_app, spawn_binary, FakeGraph, WAIT};
+
+fn texts(messages: &[serde_json::Value]) -> Vec<String> {
+    messages.iter().map(|m| m["text"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_conversation_actor_is_respawned_and_loses_nothing() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "before the crash").await;
+    let bystander = acme.receive_text("15550001111", "Dana", "a neighbour").await;
+    let number = app.system().number(acme.number().number_id()).expect("the number's actor runs");
+
+    number
+        .crash_conversation(r.conversation_id().parse().expect("a conversation id"))
+        .expect("the crash is delivered");
+    // The crash is a cast: wait until the supervisor has seen it. (Webhooks
+    // racing the crash itself are the next test's business.)
+    poll_until(WAIT, "the restart to be counted", || async {
+        metric(&app.metrics_text().await, "switchboard_actor_restarts_total").filter(|n| *n >= 1.0)
+    })
+    .await;
+
+    // The next REST call and the next webhook both work first time...
+    let c = acme.manager.get_conversation(&r.conversation_id()).await.expect(200);
+    assert_eq!(c["unread"], 1);
+    acme.receive_text("16505551234", "Sheena", "after the crash").await;
+    let messages = acme.messages_of(&r.conversation_id()).await;
+    assert_eq!(texts(&messages), ["before the crash", "after the crash"]);
+    // ...replies too...
+    acme.manager.send_text(&r.conversation_id(), "still here").await.expect(202);
+    app.graph.wait_for_sends(1, WAIT).await;
+    // ...and the conversation next door never noticed.
+    assert_eq!(texts(&acme.messages_of(&bystander.conversation_id()).await), ["a neighbour"]);
+    assert_eq!(acme.conversations().await.len(), 2);
+    assert_eq!(metric(&app.metrics_text().await, "switchboard_actor_restarts_total"), Some(1.0));
+    app.client().readyz().await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_while_messages_arrive_loses_none_and_stores_none_twice() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "0").await;
+    let number = app.system().number(acme.number().number_id()).expect("the number's actor runs");
+    let conversation_id = r.conversation_id().parse().expect("a conversation id");
+
+    let mut refusals = 0;
+    for i in 1..=6 {
+        if i == 3 {
+            number.crash_conversation(conversation_id).expect("the crash is delivered");
+        }
+        let payload =
+            meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), &i.to_string());
+        // Meta redelivers whatever was not acknowledged with a 200.
+        loop {
+            let resp = acme.post_webhook(&payload).await;
+            if resp.status == 200 {
+                break;
+            }
+            assert!(resp.status.is_server_error(), "{}: {}", resp.status, resp.text);
+            refusals += 1;
+            assert!(refusals <= 3, "the conversation did not come back: {}", resp.text);
+        }
+    }
+
+    assert_eq!(texts(&acme.messages_of(&r.conversation_id()).await), ["0", "1", "2", "3", "4", "5", "6"]);
+    let restarts = metric(&app.metrics_text().await, "switchboard_actor_restarts_total");
+    assert_eq!(restarts, Some(1.0), "the crash did happen");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_process_killed_right_after_a_200_still_has_the_message_after_restart() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    // One acknowledged webhook, a second one and a batch: kill right after
+    // the last 200, before any background flush could have helped.
+    let mut expected = Vec::new();
+    for text in ["first", "second"] {
+        let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), text);
+        acme.post_webhook(&payload).await.expect(200);
+        expected.push(text.to_string());
+    }
+    let ts = meta::now_ts();
+    let batch = meta::notification(vec![meta::entry(
+        &acme.number().meta.waba_id,
+        vec![meta::change(
+            &acme.number().meta,
+            vec![meta::contact("16505551234", "Sheena")],
+            (0..5)
+                .map(|i| meta::text_message("16505551234", &meta::wamid(), &format!("batch {i}"), &ts))
+                .collect(),
+            vec![],
+        )],
+    )]);
+    acme.post_webhook(&batch).await.expect(200);
+    expected.extend((0..5).map(|i| format!("batch {i}")));
+
+    let status = server.sigkill().await;
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+
+    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let acme = acme.signed_in_at(&server.address).await;
+    let conversations = acme.conversations().await;
+    assert_eq!(conversations.len(), 1, "{conversations:#?}");
+    assert_eq!(conversations[0]["customer"], json!({"wa_id": "16505551234", "name": "Sheena"}));
+    assert_eq!(texts(&acme.messages_of(conversations[0]["id"].as_str().unwrap()).await), expected);
+    // And it keeps working: a redelivery of the last batch is still a duplicate.
+    acme.post_webhook(&batch).await.expect(200);
+    assert_eq!(acme.messages_of(conversations[0]["id"].as_str().unwrap()).await.len(), expected.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_cleanly_with_exit_0_and_keeps_everything() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let mut server = spawn_binary(&data, &graph.url(), &[]).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    let wamid = meta::wamid();
+    let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &wamid, "before shutdown");
+    acme.post_webhook(&payload).await.expect(200);
+
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(20)).await;
+
+    assert_eq!(status.code(), Some(0), "exit {status:?}; stderr:\n{}", server.logs());
+    let restarted = spawn_binary(&data, &graph.url(), &[]).await;
+    // Sessions are stored: the manager's token from before still works.
+    let old_session = restarted.client().with_token(acme.manager.token());
+    old_session.me().await.expect(200);
+    let acme = acme.signed_in_at(&restarted.address).await;
+    let c = acme.wait_for_conversation("16505551234").await;
+    let messages = acme.messages_of(c["id"].as_str().unwrap()).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["wamid"], wamid.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    // The kill may land while an attempt is in flight; such an attempt is
+    // in doubt and waits this long for Meta's status webhook before it is
+    // resent (Meta never accepted it here, so none comes).
+    let env = [
+        ("SWITCHBOARD__WHATSAPP__OUTBOX_BACKOFF_BASE_MS", "50"),
+        ("SWITCHBOARD__WHATSAPP__OUTBOX_MAX_ATTEMPTS", "1000"),
+        ("SWITCHBOARD__WHATSAPP__OUTBOX_AMBIGUOUS_GRACE_MS", "300"),
+    ];
+    let server = spawn_binary(&data, &graph.url(), &env).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "hi");
+    acme.post_webhook(&payload).await.expect(200);
+    let c = acme.wait_for_conversation("16505551234").await;
+    let conversation_id = c["id"].as_str().unwrap().to_string();
+    // Meta is down: every attempt fails with a retryable error.
+    graph.fail_next(1_000_000, 503, 131016);
+
+    let accepted = acme.manager.send_text(&conversation_id, "are you there?").await.expect(202);
+    graph.wait_for_sends(2, WAIT).await;
+    server.sigkill().await;
+    graph.succeed_from_now();
+
+    let restarted = spawn_binary(&data, &graph.url(), &env).await;
+    let acme = acme.signed_in_at(&restarted.address).await;
+    let id = accepted["id"].clone();
+    let sent = poll_until(Duration::from_secs(10), "the reply to be sent after the restart", || async {
+        acme.messages_of(&conversation_id).await.into_iter().find(|m| m["id"] == id && m["status"] == "sent")
+    })
+    .await;
+    assert_eq!(sent["wamid"], graph.wamids()[0].as_str());
+    assert_eq!(graph.wamids().len(), 1, "sent exactly once");
+    let last = graph.send_requests().pop().expect("a send");
+    assert_eq!(last.body["text"]["body"], "are you there?");
+}

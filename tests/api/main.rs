@@ -1,0 +1,22 @@
+//! Switchboard's integration tests: one binary, the real router on a real
+//! TCP port (or the real executable), a temp data dir and a fake Graph API
+//! per test. `support/` holds the harness; each module below is one topic.
+
+mod support;
+
+mod assignment;
+mod auth;
+mod conversations;
+mod durability;
+mod inbox_restart;
+mod inbox_visibility;
+mod lifecycle;
+mod live;
+mod onboarding;
+mod ops;
+mod organise;
+mod outbound;
+mod presence;
+mod round_robin;
+mod teams;
+mod webhooks;

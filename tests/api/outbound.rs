@@ -1,0 +1,216 @@
+//! Replies: the Graph API request exactly as Meta documents it, the wamid
+//! and `sent` status coming back live, failures, retries, delivery
+//! statuses, idempotency and the 24-hour window.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::support::{meta, metric, spawn_app, ws, GRAPH_VERSION, WAIT};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_reaches_the_graph_api_as_meta_documents_it_and_comes_back_sent() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let globex = app.onboard_tenant("Globex").await;
+    let r = acme.receive_text("16505551234", "Sheena", "Does it come in blue?").await;
+    let mut socket = ws::connect(&app.address, acme.manager.token(), None).await;
+    socket.next_of_type("hello", WAIT).await;
+
+    let accepted = acme.manager.send_text(&r.conversation_id(), "Yes, in navy blue.").await.expect(202);
+
+    assert_eq!(accepted["status"], "pending");
+    assert_eq!(accepted["direction"], "out");
+    assert_eq!(accepted["type"], "text");
+    assert_eq!(accepted["text"], "Yes, in navy blue.");
+    assert_eq!(accepted["author_id"], acme.manager_user["id"]);
+
+    let sends = app.graph.wait_for_sends(1, WAIT).await;
+    let send = &sends[0];
+    assert_eq!(send.method, "POST");
+    assert_eq!(send.path, format!("/{GRAPH_VERSION}/{}/messages", acme.number().meta.phone_number_id));
+    assert_eq!(send.phone_number_id(), Some(acme.number().meta.phone_number_id.as_str()));
+    assert_eq!(
+        send.authorization.as_deref(),
+        Some(format!("Bearer {}", acme.number().access_token).as_str())
+    );
+    assert_eq!(
+        send.body,
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": "16505551234",
+            "type": "text",
+            "text": {"preview_url": false, "body": "Yes, in navy blue."},
+            // Our message id, echoed by Meta's status webhooks: how a send
+            // whose answer was lost is still settled exactly once.
+            "biz_opaque_callback_data": accepted["id"],
+        })
+    );
+    assert!(!send.body.to_string().contains(&globex.number().access_token));
+
+    let wamid = app.graph.wamids()[0].clone();
+    let status = socket.next_of_type("message.status", WAIT).await;
+    assert_eq!(status["message"]["id"], accepted["id"]);
+    assert_eq!(status["message"]["status"], "sent");
+    assert_eq!(status["message"]["wamid"], wamid.as_str());
+
+    let messages = acme.messages_of(&r.conversation_id()).await;
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["id"], accepted["id"]);
+    assert_eq!(messages[1]["status"], "sent");
+    assert_eq!(messages[1]["wamid"], wamid.as_str());
+    let metrics = app.metrics_text().await;
+    assert_eq!(metric(&metrics, "switchboard_messages_sent_total"), Some(1.0), "{metrics}");
+    // Exactly one request: nothing is sent twice.
+    assert_eq!(app.graph.send_requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_message_created_for_a_reply_reaches_the_socket_before_its_status() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    let mut socket = ws::connect(&app.address, acme.manager.token(), None).await;
+    socket.next_of_type("hello", WAIT).await;
+
+    let accepted = acme.manager.send_text(&r.conversation_id(), "hello!").await.expect(202);
+
+    let created = socket.next_of_type("message.created", WAIT).await;
+    assert_eq!(created["message"]["id"], accepted["id"]);
+    assert_eq!(created["message"]["status"], "pending");
+    let status = socket.next_of_type("message.status", WAIT).await;
+    assert_eq!(status["message"]["status"], "sent");
+    assert!(status["seq"].as_u64() > created["seq"].as_u64());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_graph_api_error_marks_the_message_failed_with_metas_code_and_message() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    let mut socket = ws::connect(&app.address, acme.manager.token(), None).await;
+    socket.next_of_type("hello", WAIT).await;
+    app.graph.fail_next(1, 400, 131026);
+
+    let accepted = acme.manager.send_text(&r.conversation_id(), "Will this arrive?").await.expect(202);
+
+    let status = socket.next_of_type("message.status", WAIT).await;
+    let m = &status["message"];
+    assert_eq!(m["id"], accepted["id"]);
+    assert_eq!(m["status"], "failed");
+    assert_eq!(m["error"]["code"], 131026, "{m}");
+    let reason = m["error"]["message"].as_str().expect("error.message");
+    assert!(reason.contains(crate::support::fake_graph::FAILURE_MESSAGE), "{reason}");
+    assert!(m.get("wamid").is_none_or(|w| w.is_null()), "{m}");
+
+    let messages = acme.messages_of(&r.conversation_id()).await;
+    assert_eq!(messages[1]["status"], "failed");
+    assert_eq!(messages[1]["error"], m["error"]);
+    // A permanent error is not retried.
+    tokio::time::timeout(Duration::from_millis(300), app.graph.wait_for_sends(2, Duration::from_secs(60)))
+        .await
+        .expect_err("a non-retryable error must not be sent again");
+    assert_eq!(metric(&app.metrics_text().await, "switchboard_messages_failed_total"), Some(1.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_temporary_graph_api_error_is_retried_until_sent() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    app.graph.fail_next(2, 503, 131016);
+
+    let accepted = acme.manager.send_text(&r.conversation_id(), "Third time lucky").await.expect(202);
+
+    let sends = app.graph.wait_for_sends(3, WAIT).await;
+    assert!(sends.iter().all(|s| s.body == sends[0].body), "the same message each time");
+    let id = accepted["id"].clone();
+    let sent = crate::support::poll_until(WAIT, "the retried message to be sent", || async {
+        let messages = acme.messages_of(&r.conversation_id()).await;
+        messages.into_iter().find(|m| m["id"] == id && m["status"] == "sent")
+    })
+    .await;
+    assert_eq!(sent["wamid"], app.graph.wamids()[0].as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_statuses_from_meta_update_the_reply() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    let mut socket = ws::connect(&app.address, acme.manager.token(), None).await;
+    socket.next_of_type("hello", WAIT).await;
+    let accepted = acme.manager.send_text(&r.conversation_id(), "hello!").await.expect(202);
+    socket.next_of_type("message.status", WAIT).await;
+    let wamid = app.graph.wamids()[0].clone();
+
+    for status in ["delivered", "read"] {
+        let payload = meta::status_webhook(&acme.number().meta, &wamid, status, "16505551234");
+        acme.post_webhook(&payload).await.expect(200);
+        let frame = socket.next_of_type("message.status", WAIT).await;
+        assert_eq!(frame["message"]["id"], accepted["id"]);
+        assert_eq!(frame["message"]["status"], status);
+    }
+    // A late "delivered" after "read" does not move it back.
+    let late = meta::status_webhook(&acme.number().meta, &wamid, "delivered", "16505551234");
+    acme.post_webhook(&late).await.expect(200);
+
+    let messages = acme.messages_of(&r.conversation_id()).await;
+    assert_eq!(messages[1]["status"], "read");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_makes_a_repeated_post_return_the_first_message() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    let body = json!({"type": "text", "text": "only once"});
+
+    let first = acme.manager.send_message(&r.conversation_id(), &body, Some("key-1")).await.expect(202);
+    let again = acme.manager.send_message(&r.conversation_id(), &body, Some("key-1")).await;
+
+    assert!(again.status == 202 || again.status == 200, "{}: {}", again.status, again.text);
+    assert_eq!(again.body["id"], first["id"]);
+    app.graph.wait_for_sends(1, WAIT).await;
+    let messages = acme.messages_of(&r.conversation_id()).await;
+    assert_eq!(messages.iter().filter(|m| m["direction"] == "out").count(), 1, "{messages:#?}");
+    assert_eq!(app.graph.send_requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_24_hour_window_a_free_form_reply_is_422() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let wamid = meta::wamid();
+    let payload = meta::text_webhook_at(
+        &acme.number().meta,
+        "16505551234",
+        "Sheena",
+        &wamid,
+        "sent two days ago",
+        &meta::ts_ago(48 * 3600),
+    );
+    acme.post_webhook(&payload).await.expect(200);
+    let c = acme.wait_for_conversation("16505551234").await;
+    assert_eq!(c["window"]["open"], false, "{c}");
+
+    let code = acme.manager.send_text(c["id"].as_str().unwrap(), "too late").await.expect_error(422);
+
+    assert_eq!(code, "outside_service_window");
+    assert!(app.graph.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_reply_is_refused() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+
+    let resp = acme.manager.send_text(&r.conversation_id(), "").await;
+
+    let status = resp.status.as_u16();
+    assert!(status == 400 || status == 422, "{status}: {}", resp.text);
+    resp.expect_error(status);
+    assert_eq!(acme.messages_of(&r.conversation_id()).await.len(), 1);
+}
