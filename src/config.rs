@@ -40,6 +40,9 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// Drain time on shutdown.
     pub shutdown_grace_secs: u64,
+    /// Webhooks processed at once; beyond it they get 503 + Retry-After
+    /// (Meta retries) instead of queueing without bound.
+    pub max_inflight_webhooks: usize,
 }
 
 /// `[storage]`
@@ -112,6 +115,8 @@ pub struct ActorTuning {
     pub hub_socket_buffer: usize,
     /// Online grace after the last socket closes, ms.
     pub presence_grace_ms: u64,
+    /// Idle time after which a conversation actor is passivated, ms.
+    pub passivate_after_ms: u64,
 }
 
 impl Settings {
@@ -165,6 +170,7 @@ impl Settings {
             hub_replay_capacity: a.hub_replay_capacity,
             hub_socket_buffer: a.hub_socket_buffer,
             presence_grace: Duration::from_millis(a.presence_grace_ms),
+            passivate_after: Duration::from_millis(a.passivate_after_ms),
             max_restarts: a.max_restarts,
             restart_window: Duration::from_secs(a.restart_window_secs),
         }

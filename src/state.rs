@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use actors::ActorSystem;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use crate::config::Settings;
 
@@ -42,6 +42,9 @@ pub struct AppState {
     pub login_limits: Arc<LoginLimits>,
     /// Flips to true when shutdown starts (sockets close themselves).
     pub shutdown: watch::Receiver<bool>,
+    /// Webhook admission: a permit per webhook being processed. A counter,
+    /// not domain data; full means 503.
+    pub webhook_permits: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -49,6 +52,13 @@ impl AppState {
     pub fn new(system: ActorSystem, settings: Settings, shutdown: watch::Receiver<bool>) -> Self {
         let limits =
             LoginLimits::new(settings.auth.login_per_ip_per_minute, settings.auth.login_per_email_per_minute);
-        Self { system, settings: Arc::new(settings), login_limits: Arc::new(limits), shutdown }
+        let webhook_permits = Arc::new(Semaphore::new(settings.server.max_inflight_webhooks.max(1)));
+        Self {
+            system,
+            settings: Arc::new(settings),
+            login_limits: Arc::new(limits),
+            shutdown,
+            webhook_permits,
+        }
     }
 }

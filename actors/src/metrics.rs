@@ -33,6 +33,10 @@ pub struct Metrics {
     pub messages_failed: AtomicU64,
     /// Actors respawned by a supervisor after a failure.
     pub actor_restarts: AtomicU64,
+    /// Idle conversation actors stopped (their state stays in sled).
+    pub passivations: AtomicU64,
+    /// Webhooks refused with 503 because too many were in flight.
+    pub webhooks_shed: AtomicU64,
     flushes: AtomicU64,
     flush_micros_sum: AtomicU64,
     flush_buckets: [AtomicU64; FLUSH_BUCKETS.len()],
@@ -74,7 +78,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 9] = [
+        let counters: [(&str, &str, &AtomicU64); 11] = [
             ("switchboard_webhooks_received_total", "Webhook POSTs accepted.", &self.webhooks_received),
             (
                 "switchboard_webhooks_rejected_signature_total",
@@ -100,6 +104,12 @@ impl Metrics {
                 &self.messages_failed,
             ),
             ("switchboard_actor_restarts_total", "Actors respawned after a failure.", &self.actor_restarts),
+            ("switchboard_passivations_total", "Idle conversation actors stopped.", &self.passivations),
+            (
+                "switchboard_webhooks_shed_total",
+                "Webhooks refused with 503 under overload.",
+                &self.webhooks_shed,
+            ),
         ];
         for (name, help, value) in counters {
             let _ =

@@ -37,6 +37,9 @@ pub struct ActorSettings {
     pub hub_socket_buffer: usize,
     /// How long a user stays online after their last socket closed.
     pub presence_grace: Duration,
+    /// A conversation actor idle this long is stopped (its summary stays
+    /// in the index, its state in sled).
+    pub passivate_after: Duration,
     /// Restart intensity: at most this many restarts of one child...
     pub max_restarts: u32,
     /// ...within this window, then the supervisor escalates.
@@ -61,6 +64,7 @@ impl ActorSettings {
             hub_replay_capacity: 10_000,
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),
+            passivate_after: Duration::from_secs(60),
             max_restarts: 5,
             restart_window: Duration::from_secs(10),
         }

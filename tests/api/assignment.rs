@@ -98,6 +98,7 @@ async fn a_transfer_notifies_exactly_its_receiver_and_keeps_the_note_internal() 
         "seq": frame["seq"].as_u64().unwrap_or_else(|| panic!("no seq in {raw}")),
         "type": "notification",
         "kind": "transferred",
+        "conversation_id": chat.id,
         "conversation": conversation,
         "by": ann.id(),
         "note": note,
@@ -244,10 +245,12 @@ async fn notes_are_internal_and_mentions_notify_exactly_the_mentioned() {
 
     let frame = bob_ws.next_of_type("notification", WAIT).await;
     assert_eq!(
-        (&frame["kind"], &frame["conversation"]["id"], &frame["by"], &frame["note"]),
+        (&frame["kind"], &frame["conversation_id"], &frame["by"], &frame["note"]),
         (&json!("mentioned"), &json!(chat.id), &json!(ann.id()), &json!(text)),
         "{frame}"
     );
+    // Bob may not see Ann's chat: he is told who asked and what, not its contents.
+    assert!(frame.get("conversation").is_none(), "{frame}");
     // Ann sees her note arrive (the chat is hers), not a notification.
     let created = ann_ws.next_of_type("message.created", WAIT).await;
     assert_eq!(created["message"]["id"], note["id"], "{created}");

@@ -16,6 +16,7 @@ mod onboarding;
 mod ops;
 mod organise;
 mod outbound;
+mod passivation;
 mod presence;
 mod round_robin;
 mod teams;

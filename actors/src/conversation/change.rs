@@ -33,6 +33,8 @@ pub(super) struct Notice {
     pub by: EventActor,
     /// A transfer note or the mentioning note.
     pub note: Option<String>,
+    /// The receiver may not see the chat: send its id, not its contents.
+    pub private: bool,
 }
 
 /// A write in progress.
@@ -157,7 +159,10 @@ impl ConversationState {
     fn notify(&self, n: Notice) {
         let mut payload = serde_json::Map::new();
         payload.insert("kind".into(), n.kind.into());
-        payload.insert("conversation".into(), self.conversation_json());
+        payload.insert("conversation_id".into(), self.record.id.to_string().into());
+        if !n.private {
+            payload.insert("conversation".into(), self.conversation_json());
+        }
         if let EventActor::User(by) = n.by {
             payload.insert("by".into(), by.to_string().into());
         }

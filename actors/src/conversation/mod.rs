@@ -160,6 +160,8 @@ pub enum ConversationMsg {
         text: String,
         /// Colleagues to notify.
         mentions: Vec<UserId>,
+        /// Those of them who may not see the chat.
+        blind: Vec<UserId>,
         /// The author.
         by: UserId,
         /// The stored note.
@@ -182,6 +184,9 @@ pub enum ConversationMsg {
     MediaStored(MessageId, StoredMedia),
     /// The stored media of a message, with its file name if it has one.
     MediaOf(MessageId, RpcReplyPort<Result<(StoredMedia, Option<String>), ActorError>>),
+    /// The parent asks an idle conversation whether it may be passivated
+    /// (not counted: it does not come through routing).
+    Passivate,
     /// Fault injection for supervision tests: panics.
     Crash,
 }
@@ -247,7 +252,8 @@ impl ConversationMsg {
             Self::AddNote { reply: r, .. } => reply(r, Err(err)),
             Self::Events { reply: r, .. } => reply(r, Err(err)),
             Self::MediaOf(_, r) => reply(r, Err(err)),
-            Self::SendResult(..) | Self::Sweep(_) | Self::MediaStored(..) | Self::Crash => {}
+            Self::SendResult(..) | Self::Sweep(_) | Self::MediaStored(..) | Self::Passivate | Self::Crash => {
+            }
         }
     }
 }
@@ -272,6 +278,8 @@ pub struct ConversationState {
     record: ConversationRecord,
     /// Whether the record exists in sled yet.
     persisted: bool,
+    /// Routed messages handled (passivation compares it with the parent's count).
+    handled: u64,
 }
 
 /// The ConversationActor.
@@ -316,16 +324,22 @@ impl Actor for ConversationActor {
             last_agent_reply_at_ms: None,
             window_closed_at_ms: None,
         });
-        Ok(ConversationState { ctx: a.ctx, parent: a.parent, record, persisted })
+        Ok(ConversationState { ctx: a.ctx, parent: a.parent, record, persisted, handled: 0 })
     }
 
     async fn handle(
         &self,
-        _me: ActorRef<ConversationMsg>,
+        me: ActorRef<ConversationMsg>,
         msg: ConversationMsg,
         s: &mut ConversationState,
     ) -> Result<(), ActorProcessingErr> {
+        if !matches!(msg, ConversationMsg::Passivate) {
+            s.handled += 1;
+        }
         match msg {
+            ConversationMsg::Passivate => {
+                let _ = s.parent.cast(NumberMsg::PassivateReady(s.record.id, me.get_id(), s.handled));
+            }
             ConversationMsg::Inbound { profile_name, messages, reply: r } => {
                 reply(r, inbound::messages(s, profile_name, messages).await)
             }
@@ -343,8 +357,8 @@ impl Actor for ConversationActor {
             ConversationMsg::SetOpen { open, by, reply: r } => reply(r, workflow::set_open(s, open, by)),
             ConversationMsg::SetLabels(labels, by, r) => reply(r, workflow::set_labels(s, labels, by)),
             ConversationMsg::SetBot(enabled, by, r) => reply(r, workflow::set_bot(s, enabled, by)),
-            ConversationMsg::AddNote { text, mentions, by, reply: r } => {
-                reply(r, workflow::add_note(s, text, mentions, by))
+            ConversationMsg::AddNote { text, mentions, blind, by, reply: r } => {
+                reply(r, workflow::add_note(s, text, mentions, &blind, by))
             }
             ConversationMsg::MarkRead(by, r) => reply(r, workflow::mark_read(s, by)),
             ConversationMsg::Events { limit, before, reply: r } => {

@@ -101,7 +101,7 @@ pub(super) fn assign(s: &mut ConversationState, a: Assignment) -> Result<Convers
     c.event(a.by, EventKind::Assigned { assignee: a.assignee, team: a.team, reason: a.reason });
     if let Some(to) = a.assignee.filter(|u| Some(*u) != current && Some(*u) != user_of(a.by)) {
         let kind = if a.transfer { "transferred" } else { "assigned" };
-        c.notices.push(Notice { to, kind, by: a.by, note: a.note });
+        c.notices.push(Notice { to, kind, by: a.by, note: a.note, private: false });
     }
     s.commit(c, Some("conversation.updated"))?;
     Ok(s.record.clone())
@@ -167,6 +167,7 @@ pub(super) fn add_note(
     s: &mut ConversationState,
     text: String,
     mentions: Vec<UserId>,
+    blind: &[UserId],
     by: UserId,
 ) -> Result<MessageView, ActorError> {
     let text = text.trim().to_string();
@@ -178,7 +179,14 @@ pub(super) fn add_note(
     c.batch.put(Tree::Messages, s.message_key(note.id), &note)?;
     c.event(EventActor::User(by), EventKind::NoteAdded { message_id: note.id });
     for to in mentions.into_iter().filter(|u| *u != by) {
-        c.notices.push(Notice { to, kind: "mentioned", by: EventActor::User(by), note: Some(text.clone()) });
+        let private = blind.contains(&to);
+        c.notices.push(Notice {
+            to,
+            kind: "mentioned",
+            by: EventActor::User(by),
+            note: Some(text.clone()),
+            private,
+        });
     }
     let view = MessageView::new(&note);
     c.messages.push(("message.created", note));

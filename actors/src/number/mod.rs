@@ -13,11 +13,11 @@
 //! More than `max_restarts` failures within `restart_window` and the
 //! NumberActor fails itself, escalating to the RootSupervisor.
 
+mod children;
 pub mod index;
 mod media;
 pub mod outbox;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -43,6 +43,7 @@ use crate::store::{key, Tree};
 use crate::supervision::RestartBudget;
 use crate::team::TeamMsg;
 use crate::view::MessageView;
+use children::Children;
 use index::{Counts, Cursor, Index, ListFilter};
 use outbox::{Outbox, OutboxArgs, OutboxMsg};
 
@@ -111,6 +112,10 @@ pub enum NumberMsg {
     TemplatesLoaded(Result<Vec<Template>, String>),
     /// The number's Graph API credentials (for calls made by a handle).
     Auth(RpcReplyPort<Arc<NumberAuth>>),
+    /// Time to ask idle conversations whether they can be passivated.
+    Tick,
+    /// An idle conversation reports what it handled (see children.rs).
+    PassivateReady(ConversationId, ActorId, u64),
     /// How the number is doing.
     Health(RpcReplyPort<NumberHealth>),
 }
@@ -124,6 +129,8 @@ pub struct NumberHealth {
     pub needs_attention: Option<String>,
     /// Its conversations.
     pub conversations: usize,
+    /// Conversation actors running now (the others are passivated).
+    pub running: usize,
     /// Sends waiting in its outbox.
     pub outbox_pending: usize,
 }
@@ -142,10 +149,8 @@ pub struct NumberState {
     number: Number,
     /// Summaries of every conversation of this number.
     index: Index,
-    /// Running conversation actors.
-    children: HashMap<ConversationId, ActorRef<ConversationMsg>>,
-    /// Which conversation a child actor is.
-    child_ids: HashMap<ActorId, ConversationId>,
+    /// Running conversation actors, with what was routed to each.
+    children: Children,
     /// The send queue.
     outbox: Option<ActorRef<OutboxMsg>>,
     /// Failures of children, for restart intensity.
@@ -190,8 +195,7 @@ impl Actor for NumberActor {
             ctx: a.ctx,
             number: a.number,
             index,
-            children: HashMap::new(),
-            child_ids: HashMap::new(),
+            children: Children::default(),
             outbox: None,
             budget,
             last_webhook_at_ms: None,
@@ -201,6 +205,7 @@ impl Actor for NumberActor {
             template_waiters: Vec::new(),
         };
         start_outbox(&me, &mut state).await?;
+        start_ticks(&me, state.ctx.settings.passivate_after);
         Ok(state)
     }
 
@@ -268,6 +273,7 @@ impl Actor for NumberActor {
                         last_webhook_at: s.last_webhook_at_ms.map(crate::clock::rfc3339),
                         needs_attention: s.number.needs_attention.clone(),
                         conversations: s.index.len(),
+                        running: s.children.len(),
                         outbox_pending,
                     },
                 );
@@ -307,6 +313,17 @@ impl Actor for NumberActor {
             }
             NumberMsg::Templates(r) => templates(&me, s, r),
             NumberMsg::Auth(r) => reply(r, s.auth.clone()),
+            NumberMsg::Tick => {
+                for child in s.children.idle(s.ctx.settings.passivate_after) {
+                    let _ = child.cast(ConversationMsg::Passivate);
+                }
+            }
+            NumberMsg::PassivateReady(id, actor, handled) => {
+                if let Some(child) = s.children.passivate(id, actor, handled) {
+                    child.stop(Some("passivated".into()));
+                    Metrics::inc(&s.ctx.metrics.passivations);
+                }
+            }
             NumberMsg::TemplatesLoaded(result) => {
                 let answer = match result {
                     Ok(list) => {
@@ -385,6 +402,23 @@ fn templates(
     });
 }
 
+/// Asks for a passivation round every half idle period, for as long as the
+/// actor lives.
+fn start_ticks(me: &ActorRef<NumberMsg>, idle: std::time::Duration) {
+    let me = me.clone();
+    let period = (idle / 2).max(std::time::Duration::from_millis(50));
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(period);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if me.cast(NumberMsg::Tick).is_err() {
+                return;
+            }
+        }
+    });
+}
+
 fn to_outbox(s: &NumberState, msg: OutboxMsg) {
     if let Some(outbox) = &s.outbox {
         let _ = outbox.cast(msg);
@@ -396,12 +430,7 @@ fn is_outbox(s: &NumberState, cell: &ActorCell) -> bool {
 }
 
 fn forget_child(s: &mut NumberState, cell: &ActorCell) -> Option<ConversationId> {
-    let id = s.child_ids.remove(&cell.get_id())?;
-    // Only if it is still that actor: a replacement may already run.
-    if s.children.get(&id).is_some_and(|c| c.get_id() == cell.get_id()) {
-        s.children.remove(&id);
-    }
-    Some(id)
+    s.children.forget(cell)
 }
 
 async fn start_outbox(me: &ActorRef<NumberMsg>, s: &mut NumberState) -> Result<(), ActorProcessingErr> {
@@ -421,19 +450,19 @@ async fn route(
     wa_id: String,
     msg: ConversationMsg,
 ) {
-    let msg = match s.children.get(&id).cloned() {
+    let msg = match s.children.get(id) {
         Some(child) => match child.cast(msg) {
-            Ok(()) => return,
+            Ok(()) => return s.children.routed(id),
             Err(ractor::MessagingErr::SendErr(msg)) => {
-                s.children.remove(&id);
+                s.children.remove(id);
                 msg
             }
             Err(_) => return,
         },
         None => msg,
     };
-    let child = match s.children.get(&id) {
-        Some(child) => child.clone(),
+    let child = match s.children.get(id) {
+        Some(child) => child,
         None => {
             let args = ConversationArgs {
                 ctx: s.ctx.clone(),
@@ -445,7 +474,6 @@ async fn route(
             };
             match Actor::spawn_linked(None, ConversationActor, args, me.get_cell()).await {
                 Ok((child, _)) => {
-                    s.child_ids.insert(child.get_id(), id);
                     s.children.insert(id, child.clone());
                     child
                 }
@@ -456,8 +484,12 @@ async fn route(
             }
         }
     };
-    if let Err(ractor::MessagingErr::SendErr(msg)) = child.cast(msg) {
-        msg.fail(ActorError::Unavailable("conversation is restarting".into()));
+    match child.cast(msg) {
+        Ok(()) => s.children.routed(id),
+        Err(ractor::MessagingErr::SendErr(msg)) => {
+            msg.fail(ActorError::Unavailable("conversation is restarting".into()))
+        }
+        Err(_) => {}
     }
 }
 
@@ -582,14 +614,17 @@ impl NumberHandle {
     }
 
     /// Adds an internal note.
+    /// `blind` are mentioned colleagues who may not see the chat: their
+    /// notification says who asked and what, without the conversation.
     pub async fn add_note(
         &self,
         id: ConversationId,
         text: String,
         mentions: Vec<UserId>,
+        blind: Vec<UserId>,
         by: UserId,
     ) -> Result<MessageView, ActorError> {
-        self.ask_conversation(id, |reply| ConversationMsg::AddNote { text, mentions, by, reply }).await
+        self.ask_conversation(id, |reply| ConversationMsg::AddNote { text, mentions, blind, by, reply }).await
     }
 
     /// Marks the chat read.

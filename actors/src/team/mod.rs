@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
-use tenants::{Team, TeamId, UserId};
+use tenants::{ConversationId, Team, TeamId, UserId};
 
 use crate::ask::{ask, ask_result, reply};
 use crate::clock::now_ms;
@@ -31,7 +31,7 @@ use crate::error::ActorError;
 use crate::hub::{HubHandle, Presence};
 use crate::number::NumberHandle;
 use crate::store::{key, Batch, Tree};
-use routing::{explain, pick, Candidate};
+use routing::{explain, pick, Candidate, Exclude};
 
 /// A request to route one chat through the team.
 #[derive(Debug, Clone)]
@@ -48,8 +48,8 @@ pub struct Dispatch {
     pub transfer: bool,
     /// Precondition on the chat's current assignee.
     pub expect: Expect,
-    /// Never pick this member (e.g. the one who did not reply).
-    pub exclude: Option<UserId>,
+    /// Never pick this member, and why (released it, did not reply in time).
+    pub exclude: Exclude,
 }
 
 /// TeamActor requests.
@@ -91,6 +91,9 @@ pub struct TeamState {
     last_assigned: HashMap<UserId, i64>,
     /// Chats waiting for a member, oldest first.
     queue: VecDeque<ConversationRef>,
+    /// Queued chats a member gave up (released, let time out): they are not
+    /// handed back to that member (in memory; a restart forgets it).
+    passed_over: HashMap<ConversationId, (UserId, &'static str)>,
 }
 
 /// The TeamActor.
@@ -113,6 +116,7 @@ impl Actor for TeamActor {
             last_assigned: rotation.last_assigned.into_iter().collect(),
             team,
             queue: VecDeque::new(),
+            passed_over: HashMap::new(),
         };
         rebuild_queue(&mut s).await?;
         if !s.queue.is_empty() {
@@ -230,8 +234,14 @@ async fn dispatch(
     let record = number(s, d.conversation.number_id).assign(d.conversation.id, assignment).await?;
     match decision.pick {
         Some(user) => assigned(me, s, d.conversation, user, &record)?,
-        None if !s.queue.contains(&d.conversation) => s.queue.push_back(d.conversation),
-        None => {}
+        None => {
+            if let Some(exclude) = d.exclude {
+                s.passed_over.insert(d.conversation.id, exclude);
+            }
+            if !s.queue.contains(&d.conversation) {
+                s.queue.push_back(d.conversation);
+            }
+        }
     }
     Ok(record)
 }
@@ -248,6 +258,7 @@ fn assigned(
     s.cursor = Some(user);
     s.last_assigned.insert(user, now);
     s.queue.retain(|c| *c != conversation);
+    s.passed_over.remove(&conversation.id);
     persist(s)?;
     if let (Some(minutes), Some(at)) = (s.team.reassign_after_minutes, record.assigned_at_ms) {
         let me = me.clone();
@@ -261,7 +272,10 @@ fn assigned(
 
 /// Hands queued chats out, oldest first, while someone can take one.
 async fn drain(me: &ActorRef<TeamMsg>, s: &mut TeamState) {
-    while let Some(front) = s.queue.front().copied() {
+    // Oldest first; a chat only its releaser could take is skipped, not a
+    // wall for the chats behind it.
+    let waiting: Vec<ConversationRef> = s.queue.iter().copied().collect();
+    for conversation in waiting {
         let members = match candidates(s).await {
             Ok(m) => m,
             Err(e) => {
@@ -269,8 +283,14 @@ async fn drain(me: &ActorRef<TeamMsg>, s: &mut TeamState) {
                 return;
             }
         };
-        let decision = pick(s.team.routing, &members, s.cursor, None);
-        let Some(user) = decision.pick else { return };
+        let exclude = s.passed_over.get(&conversation.id).copied();
+        let decision = pick(s.team.routing, &members, s.cursor, exclude);
+        let Some(user) = decision.pick else {
+            if exclude.is_some() {
+                continue;
+            }
+            return; // nobody can take anything now
+        };
         let assignment = Assignment {
             assignee: Some(user),
             team: Some(s.team.id),
@@ -280,15 +300,16 @@ async fn drain(me: &ActorRef<TeamMsg>, s: &mut TeamState) {
             note: None,
             transfer: false,
         };
-        match number(s, front.number_id).assign(front.id, assignment).await {
+        match number(s, conversation.number_id).assign(conversation.id, assignment).await {
             Ok(record) => {
-                if let Err(e) = assigned(me, s, front, user, &record) {
+                if let Err(e) = assigned(me, s, conversation, user, &record) {
                     tracing::error!(team.id = %s.team.id, error = %e, "could not save the rotation");
                 }
             }
             // Claimed, moved or closed meanwhile: no longer this queue's.
             Err(ActorError::Conflict { .. } | ActorError::NotFound) => {
-                s.queue.pop_front();
+                s.queue.retain(|c| *c != conversation);
+                s.passed_over.remove(&conversation.id);
             }
             Err(e) => {
                 tracing::warn!(team.id = %s.team.id, error = %e, "queue drain stopped");
@@ -322,7 +343,7 @@ async fn reply_deadline(
         note: None,
         transfer: false,
         expect: Expect::Assignee(Some(assignee)),
-        exclude: Some(assignee),
+        exclude: Some((assignee, "did not reply in time")),
     };
     if let Err(e) = dispatch(me, s, d).await {
         tracing::debug!(conversation.id = %conversation.id, error = %e, "reply-deadline reroute skipped");

@@ -42,8 +42,8 @@ pub enum Skip {
         /// Their limit.
         capacity: u32,
     },
-    /// Excluded by the caller (e.g. did not reply in time).
-    Excluded,
+    /// Excluded by the caller, with why (released it, did not reply in time).
+    Excluded(&'static str),
 }
 
 /// The outcome of one routing decision.
@@ -55,9 +55,13 @@ pub struct Decision {
     pub skipped: Vec<(String, Skip)>,
 }
 
-fn eligibility(c: &Candidate, exclude: Option<UserId>) -> Result<(), Skip> {
-    if exclude == Some(c.user) {
-        return Err(Skip::Excluded);
+/// A member routing must pass over, and why.
+pub type Exclude = Option<(UserId, &'static str)>;
+
+fn eligibility(c: &Candidate, exclude: Exclude) -> Result<(), Skip> {
+    if let Some((user, why)) = exclude.filter(|(u, _)| *u == c.user) {
+        let _ = user;
+        return Err(Skip::Excluded(why));
     }
     if !c.active {
         return Err(Skip::Inactive);
@@ -76,12 +80,7 @@ fn eligibility(c: &Candidate, exclude: Option<UserId>) -> Result<(), Skip> {
 /// Picks a member. Round robin starts after `cursor` (the last member
 /// picked) in member order; balanced takes the fewest open chats, ties to
 /// the one assigned least recently.
-pub fn pick(
-    routing: Routing,
-    members: &[Candidate],
-    cursor: Option<UserId>,
-    exclude: Option<UserId>,
-) -> Decision {
+pub fn pick(routing: Routing, members: &[Candidate], cursor: Option<UserId>, exclude: Exclude) -> Decision {
     let mut skipped = Vec::new();
     match routing {
         Routing::RoundRobin => {
@@ -131,7 +130,7 @@ pub fn explain(routing: Routing, decision: &Decision, members: &[Candidate]) -> 
                 Skip::Offline => "offline".to_string(),
                 Skip::Away => "away".to_string(),
                 Skip::AtCapacity { load, capacity } => format!("at capacity {load}/{capacity}"),
-                Skip::Excluded => "did not reply in time".to_string(),
+                Skip::Excluded(why) => (*why).to_string(),
             };
             format!("{name} ({why})")
         })

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tenants::{MessageId, Role, UserId};
 
+use actors::hub::{may_see, Visibility};
 use actors::{ConversationRecord, MessageView, SendRequest};
 
 use super::compose::{outbound, SendBody};
@@ -101,15 +102,25 @@ pub async fn add_note(
     Json(req): Json<NoteRequest>,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let (number, record) = locate(&state, &scope, &id).await?;
-    let colleagues = state.system.directory().list_users(scope.tenant_id).await?;
-    if let Some(stranger) = req.mentions.iter().find(|m| !colleagues.iter().any(|u| u.id == **m && u.active))
-    {
-        return Err(ApiError::unprocessable(
-            "unknown_mention",
-            format!("{stranger} is not an active colleague"),
-        ));
+    // Any active colleague can be mentioned (asking a teammate for help is
+    // the point), but one who may not see the chat is told only who asked
+    // and what: their notification carries no conversation (issue 3's
+    // visibility holds; a mention grants nothing).
+    let viewers = state.system.directory().viewers(scope.tenant_id).await?;
+    let visibility =
+        Visibility { tenant_id: record.tenant_id, assignee_id: record.assignee_id, team_id: record.team_id };
+    let mut blind = Vec::new();
+    for mentioned in &req.mentions {
+        match viewers.iter().find(|v| v.user_id == *mentioned) {
+            None => {
+                let msg = format!("{mentioned} is not an active colleague");
+                return Err(ApiError::unprocessable("unknown_mention", msg));
+            }
+            Some(v) if !may_see(v, &visibility) => blind.push(*mentioned),
+            Some(_) => {}
+        }
     }
-    let note = number.add_note(record.id, req.text, req.mentions, scope.principal.user_id).await?;
+    let note = number.add_note(record.id, req.text, req.mentions, blind, scope.principal.user_id).await?;
     state.system.commit().durable().await?;
     Ok((StatusCode::CREATED, Json(note)))
 }

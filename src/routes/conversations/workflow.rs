@@ -215,7 +215,7 @@ async fn unassign(
                 note: None,
                 transfer: false,
                 expect: Expect::Assignee(Some(me)),
-                exclude: Some(me),
+                exclude: Some((me, "released it")),
             };
             dispatch(state, team, d).await
         }

@@ -16,7 +16,11 @@ pub async fn list(State(state): State<AppState>, scope: TenantScope) -> Result<J
     let tenants = state.system.directory().list_tenants().await?;
     let numbers =
         tenants.into_iter().find(|(t, _)| t.id == scope.tenant_id).map(|(_, n)| n).unwrap_or_default();
-    Ok(Json(items(numbers.iter().map(NumberView::from).collect())))
+    let mut views = Vec::with_capacity(numbers.len());
+    for n in &numbers {
+        views.push(NumberView::with_health(n, &state.system).await);
+    }
+    Ok(Json(items(views)))
 }
 
 /// `GET /api/numbers/{number_id}/templates`: the number's templates as Meta
