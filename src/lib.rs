@@ -7,7 +7,8 @@
 //! - `state`: `AppState`, the handles every handler gets;
 //! - `auth`: extractors that say who may call a handler;
 //! - `routes`: `router()`, every endpoint, grouped by client;
-//! - `error`: `ApiError`, the one error envelope.
+//! - `error`: `ApiError`, the one error envelope;
+//! - `web`: the web app (static files embedded in the binary).
 
 pub mod auth;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod routes;
 pub mod shutdown;
 pub mod startup;
 pub mod state;
+pub mod web;
 
 pub use config::Settings;
 pub use startup::Application;

@@ -7,18 +7,23 @@ pub fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
-/// RFC 3339 (UTC, millisecond precision) for API payloads.
+/// RFC 3339 in UTC with exactly three fractional digits, so timestamps
+/// also sort correctly as text.
 pub fn rfc3339(ms: i64) -> String {
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    t.format(FORMAT).unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn formats_rfc3339_utc() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(super::rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(super::rfc3339(1_700_000_000_080), "2023-11-14T22:13:20.080Z");
     }
 }

@@ -57,6 +57,11 @@ pub struct ConversationView {
     pub created_at: String,
     /// Latest message text, for list rows.
     pub preview: Option<String>,
+    /// Contact attributes the customer gave the chatbot.
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// Where the chatbot is: `{"flow_id", "version", "step", "finished",
+    /// "waiting_until"}`, or null when no flow ran.
+    pub bot: Option<serde_json::Value>,
 }
 
 impl ConversationView {
@@ -77,6 +82,13 @@ impl ConversationView {
             last_message_at: rfc3339(record.last_message_at_ms),
             created_at: rfc3339(record.created_at_ms),
             preview: record.preview.clone(),
+            attributes: record.attributes.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect(),
+            bot: record.bot_run.as_ref().map(|r| {
+                serde_json::json!({
+                    "flow_id": r.flow_id, "version": r.version, "step": r.step, "finished": r.finished,
+                    "waiting_until": r.waiting_until_ms.map(rfc3339),
+                })
+            }),
         }
     }
 }
@@ -118,6 +130,12 @@ pub struct MessageView {
     pub author_id: Option<String>,
     /// When we stored it.
     pub created_at: String,
+    /// When the customer sent it (Meta's timestamp), for received messages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<String>,
+    /// Sent by the chatbot.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_bot: bool,
     /// The wamid this message replies to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
@@ -218,6 +236,8 @@ impl MessageView {
             error: m.error.as_ref().map(|e| MessageErrorView { code: e.code, message: e.message.clone() }),
             author_id: m.author_id.map(|u| u.to_string()),
             created_at: rfc3339(m.created_at_ms),
+            sent_at: m.sent_at_ms.map(rfc3339),
+            by_bot: m.direction == Direction::Out && m.author_id.is_none(),
             reply_to: m.reply_to.clone(),
             template,
             mentions,
@@ -246,6 +266,7 @@ pub fn event_json(e: &Event) -> serde_json::Value {
         EventActor::Customer => json!({"type": "customer"}),
         EventActor::User(u) => json!({"type": "user", "user_id": u.to_string()}),
         EventActor::System => json!({"type": "system"}),
+        EventActor::Bot => json!({"type": "bot"}),
     };
     let id = |x: Option<tenants::UserId>| x.map(|u| u.to_string());
     let team = |x: Option<tenants::TeamId>| x.map(|t| t.to_string());

@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod conversations;
+mod flows;
 mod ops;
 mod tenant;
 pub(crate) mod views;
@@ -39,6 +40,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/canned-replies", post(canned::create).get(canned::list))
         .route("/api/canned-replies/{id}", put(canned::replace).delete(canned::delete))
         .route("/api/settings", get(settings::get).patch(settings::update))
+        .route("/api/settings/business-hours", put(settings::set_business_hours))
+        .route("/api/flows", post(flows::create).get(flows::list))
+        .route("/api/flows/{id}", get(flows::get).put(flows::replace).delete(flows::delete))
+        .route("/api/flows/{id}/publish", post(flows::publish))
+        .route("/api/flows/{id}/stats", get(flows::stats))
         .route("/api/presence", get(presence::list).put(presence::set))
         .route("/api/numbers", get(numbers::list))
         .route("/api/numbers/{id}/templates", get(numbers::templates))
@@ -82,6 +88,7 @@ pub fn router(state: AppState) -> Router {
 
     agent
         .merge(admin)
+        .merge(crate::web::routes())
         .merge(meta)
         .merge(ops)
         .fallback(ops::not_found)

@@ -99,6 +99,10 @@ id_type!(
     /// A canned reply of a tenant.
     CannedReplyId
 );
+id_type!(
+    /// A chatbot flow of a tenant.
+    FlowId
+);
 
 #[cfg(test)]
 mod tests {

@@ -27,11 +27,13 @@ pub use credentials::{
 };
 pub use email::Email;
 pub use error::{FieldError, TenantError};
-pub use ids::{CannedReplyId, ConversationId, LabelId, MessageId, NumberId, TeamId, TenantId, UserId};
+pub use ids::{
+    CannedReplyId, ConversationId, FlowId, LabelId, MessageId, NumberId, TeamId, TenantId, UserId,
+};
 pub use onboarding::{
     new_platform_admin, LoginRequest, NewCannedReply, NewLabel, NewManager, NewNumber, NewTeam, NewTenant,
     NewUser, NumberPatch, PasswordChange, PasswordReset, SettingsPatch, UserPatch,
 };
-pub use records::{CannedReply, Label, Number, Routing, Team, Tenant, TenantSettings, User};
+pub use records::{CannedReply, FlowRecord, Label, Number, Routing, Team, Tenant, TenantSettings, User};
 pub use role::Role;
 pub use secret::Secret;

@@ -6,7 +6,7 @@
 //! encoding: the store puts a version byte in front of each value.
 //! Secrets are [`Secret`]s, so `Debug` of a record never prints them.
 
-use crate::{CannedReplyId, Email, LabelId, NumberId, Role, Secret, TeamId, TenantId, UserId};
+use crate::{CannedReplyId, Email, FlowId, LabelId, NumberId, Role, Secret, TeamId, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -34,6 +34,27 @@ pub struct TenantSettings {
     /// Open chats an agent may hold before routing skips them; `None` is
     /// unlimited. A user's own `max_open_chats` overrides it.
     pub default_max_open_chats: Option<u32>,
+    /// Business hours (the chatbot's JSON shape), for flows that branch on
+    /// them; `None` = always open.
+    pub business_hours_json: Option<String>,
+}
+
+/// A chatbot flow: the draft the builder edits, and which version is live.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FlowRecord {
+    /// Its id.
+    pub id: FlowId,
+    /// Its tenant.
+    pub tenant_id: TenantId,
+    /// The draft flow document (JSON), as last saved.
+    pub draft_json: String,
+    /// The live version (`0`: never published). Each publish snapshots
+    /// the draft as the next version.
+    pub published_version: u32,
+    /// When it was created, unix milliseconds.
+    pub created_at_ms: i64,
+    /// When the draft was last saved.
+    pub updated_at_ms: i64,
 }
 
 /// How a team hands out chats.
@@ -216,7 +237,11 @@ mod tests {
             name: "Acme".into(),
             created_at_ms: 1_700_000_000_000,
             suspended: true,
-            settings: TenantSettings { staff_see_unassigned: true, default_max_open_chats: Some(5) },
+            settings: TenantSettings {
+                staff_see_unassigned: true,
+                default_max_open_chats: Some(5),
+                business_hours_json: None,
+            },
         });
         round_trips(number(Some(Secret::from("app-secret"))));
         round_trips(number(None));

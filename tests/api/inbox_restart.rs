@@ -109,7 +109,10 @@ async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
     assert_eq!(acme.manager.list_labels().await.expect(200)["items"][0]["name"], "Hot Lead");
     assert_eq!(acme.manager.list_canned().await.expect(200)["items"][0]["shortcut"], "hours");
     let settings = acme.manager.get_settings().await.expect(200);
-    assert_eq!(settings, json!({"staff_see_unassigned": true, "default_max_open_chats": 10}));
+    assert_eq!(
+        settings,
+        json!({"staff_see_unassigned": true, "default_max_open_chats": 10, "business_hours": null})
+    );
     assert_eq!(acme.manager.get_user(eve.id()).await.expect(200)["active"], false);
     acme.anonymous().login(&eve.email, PASSWORD).await.expect_error(401);
     // Visibility is rebuilt too: Dan sees his team's queue and, by the

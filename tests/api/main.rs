@@ -6,6 +6,7 @@ mod support;
 
 mod assignment;
 mod auth;
+mod browser;
 mod conversations;
 mod durability;
 mod inbox_restart;

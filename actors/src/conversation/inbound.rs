@@ -41,6 +41,8 @@ pub(super) async fn messages(
     let mut seen = HashSet::new();
     let mut touched: HashMap<MessageId, MessageRecord> = HashMap::new();
     let mut fetch = Vec::new();
+    let mut after = super::bot::After::default();
+    let created = !s.persisted;
     let mut reroute = None;
     let now = now_ms();
     for m in messages {
@@ -57,9 +59,11 @@ pub(super) async fn messages(
                 continue;
             }
         }
-        if s.record.status == ConversationStatus::Closed {
+        let reopened = s.record.status == ConversationStatus::Closed;
+        if reopened {
             reroute = reopen(s, &mut c).await;
         }
+        let bot_input = super::bot::input_of(&m.content);
         let sent_at_ms = m.timestamp.saturating_mul(1000);
         let message = MessageRecord {
             id: MessageId::new(),
@@ -95,6 +99,8 @@ pub(super) async fn messages(
         }
         c.messages.push(("message.created", message));
         outcome.stored += 1;
+        super::bot::on_customer(s, &mut c, bot_input, created && outcome.stored == 1, reopened, &mut after)
+            .await?;
     }
     if c.events.is_empty() {
         return Ok(outcome);

@@ -12,6 +12,7 @@
 //! loses only the in-flight request (the caller gets an error and, for a
 //! webhook, Meta retries), and the next message respawns it from disk.
 
+pub mod bot;
 mod change;
 mod history;
 mod inbound;
@@ -21,6 +22,9 @@ pub mod window;
 mod workflow;
 
 pub(crate) use outbound::outbox_key;
+pub(crate) use workflow::schedule_bot_timer;
+
+use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tenants::{ConversationId, MessageId, NumberId, TeamId, TenantId, UserId};
@@ -152,8 +156,14 @@ pub enum ConversationMsg {
     },
     /// Replace the labels.
     SetLabels(Vec<String>, EventActor, RpcReplyPort<Result<ConversationRecord, ActorError>>),
-    /// Switch the chatbot on or off.
-    SetBot(bool, EventActor, RpcReplyPort<Result<ConversationRecord, ActorError>>),
+    /// Switch the chatbot on or off (`true, true`: on, restarting its flow;
+    /// `true, false`: on, resuming where it was).
+    SetBot(bool, bool, EventActor, RpcReplyPort<Result<ConversationRecord, ActorError>>),
+    /// A chatbot `wait` step's timer fired.
+    BotTimer,
+    /// The number's flows changed (not counted: sent by the parent outside
+    /// routing, like `Passivate`).
+    BotContext(Arc<bot::BotCtx>),
     /// Add an internal note, notifying the mentioned colleagues.
     AddNote {
         /// The note.
@@ -248,12 +258,17 @@ impl ConversationMsg {
             Self::Messages { reply: r, .. } => reply(r, Err(err)),
             Self::Send(_, r) => reply(r, Err(err)),
             Self::Assign(_, r) | Self::SetOpen { reply: r, .. } => reply(r, Err(err)),
-            Self::SetLabels(_, _, r) | Self::SetBot(_, _, r) | Self::MarkRead(_, r) => reply(r, Err(err)),
+            Self::SetLabels(_, _, r) | Self::SetBot(_, _, _, r) | Self::MarkRead(_, r) => reply(r, Err(err)),
             Self::AddNote { reply: r, .. } => reply(r, Err(err)),
             Self::Events { reply: r, .. } => reply(r, Err(err)),
             Self::MediaOf(_, r) => reply(r, Err(err)),
-            Self::SendResult(..) | Self::Sweep(_) | Self::MediaStored(..) | Self::Passivate | Self::Crash => {
-            }
+            Self::SendResult(..)
+            | Self::Sweep(_)
+            | Self::MediaStored(..)
+            | Self::Passivate
+            | Self::BotTimer
+            | Self::BotContext(_)
+            | Self::Crash => {}
         }
     }
 }
@@ -266,6 +281,7 @@ pub struct ConversationArgs {
     pub(crate) tenant_id: TenantId,
     pub(crate) number_id: NumberId,
     pub(crate) wa_id: String,
+    pub(crate) bot: Arc<bot::BotCtx>,
 }
 
 /// The actor's state.
@@ -280,6 +296,10 @@ pub struct ConversationState {
     persisted: bool,
     /// Routed messages handled (passivation compares it with the parent's count).
     handled: u64,
+    /// The number's live flows and business hours.
+    bot: Arc<bot::BotCtx>,
+    /// The older flow version a run is pinned to, once loaded.
+    pinned: Option<(tenants::FlowId, u32, Arc<chatbot::Flow>)>,
 }
 
 /// The ConversationActor.
@@ -323,8 +343,18 @@ impl Actor for ConversationActor {
             assigned_at_ms: None,
             last_agent_reply_at_ms: None,
             window_closed_at_ms: None,
+            bot_run: None,
+            attributes: Vec::new(),
         });
-        Ok(ConversationState { ctx: a.ctx, parent: a.parent, record, persisted, handled: 0 })
+        Ok(ConversationState {
+            ctx: a.ctx,
+            parent: a.parent,
+            record,
+            persisted,
+            handled: 0,
+            bot: a.bot,
+            pinned: None,
+        })
     }
 
     async fn handle(
@@ -333,7 +363,7 @@ impl Actor for ConversationActor {
         msg: ConversationMsg,
         s: &mut ConversationState,
     ) -> Result<(), ActorProcessingErr> {
-        if !matches!(msg, ConversationMsg::Passivate) {
+        if !matches!(msg, ConversationMsg::Passivate | ConversationMsg::BotContext(_)) {
             s.handled += 1;
         }
         match msg {
@@ -356,7 +386,15 @@ impl Actor for ConversationActor {
             ConversationMsg::Assign(a, r) => reply(r, workflow::assign(s, *a)),
             ConversationMsg::SetOpen { open, by, reply: r } => reply(r, workflow::set_open(s, open, by)),
             ConversationMsg::SetLabels(labels, by, r) => reply(r, workflow::set_labels(s, labels, by)),
-            ConversationMsg::SetBot(enabled, by, r) => reply(r, workflow::set_bot(s, enabled, by)),
+            ConversationMsg::SetBot(enabled, restart, by, r) => {
+                reply(r, workflow::set_bot(s, enabled, restart, by).await)
+            }
+            ConversationMsg::BotTimer => {
+                if let Err(e) = workflow::bot_timer(s).await {
+                    tracing::error!(conversation.id = %s.record.id, error = %e, "chatbot timer failed");
+                }
+            }
+            ConversationMsg::BotContext(ctx) => s.bot = ctx,
             ConversationMsg::AddNote { text, mentions, blind, by, reply: r } => {
                 reply(r, workflow::add_note(s, text, mentions, &blind, by))
             }

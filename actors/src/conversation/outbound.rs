@@ -2,9 +2,9 @@
 //! written with the message, idempotency keys, and the outbox's verdict.
 //! An agent's reply also pauses the chatbot for the chat.
 
-use tenants::MessageId;
+use tenants::{MessageId, UserId};
 
-use super::change::preview;
+use super::change::{preview, Change};
 use super::inbound::apply_status;
 use super::record::{
     Body, Direction, EarlyStatus, EventActor, EventKind, MessageError, MessageRecord, MessageStatus,
@@ -113,37 +113,7 @@ pub(super) fn send(s: &mut ConversationState, req: SendRequest) -> Result<Messag
         None => None,
     };
     let author = req.author;
-    let mut prepared = prepare(s, req.outbound, reply_to.as_deref())?;
-    let id = MessageId::new();
-    prepared.request = whatsapp::outbound::with_callback(prepared.request, &id.to_string());
-    if let Body::Prepared { json, .. } = &mut prepared.body {
-        *json = prepared.request.to_string();
-    }
-    let message = MessageRecord {
-        id,
-        conversation_id: s.record.id,
-        direction: Direction::Out,
-        body: prepared.body,
-        wamid: None,
-        status: MessageStatus::Pending,
-        error: None,
-        author_id: Some(author),
-        created_at_ms: now,
-        sent_at_ms: None,
-        reply_to,
-        reactions: Vec::new(),
-        media: None,
-        forwarded: false,
-        referral: None,
-    };
-    let entry = OutboxEntry {
-        message_id: message.id,
-        conversation_id: s.record.id,
-        tenant_id: s.record.tenant_id,
-        number_id: s.record.number_id,
-        request_json: prepared.request.to_string(),
-        created_at_ms: now,
-    };
+    let prepared = prepare(s, req.outbound, reply_to.as_deref())?;
     let mut c = s.begin();
     if s.record.bot_enabled {
         // An agent who answers takes over from the chatbot.
@@ -162,27 +132,104 @@ pub(super) fn send(s: &mut ConversationState, req: SendRequest) -> Result<Messag
         c.messages.push(("message.updated", target_message));
     }
     s.record.last_agent_reply_at_ms = Some(now);
+    let (view, entry) = queue_with_reply(
+        s,
+        &mut c,
+        Some(author),
+        prepared.body,
+        prepared.request,
+        prepared.preview,
+        reply_to,
+    )?;
+    if let Some(k) = idem_key {
+        let id: MessageId = view.id.parse().map_err(|_| ActorError::Store("message id".into()))?;
+        c.batch.put(Tree::Idempotency, k, &id)?;
+    }
+    s.commit(c, Some("conversation.updated"))?;
+    enqueue_when_durable(s, vec![entry]);
+    Ok(view)
+}
+
+/// Adds an outbound message and its outbox entry to a change (`author`
+/// `None`: the chatbot); returns the entry to hand to the outbox once the
+/// change is durable.
+pub(super) fn queue(
+    s: &mut ConversationState,
+    c: &mut Change,
+    author: Option<UserId>,
+    body: Body,
+    request: serde_json::Value,
+    preview_text: Option<String>,
+) -> Result<OutboxEntry, ActorError> {
+    queue_with_reply(s, c, author, body, request, preview_text, None).map(|(_, entry)| entry)
+}
+
+fn queue_with_reply(
+    s: &mut ConversationState,
+    c: &mut Change,
+    author: Option<UserId>,
+    mut body: Body,
+    request: serde_json::Value,
+    preview_text: Option<String>,
+    reply_to: Option<String>,
+) -> Result<(MessageView, OutboxEntry), ActorError> {
+    let now = now_ms();
+    let id = MessageId::new();
+    let request = whatsapp::outbound::with_callback(request, &id.to_string());
+    if let Body::Prepared { json, .. } = &mut body {
+        *json = request.to_string();
+    }
+    let message = MessageRecord {
+        id,
+        conversation_id: s.record.id,
+        direction: Direction::Out,
+        body,
+        wamid: None,
+        status: MessageStatus::Pending,
+        error: None,
+        author_id: author,
+        created_at_ms: now,
+        sent_at_ms: None,
+        reply_to,
+        reactions: Vec::new(),
+        media: None,
+        forwarded: false,
+        referral: None,
+    };
+    let entry = OutboxEntry {
+        message_id: message.id,
+        conversation_id: s.record.id,
+        tenant_id: s.record.tenant_id,
+        number_id: s.record.number_id,
+        request_json: request.to_string(),
+        created_at_ms: now,
+    };
     c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
     c.batch.put(Tree::Outbox, outbox_key(&entry), &entry)?;
-    if let Some(k) = idem_key {
-        c.batch.put(Tree::Idempotency, k, &message.id)?;
-    }
-    c.event(EventActor::User(author), EventKind::MessageQueued { message_id: message.id });
-    if let Some(text) = prepared.preview {
+    let by = author.map(EventActor::User).unwrap_or(EventActor::Bot);
+    c.event(by, EventKind::MessageQueued { message_id: message.id });
+    if let Some(text) = preview_text {
         s.record.last_message_at_ms = now;
         s.record.preview = preview(Some(&text));
     }
     let view = MessageView::new(&message);
     c.messages.push(("message.created", message));
-    s.commit(c, Some("conversation.updated"))?;
     s.ctx.metrics.messages_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    // Hand the send to the outbox only once it is durable: a send that is
-    // not on disk must not reach WhatsApp.
+    Ok((view, entry))
+}
+
+/// Hands sends to the outbox only once they are durable: a send that is
+/// not on disk must not reach WhatsApp.
+pub(super) fn enqueue_when_durable(s: &ConversationState, entries: Vec<OutboxEntry>) {
+    if entries.is_empty() {
+        return;
+    }
     let parent = s.parent.clone();
     s.ctx.store.commit().then(move || {
-        let _ = parent.cast(NumberMsg::Enqueue(Box::new(entry)));
+        for entry in entries {
+            let _ = parent.cast(NumberMsg::Enqueue(Box::new(entry)));
+        }
     });
-    Ok(view)
 }
 
 pub(crate) fn outbox_key(e: &OutboxEntry) -> Vec<u8> {

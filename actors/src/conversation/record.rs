@@ -75,6 +75,11 @@ pub struct ConversationRecord {
     /// our clock thought it open; the window reopens with the next customer
     /// message.
     pub window_closed_at_ms: Option<i64>,
+    /// Where the chatbot is in its flow (kept after it finishes, for
+    /// `restart`).
+    pub bot_run: Option<chatbot::Run>,
+    /// Contact attributes the customer gave (the bot's `ask` steps).
+    pub attributes: Vec<(String, String)>,
 }
 
 /// Who a message came from.
@@ -255,6 +260,8 @@ pub enum EventActor {
     User(UserId),
     /// Switchboard itself (routing, the outbox, Meta's statuses).
     System,
+    /// The chatbot.
+    Bot,
 }
 
 /// What happened.

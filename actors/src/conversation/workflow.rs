@@ -11,7 +11,7 @@ use super::record::{
     Body, ConversationRecord, ConversationStatus, Direction, EventActor, EventKind, MessageRecord,
     MessageStatus,
 };
-use super::{Assignment, ConversationState, Expect, Sweep};
+use super::{bot, outbound, Assignment, ConversationState, Expect, Sweep};
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::store::Tree;
@@ -146,20 +146,76 @@ pub(super) fn set_labels(
     Ok(s.record.clone())
 }
 
-/// Switches the chatbot.
-pub(super) fn set_bot(
+/// Switches the chatbot; switched back on, it resumes at the step it was on
+/// (asking that step's question again) or, with `restart`, starts its flow
+/// over.
+pub(super) async fn set_bot(
     s: &mut ConversationState,
     enabled: bool,
+    restart: bool,
     by: EventActor,
 ) -> Result<ConversationRecord, ActorError> {
-    if s.record.bot_enabled == enabled {
+    if s.record.bot_enabled == enabled && !restart {
         return Ok(s.record.clone());
     }
     let mut c = s.begin();
-    s.record.bot_enabled = enabled;
-    c.event(by, EventKind::BotToggled { enabled });
+    let mut after = bot::After::default();
+    if s.record.bot_enabled != enabled {
+        s.record.bot_enabled = enabled;
+        c.event(by, EventKind::BotToggled { enabled });
+    }
+    if enabled && restart {
+        bot::restart(s, &mut c, &mut after)?;
+    } else if enabled {
+        bot::resume(s, &mut c, chatbot::Input::Resume, &mut after).await?;
+    }
     s.commit(c, Some("conversation.updated"))?;
+    finish_bot(s, after);
     Ok(s.record.clone())
+}
+
+/// A `wait` step's timer fired: the flow moves on.
+pub(super) async fn bot_timer(s: &mut ConversationState) -> Result<(), ActorError> {
+    let due = s.record.bot_run.as_ref().and_then(|r| r.waiting_until_ms).is_some_and(|t| t <= now_ms());
+    if !s.record.bot_enabled || !due {
+        return Ok(());
+    }
+    let mut c = s.begin();
+    let mut after = bot::After::default();
+    bot::resume(s, &mut c, chatbot::Input::TimerFired, &mut after).await?;
+    s.commit(c, Some("conversation.updated"))?;
+    finish_bot(s, after);
+    Ok(())
+}
+
+/// What the bot decided that happens once its write is durable: sends,
+/// routing through a team, a timer, step counts.
+pub(super) fn finish_bot(s: &ConversationState, after: bot::After) {
+    outbound::enqueue_when_durable(s, after.sends);
+    if let Some((team, reason)) = after.team {
+        team::dispatch_later(&s.ctx, team, s.conversation_ref(), &reason);
+    }
+    if let Some(until) = after.timer {
+        schedule_bot_timer(&s.parent, s.record.id, until);
+    }
+    if !after.stats.is_empty() {
+        let _ = s.parent.cast(crate::number::NumberMsg::BotStats(after.stats));
+    }
+}
+
+/// Wakes the conversation (through its NumberActor, which restarts it if it
+/// was passivated) when a `wait` step is due.
+pub(crate) fn schedule_bot_timer(
+    parent: &ractor::ActorRef<crate::number::NumberMsg>,
+    id: tenants::ConversationId,
+    until_ms: i64,
+) {
+    let parent = parent.clone();
+    let wait = std::time::Duration::from_millis((until_ms - now_ms()).max(0) as u64);
+    tokio::spawn(async move {
+        tokio::time::sleep(wait).await;
+        let _ = parent.cast(crate::number::NumberMsg::Route(id, super::ConversationMsg::BotTimer));
+    });
 }
 
 /// Adds an internal note and notifies the mentioned colleagues.

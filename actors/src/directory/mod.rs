@@ -18,8 +18,8 @@ use std::collections::HashMap;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tenants::{
-    CannedReply, CannedReplyId, Label, LabelId, Number, NumberId, NumberPatch, Role, SettingsPatch, Team,
-    TeamId, Tenant, TenantId, TenantSettings, TokenHash, User, UserId, UserPatch,
+    CannedReply, CannedReplyId, FlowId, FlowRecord, Label, LabelId, Number, NumberId, NumberPatch, Role,
+    SettingsPatch, Team, TeamId, Tenant, TenantId, TenantSettings, TokenHash, User, UserId, UserPatch,
 };
 
 use crate::ask::{ask, ask_result, reply};
@@ -144,6 +144,18 @@ pub enum DirectoryMsg {
     Settings(TenantId, Reply<TenantSettings>),
     /// Changes a tenant's settings.
     UpdateSettings(TenantId, Box<SettingsPatch>, Reply<TenantSettings>),
+    /// Sets (or clears) a tenant's business hours (JSON).
+    SetBusinessHours(TenantId, Option<String>, Reply<TenantSettings>),
+    /// Creates or replaces a flow's draft.
+    PutFlow(Box<FlowRecord>, Reply<FlowRecord>),
+    /// A tenant's flows.
+    ListFlows(TenantId, RpcReplyPort<Vec<FlowRecord>>),
+    /// Deletes a flow.
+    DeleteFlow(TenantId, FlowId, Reply<()>),
+    /// Publishes a flow's draft as its next version.
+    PublishFlow(TenantId, FlowId, Reply<FlowRecord>),
+    /// A published version's document.
+    FlowVersion(TenantId, FlowId, u32, RpcReplyPort<Option<String>>),
 }
 
 /// The Directory's state: the in-memory copy of its trees.
@@ -166,6 +178,8 @@ pub struct DirectoryState {
     labels: HashMap<LabelId, Label>,
     /// Canned replies by id.
     canned: HashMap<CannedReplyId, CannedReply>,
+    /// Chatbot flows by id.
+    flows: HashMap<FlowId, FlowRecord>,
 }
 
 /// The Directory actor.
@@ -203,6 +217,7 @@ impl Actor for Directory {
             teams: load(&ctx, Tree::Teams, |t: &Team| t.id)?,
             labels: load(&ctx, Tree::Labels, |l: &Label| l.id)?,
             canned: load(&ctx, Tree::CannedReplies, |c: &CannedReply| c.id)?,
+            flows: load(&ctx, Tree::Flows, |f: &FlowRecord| f.id)?,
             users,
             by_email,
             sessions,
@@ -270,6 +285,16 @@ impl Actor for Directory {
             }
             DirectoryMsg::UpdateSettings(tenant, patch, port) => {
                 reply(port, org::update_settings(s, tenant, *patch))
+            }
+            DirectoryMsg::SetBusinessHours(tenant, json, port) => {
+                reply(port, org::set_business_hours(s, tenant, json))
+            }
+            DirectoryMsg::PutFlow(flow, port) => reply(port, org::put_flow(s, *flow)),
+            DirectoryMsg::ListFlows(tenant, port) => reply(port, org::flows(s, tenant)),
+            DirectoryMsg::DeleteFlow(tenant, id, port) => reply(port, org::delete_flow(s, tenant, id)),
+            DirectoryMsg::PublishFlow(tenant, id, port) => reply(port, org::publish_flow(s, tenant, id)),
+            DirectoryMsg::FlowVersion(tenant, id, version, port) => {
+                reply(port, org::flow_version(s, tenant, id, version))
             }
         }
         Ok(())
@@ -507,5 +532,46 @@ impl DirectoryHandle {
         patch: SettingsPatch,
     ) -> Result<TenantSettings, ActorError> {
         self.ask_result(|p| DirectoryMsg::UpdateSettings(tenant, Box::new(patch), p)).await
+    }
+}
+
+impl DirectoryHandle {
+    /// Sets (or clears) the tenant's business hours.
+    pub async fn set_business_hours(
+        &self,
+        tenant: TenantId,
+        json: Option<String>,
+    ) -> Result<TenantSettings, ActorError> {
+        self.ask_result(|p| DirectoryMsg::SetBusinessHours(tenant, json, p)).await
+    }
+
+    /// Creates or replaces a flow's draft.
+    pub async fn put_flow(&self, flow: FlowRecord) -> Result<FlowRecord, ActorError> {
+        self.ask_result(|p| DirectoryMsg::PutFlow(Box::new(flow), p)).await
+    }
+
+    /// A tenant's flows.
+    pub async fn flows(&self, tenant: TenantId) -> Result<Vec<FlowRecord>, ActorError> {
+        self.ask(|p| DirectoryMsg::ListFlows(tenant, p)).await
+    }
+
+    /// Deletes a flow.
+    pub async fn delete_flow(&self, tenant: TenantId, id: FlowId) -> Result<(), ActorError> {
+        self.ask_result(|p| DirectoryMsg::DeleteFlow(tenant, id, p)).await
+    }
+
+    /// Publishes a flow's draft as its next version.
+    pub async fn publish_flow(&self, tenant: TenantId, id: FlowId) -> Result<FlowRecord, ActorError> {
+        self.ask_result(|p| DirectoryMsg::PublishFlow(tenant, id, p)).await
+    }
+
+    /// A published version's document.
+    pub async fn flow_version(
+        &self,
+        tenant: TenantId,
+        id: FlowId,
+        version: u32,
+    ) -> Result<Option<String>, ActorError> {
+        self.ask(|p| DirectoryMsg::FlowVersion(tenant, id, version, p)).await
     }
 }

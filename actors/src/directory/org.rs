@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 use tenants::{
-    CannedReply, CannedReplyId, FieldError, Label, LabelId, SettingsPatch, Team, TeamId, TenantId,
-    TenantSettings,
+    CannedReply, CannedReplyId, FieldError, FlowId, FlowRecord, Label, LabelId, SettingsPatch, Team, TeamId,
+    TenantId, TenantSettings,
 };
 
 use super::DirectoryState;
@@ -41,6 +41,16 @@ impl Scoped for Label {
 
 impl Scoped for CannedReply {
     const TREE: Tree = Tree::CannedReplies;
+    fn tenant(&self) -> TenantId {
+        self.tenant_id
+    }
+    fn id_bytes(&self) -> [u8; 16] {
+        self.id.to_bytes()
+    }
+}
+
+impl Scoped for FlowRecord {
+    const TREE: Tree = Tree::Flows;
     fn tenant(&self) -> TenantId {
         self.tenant_id
     }
@@ -176,6 +186,76 @@ pub(super) fn update_settings(
 ) -> Result<TenantSettings, ActorError> {
     let mut changed = s.tenants.get(&tenant).cloned().ok_or(ActorError::NotFound)?;
     patch.apply(&mut changed.settings);
+    let mut batch = Batch::default();
+    batch.put(Tree::Tenants, tenant.to_bytes().to_vec(), &changed)?;
+    s.ctx.store.write(batch)?;
+    let settings = changed.settings.clone();
+    s.tenants.insert(tenant, changed);
+    Ok(settings)
+}
+
+fn version_key(tenant: TenantId, flow: FlowId, version: u32) -> Vec<u8> {
+    key(&[&tenant.to_bytes(), &flow.to_bytes(), &version.to_be_bytes()])
+}
+
+/// Creates or replaces a flow's draft (the live version is untouched).
+pub(super) fn put_flow(s: &mut DirectoryState, mut flow: FlowRecord) -> Result<FlowRecord, ActorError> {
+    if let Some(old) = s.flows.get(&flow.id) {
+        if old.tenant_id != flow.tenant_id {
+            return Err(ActorError::NotFound);
+        }
+        flow.published_version = old.published_version;
+        flow.created_at_ms = old.created_at_ms;
+    }
+    save(s, &flow)?;
+    s.flows.insert(flow.id, flow.clone());
+    Ok(flow)
+}
+
+/// A tenant's flows, oldest first.
+pub(super) fn flows(s: &DirectoryState, tenant: TenantId) -> Vec<FlowRecord> {
+    let mut v: Vec<FlowRecord> = s.flows.values().filter(|f| f.tenant_id == tenant).cloned().collect();
+    v.sort_by_key(|f| f.id);
+    v
+}
+
+/// Deletes a flow (its published versions stay, for chats still in them).
+pub(super) fn delete_flow(s: &mut DirectoryState, tenant: TenantId, id: FlowId) -> Result<(), ActorError> {
+    let flow = s.flows.get(&id).filter(|f| f.tenant_id == tenant).cloned().ok_or(ActorError::NotFound)?;
+    delete(s, &flow)?;
+    s.flows.remove(&id);
+    Ok(())
+}
+
+/// Snapshots the draft as the next live version.
+pub(super) fn publish_flow(
+    s: &mut DirectoryState,
+    tenant: TenantId,
+    id: FlowId,
+) -> Result<FlowRecord, ActorError> {
+    let mut flow = s.flows.get(&id).filter(|f| f.tenant_id == tenant).cloned().ok_or(ActorError::NotFound)?;
+    flow.published_version += 1;
+    let mut batch = Batch::default();
+    batch.put(Tree::FlowVersions, version_key(tenant, id, flow.published_version), &flow.draft_json)?;
+    batch.put(Tree::Flows, key(&[&tenant.to_bytes(), &id.to_bytes()]), &flow)?;
+    s.ctx.store.write(batch)?;
+    s.flows.insert(id, flow.clone());
+    Ok(flow)
+}
+
+/// One published version's document.
+pub(super) fn flow_version(s: &DirectoryState, tenant: TenantId, id: FlowId, version: u32) -> Option<String> {
+    s.ctx.store.get(Tree::FlowVersions, &version_key(tenant, id, version)).ok().flatten()
+}
+
+/// Sets (or clears) the tenant's business hours.
+pub(super) fn set_business_hours(
+    s: &mut DirectoryState,
+    tenant: TenantId,
+    json: Option<String>,
+) -> Result<TenantSettings, ActorError> {
+    let mut changed = s.tenants.get(&tenant).cloned().ok_or(ActorError::NotFound)?;
+    changed.settings.business_hours_json = json;
     let mut batch = Batch::default();
     batch.put(Tree::Tenants, tenant.to_bytes().to_vec(), &changed)?;
     s.ctx.store.write(batch)?;

@@ -91,6 +91,11 @@ impl Children {
         self.by_id.remove(&id).map(|c| c.actor)
     }
 
+    /// Every running actor.
+    pub(crate) fn running(&self) -> Vec<ActorRef<ConversationMsg>> {
+        self.by_id.values().map(|c| c.actor.clone()).collect()
+    }
+
     /// How many actors run.
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()

@@ -268,6 +268,8 @@ mod tests {
             assigned_at_ms: None,
             last_agent_reply_at_ms: None,
             window_closed_at_ms: None,
+            bot_run: None,
+            attributes: Vec::new(),
         }
     }
 
@@ -378,6 +380,8 @@ mod load_tests {
             assigned_at_ms: None,
             last_agent_reply_at_ms: None,
             window_closed_at_ms: None,
+            bot_run: None,
+            attributes: Vec::new(),
         };
         let mut index = Index::default();
         assert_eq!(index.upsert(r.clone()), None);

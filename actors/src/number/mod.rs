@@ -18,6 +18,7 @@ pub mod index;
 mod media;
 pub mod outbox;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,6 +29,7 @@ use tenants::{ConversationId, MessageId, Number, NumberId, TeamId, TenantId, Use
 use whatsapp::{InboundMessage, NumberAuth, StatusUpdate, Template};
 
 use crate::ask::{ask, ask_result, reply};
+use crate::conversation::bot::{BotCtx, LiveFlow};
 use crate::conversation::record::{ConversationRecord, OutboxEntry};
 use crate::conversation::record::{Event, EventActor};
 use crate::conversation::{
@@ -114,6 +116,12 @@ pub enum NumberMsg {
     Auth(RpcReplyPort<Arc<NumberAuth>>),
     /// Time to ask idle conversations whether they can be passivated.
     Tick,
+    /// The tenant's flows or business hours changed: reload them.
+    ReloadFlows,
+    /// Chatbot step counts: (flow, step, entered|answered|dropped).
+    BotStats(Vec<(String, String, &'static str)>),
+    /// This number's step counts for a flow: (step, entered, answered, dropped).
+    FlowStats(String, RpcReplyPort<Vec<(String, u64, u64, u64)>>),
     /// An idle conversation reports what it handled (see children.rs).
     PassivateReady(ConversationId, ActorId, u64),
     /// How the number is doing.
@@ -165,6 +173,10 @@ pub struct NumberState {
     templates: Option<(Instant, Vec<Template>)>,
     /// Callers waiting for a template fetch in progress.
     template_waiters: Vec<RpcReplyPort<Result<Vec<Template>, ActorError>>>,
+    /// Live chatbot flows and business hours, shared with the children.
+    bot: Arc<BotCtx>,
+    /// Chatbot step counts since start-up: (flow, step) -> [entered, answered, dropped].
+    bot_stats: HashMap<(String, String), [u64; 3]>,
 }
 
 /// The NumberActor.
@@ -203,7 +215,18 @@ impl Actor for NumberActor {
             media_limit,
             templates: None,
             template_waiters: Vec::new(),
+            bot: Arc::new(BotCtx::default()),
+            bot_stats: HashMap::new(),
         };
+        state.bot = load_bot(&state.ctx, &state.number).await;
+        // Chatbot `wait` steps due while we were down, or later: wake them.
+        for r in state.index.ids_where(|r| r.bot_run.as_ref().is_some_and(|b| b.waiting_until_ms.is_some())) {
+            if let Some(until) =
+                state.index.get(r).and_then(|r| r.bot_run.as_ref()).and_then(|b| b.waiting_until_ms)
+            {
+                crate::conversation::schedule_bot_timer(&me, r, until);
+            }
+        }
         start_outbox(&me, &mut state).await?;
         start_ticks(&me, state.ctx.settings.passivate_after);
         Ok(state)
@@ -313,6 +336,32 @@ impl Actor for NumberActor {
             }
             NumberMsg::Templates(r) => templates(&me, s, r),
             NumberMsg::Auth(r) => reply(r, s.auth.clone()),
+            NumberMsg::ReloadFlows => {
+                s.bot = load_bot(&s.ctx, &s.number).await;
+                for child in s.children.running() {
+                    let _ = child.cast(ConversationMsg::BotContext(s.bot.clone()));
+                }
+            }
+            NumberMsg::BotStats(stats) => {
+                for (flow, step, kind) in stats {
+                    let counts = s.bot_stats.entry((flow, step)).or_default();
+                    let i = match kind {
+                        "entered" => 0,
+                        "answered" => 1,
+                        _ => 2,
+                    };
+                    counts[i] += 1;
+                }
+            }
+            NumberMsg::FlowStats(flow, r) => {
+                let rows = s
+                    .bot_stats
+                    .iter()
+                    .filter(|((f, _), _)| *f == flow)
+                    .map(|((_, step), c)| (step.clone(), c[0], c[1], c[2]))
+                    .collect();
+                reply(r, rows);
+            }
             NumberMsg::Tick => {
                 for child in s.children.idle(s.ctx.settings.passivate_after) {
                     let _ = child.cast(ConversationMsg::Passivate);
@@ -402,6 +451,39 @@ fn templates(
     });
 }
 
+/// The tenant's published flows attached to this number, and its business
+/// hours. A flow or a version that cannot be read is skipped and logged.
+async fn load_bot(ctx: &Ctx, number: &Number) -> Arc<BotCtx> {
+    let directory = DirectoryHandle { ctx: ctx.clone() };
+    let mut flows = Vec::new();
+    for record in directory.flows(number.tenant_id).await.unwrap_or_default() {
+        if record.published_version == 0 {
+            continue;
+        }
+        let json = directory.flow_version(number.tenant_id, record.id, record.published_version).await;
+        match json.ok().flatten().map(|j| chatbot::Flow::from_json(&j)) {
+            Some(Ok(flow)) => {
+                let applies = flow.number_ids.is_empty() || flow.number_ids.contains(&number.id);
+                if applies {
+                    flows.push(LiveFlow {
+                        id: record.id,
+                        version: record.published_version,
+                        flow: Arc::new(flow),
+                    });
+                }
+            }
+            _ => tracing::error!(flow.id = %record.id, "a published flow could not be read"),
+        }
+    }
+    let hours = directory
+        .settings(number.tenant_id)
+        .await
+        .ok()
+        .and_then(|s| s.business_hours_json)
+        .and_then(|j| serde_json::from_str::<chatbot::BusinessHours>(&j).ok());
+    Arc::new(BotCtx { flows, hours })
+}
+
 /// Asks for a passivation round every half idle period, for as long as the
 /// actor lives.
 fn start_ticks(me: &ActorRef<NumberMsg>, idle: std::time::Duration) {
@@ -471,6 +553,7 @@ async fn route(
                 tenant_id: s.number.tenant_id,
                 number_id: s.number.id,
                 wa_id,
+                bot: s.bot.clone(),
             };
             match Actor::spawn_linked(None, ConversationActor, args, me.get_cell()).await {
                 Ok((child, _)) => {
@@ -603,14 +686,16 @@ impl NumberHandle {
         self.ask_conversation(id, |r| ConversationMsg::SetLabels(labels, EventActor::User(by), r)).await
     }
 
-    /// Switches the chatbot.
+    /// Switches the chatbot (`restart`: start its flow over).
     pub async fn set_bot(
         &self,
         id: ConversationId,
         enabled: bool,
+        restart: bool,
         by: UserId,
     ) -> Result<ConversationRecord, ActorError> {
-        self.ask_conversation(id, |r| ConversationMsg::SetBot(enabled, EventActor::User(by), r)).await
+        self.ask_conversation(id, |r| ConversationMsg::SetBot(enabled, restart, EventActor::User(by), r))
+            .await
     }
 
     /// Adds an internal note.
@@ -685,6 +770,19 @@ impl NumberHandle {
         message: MessageId,
     ) -> Result<(crate::conversation::record::StoredMedia, Option<String>), ActorError> {
         self.ask_conversation(id, |r| ConversationMsg::MediaOf(message, r)).await
+    }
+
+    /// Reloads the number's chatbot flows (after a publish or a change of
+    /// business hours); no reply.
+    pub fn reload_flows(&self) {
+        if let Ok(actor) = self.actor() {
+            let _ = actor.cast(NumberMsg::ReloadFlows);
+        }
+    }
+
+    /// This number's step counts for a flow since start-up.
+    pub async fn flow_stats(&self, flow: String) -> Result<Vec<(String, u64, u64, u64)>, ActorError> {
+        ask(&self.actor()?, |r| NumberMsg::FlowStats(flow, r), self.timeout()).await
     }
 
     /// How the number is doing.

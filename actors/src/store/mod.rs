@@ -62,13 +62,17 @@ pub(crate) enum Tree {
     TeamState,
     /// tenant | canned reply -> `CannedReply`
     CannedReplies,
+    /// tenant | flow -> `FlowRecord` (the draft and the live version)
+    Flows,
+    /// tenant | flow | version (u32) -> the published flow document (JSON)
+    FlowVersions,
     /// tenant | conversation | wamid -> `Vec<EarlyStatus>` (statuses that
     /// arrived before the send's wamid was known)
     EarlyStatuses,
 }
 
 impl Tree {
-    const ALL: [Tree; 17] = [
+    const ALL: [Tree; 19] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -86,6 +90,8 @@ impl Tree {
         Tree::TeamState,
         Tree::CannedReplies,
         Tree::EarlyStatuses,
+        Tree::Flows,
+        Tree::FlowVersions,
     ];
 
     fn name(self) -> &'static str {
@@ -107,6 +113,8 @@ impl Tree {
             Tree::TeamState => "team_state",
             Tree::CannedReplies => "canned_replies",
             Tree::EarlyStatuses => "early_statuses",
+            Tree::Flows => "flows",
+            Tree::FlowVersions => "flow_versions",
         }
     }
 }

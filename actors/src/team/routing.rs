@@ -220,7 +220,7 @@ mod tests {
         members[2].last_assigned_ms = Some(100);
         assert_eq!(pick(Routing::Balanced, &members, None, None).pick, Some(members[2].user));
         assert_eq!(
-            pick(Routing::Balanced, &members, None, Some(members[2].user)).pick,
+            pick(Routing::Balanced, &members, None, Some((members[2].user, "released it"))).pick,
             Some(members[1].user)
         );
     }

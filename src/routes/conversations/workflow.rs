@@ -347,6 +347,9 @@ pub async fn set_labels(
 #[serde(deny_unknown_fields)]
 pub struct BotRequest {
     enabled: bool,
+    /// Back on: start the flow over instead of resuming where it was.
+    #[serde(default)]
+    restart: bool,
 }
 
 /// `PUT /api/conversations/{id}/bot`
@@ -358,7 +361,7 @@ pub async fn set_bot(
 ) -> Result<Json<ConversationView>, ApiError> {
     let (number, record) = locate(&state, &scope, &id).await?;
     require_owner(&scope, &record, "staff can only switch the bot on their own chats")?;
-    let updated = number.set_bot(record.id, req.enabled, scope.principal.user_id).await?;
+    let updated = number.set_bot(record.id, req.enabled, req.restart, scope.principal.user_id).await?;
     state.system.commit().durable().await?;
     Ok(reply(&updated))
 }

@@ -255,10 +255,21 @@ mod tests {
 
     #[test]
     fn settings_patch_applies_only_what_is_given() {
-        let mut s = TenantSettings { staff_see_unassigned: false, default_max_open_chats: Some(3) };
+        let mut s = TenantSettings {
+            staff_see_unassigned: false,
+            default_max_open_chats: Some(3),
+            business_hours_json: None,
+        };
         let p: SettingsPatch = serde_json::from_str(r#"{"staff_see_unassigned": true}"#).unwrap();
         p.apply(&mut s);
-        assert_eq!(s, TenantSettings { staff_see_unassigned: true, default_max_open_chats: Some(3) });
+        assert_eq!(
+            s,
+            TenantSettings {
+                staff_see_unassigned: true,
+                default_max_open_chats: Some(3),
+                business_hours_json: None
+            }
+        );
         let p: SettingsPatch = serde_json::from_str(r#"{"default_max_open_chats": null}"#).unwrap();
         p.apply(&mut s);
         assert_eq!(s.default_max_open_chats, None);

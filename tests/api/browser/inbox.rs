@@ -1,0 +1,293 @@
+//! The inbox in the browser: a customer's message appears live (escaped,
+//! whatever it contains), a reply reaches the Graph API and its ticks
+//! follow Meta's statuses, staff see only their own chats and get an
+//! assignment live, and closing moves a chat to Closed until the customer
+//! writes again.
+
+use serde_json::{json, Value};
+
+use super::harness::{sign_in, wait_for_text_send, Browser};
+use crate::support::{meta, poll_until, spawn_app, TestTenant, PASSWORD, WAIT};
+
+/// Enter, as WebDriver types it.
+const ENTER: &str = "\u{E007}";
+
+/// A customer's text through a signed webhook; returns its wamid.
+async fn customer_writes(tenant: &TestTenant, wa_id: &str, name: &str, text: &str) -> String {
+    let wamid = meta::wamid();
+    let resp =
+        tenant.post_webhook(&meta::text_webhook(&tenant.number().meta, wa_id, name, &wamid, text)).await;
+    assert_eq!(resp.status, 200, "webhook refused: {}", resp.text);
+    wamid
+}
+
+/// Waits for the live socket's hello.
+async fn wait_live(browser: &Browser) {
+    browser
+        .wait_until(
+            "the live socket to be connected",
+            "document.querySelector('#live-status')?.dataset.status === 'live'",
+        )
+        .await;
+}
+
+fn conv_link(id: &str) -> String {
+    format!("a.conv[data-id=\"{id}\"]")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_message_appears_live_and_the_reply_reaches_whatsapp() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    acme.receive_text("447700900001", "Amélie Laurent", "Bonjour ! Is the blue jacket still available in M?")
+        .await;
+    acme.receive_text("971500000002", "ليلى حسن", "مرحبا، متى يصل طلبي؟ 📦").await;
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    browser.wait_for_text(".conv-name", "Amélie Laurent").await;
+    browser.wait_for_text(".conv-name", "ليلى حسن").await;
+    wait_live(&browser).await;
+
+    // Someone hostile writes: their name and text must stay text.
+    let name = r#"<img src=x onerror="window.__pwned=1">Mallory"#;
+    let text = "<script>window.__pwned=2</script><b>bold?</b> Hi 👋\nsecond line";
+    customer_writes(&acme, "15550001111", name, text).await;
+    browser.wait_for_text(".conv-name", "Mallory").await;
+    let conversation = acme.wait_for_conversation("15550001111").await;
+    let id = conversation["id"].as_str().expect("id").to_string();
+    let row = browser
+        .js_with(
+            "return document.querySelector(arguments[0] + ' .conv-name').textContent",
+            vec![conv_link(&id).into()],
+        )
+        .await;
+    assert_eq!(row, json!(name), "the name is shown as typed, not as markup");
+    let injected = browser.js("return [window.__pwned === undefined, document.querySelectorAll('.conv-list img, .conv-list b, .conv-list script').length]").await;
+    assert_eq!(injected, json!([true, 0]), "customer text became markup");
+    browser.assert_accessible("inbox").await;
+    browser.screenshots("03-inbox-live").await;
+
+    // Open it: history with the text exactly, written right to left or not.
+    browser.click(&conv_link(&id)).await;
+    browser.wait_for_text(".msg-in .msg-text", "bold?").await;
+    let bubble = browser.js("const t = document.querySelector('.msg-in .msg-text'); return [t.textContent, t.getAttribute('dir')]").await;
+    assert_eq!(bubble, json!([text, "auto"]));
+    assert_eq!(browser.js("return window.__pwned === undefined").await, json!(true));
+    browser
+        .wait_until(
+            "the composer to take a reply",
+            "!document.querySelector('textarea.composer-input').disabled",
+        )
+        .await;
+
+    // Reply with Enter: it reaches the Graph API, then Meta's statuses
+    // move its ticks.
+    browser.type_into("textarea.composer-input", &format!("Hello Mallory! How can we help?{ENTER}")).await;
+    let body = wait_for_text_send(&app.graph, "Hello Mallory! How can we help?").await;
+    assert_eq!(body["to"], "15550001111");
+    assert_eq!(body["messaging_product"], "whatsapp");
+    browser.wait_until("the reply to be sent", "document.querySelector('li.msg-out[data-status=sent], li.msg-out[data-status=delivered], li.msg-out[data-status=read]')").await;
+    assert_eq!(
+        browser.js("return document.querySelector('textarea.composer-input').value").await,
+        json!(""),
+        "the composer is cleared"
+    );
+    let wamid = poll_until(WAIT, "the reply's wamid", || async {
+        let messages = acme.messages_of(&id).await;
+        messages.iter().find(|m| m["direction"] == "out" && m["type"] == "text")?["wamid"]
+            .as_str()
+            .map(str::to_string)
+    })
+    .await;
+    for status in ["delivered", "read"] {
+        let resp = acme
+            .post_webhook(&meta::status_webhook(&acme.number().meta, &wamid, status, "15550001111"))
+            .await;
+        assert_eq!(resp.status, 200, "{}", resp.text);
+    }
+    browser.wait_for("li.msg-out[data-status=read] .tick-read").await;
+    let outgoing =
+        browser.js("return document.querySelectorAll('li.msg-out:not([data-id^=local])').length").await;
+    assert_eq!(
+        outgoing,
+        json!(1),
+        "the reply is shown once (the POST answer and the live event are one message)"
+    );
+
+    // A note stays inside the team and looks like one.
+    if browser.js("return !document.querySelector('.modes .mode:nth-child(2)').hidden").await == json!(true) {
+        browser.click(".modes .mode:nth-child(2)").await;
+        browser
+            .type_into(
+                "textarea.composer-input",
+                &format!("Mallory tried HTML in their name; nothing ran.{ENTER}"),
+            )
+            .await;
+        browser.wait_for_text("li.msg-note .msg-text", "nothing ran").await;
+        browser.click(".modes .mode:nth-child(1)").await;
+        browser
+            .wait_until(
+                "the note to be stored",
+                "document.querySelector('li.msg-note:not([data-id^=local])')",
+            )
+            .await;
+        let leaked: Vec<_> =
+            app.graph.sent_messages().into_iter().filter(|m| m.to_string().contains("nothing ran")).collect();
+        assert!(leaked.is_empty(), "a note reached WhatsApp: {leaked:?}");
+    }
+
+    // The customer answers while the chat is open.
+    customer_writes(&acme, "15550001111", name, "مرحبا! I need help with my order 🙏").await;
+    browser.wait_for_text(".msg-in .msg-text", "I need help with my order").await;
+    // A photo with a caption (the fake Graph API has no media to download,
+    // so it shows as a labelled card with its caption).
+    let photo = json!({
+        "from": "15550001111", "id": meta::wamid(), "timestamp": meta::now_ts(), "type": "image",
+        "image": {"id": "1479537139650973", "mime_type": "image/jpeg",
+                  "sha256": "HgYFxT6ETV1TBDcydC8ghdOwyA7lmzMwIL0Vi6qAvC4=", "caption": "This one, in blue"},
+    });
+    let number = &acme.number().meta;
+    let payload = meta::notification(vec![meta::entry(
+        &number.waba_id,
+        vec![meta::change(number, vec![meta::contact("15550001111", name)], vec![photo], vec![])],
+    )]);
+    assert_eq!(acme.post_webhook(&payload).await.status, 200);
+    browser.wait_for_text(".msg-in .msg-text", "This one, in blue").await;
+    browser.wait_for_text(".msg-in .media-card", "Photo").await;
+    browser.assert_accessible("chat").await;
+    browser.screenshots("04-chat").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_see_only_their_chats_and_an_assignment_arrives_live() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let staff = acme.create_staff().await;
+    let received = acme.receive_text("15550002222", "Bob Unassigned", "Hello? Anyone there?").await;
+    let id = received.conversation_id();
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &staff.email, PASSWORD).await;
+    // Staff land on Mine, which is empty; Not assigned does not show the
+    // manager's chat either.
+    browser.wait_for_text(".tab[aria-current=page]", "Mine").await;
+    browser.wait_for_text(".empty-title", "No chats assigned to you").await;
+    wait_live(&browser).await;
+    browser.click("a.tab[data-filter=unassigned]").await;
+    browser.wait_for_text(".empty-title", "Nothing waiting").await;
+    browser.click("a.tab[data-filter=open]").await;
+    browser.wait_for_text(".empty-title", "No open conversations").await;
+    assert!(!browser.page_text().await.contains("Bob"), "staff saw an unassigned chat");
+    // Not even by its address.
+    browser.goto(&format!("/#/inbox/open/{id}")).await;
+    browser.wait_for_text(".chat-pane .empty-title", "isn't available").await;
+    assert!(!browser.page_text().await.contains("Bob"));
+
+    // The manager assigns it to them: it arrives live, with a notification.
+    browser.goto("/#/inbox/mine").await;
+    wait_live(&browser).await;
+    let assigned = acme
+        .manager
+        .raw_post(&format!("/api/conversations/{id}/assign"), &json!({"to": {"user_id": staff.id()}}))
+        .await;
+    assert_eq!(assigned.status, 200, "assign: {}", assigned.text);
+    browser.wait_for_text(".conv-name", "Bob Unassigned").await;
+    browser.wait_for_text(".toast", "assigned to you").await;
+    browser.click(&conv_link(&id)).await;
+    browser.wait_for_text(".msg-in .msg-text", "Anyone there?").await;
+    browser
+        .wait_until(
+            "the composer to take a reply",
+            "!document.querySelector('textarea.composer-input').disabled",
+        )
+        .await;
+    browser.type_into("textarea.composer-input", &format!("Hi Bob, I'm on it.{ENTER}")).await;
+    wait_for_text_send(&app.graph, "Hi Bob, I'm on it.").await;
+    browser.assert_accessible("staff chat").await;
+    browser.screenshots("05-staff-assigned").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_chat_moves_it_to_closed_until_the_customer_writes_again() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let received = acme.receive_text("15550003333", "Carol Close", "Thanks, that's all!").await;
+    let id = received.conversation_id();
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    wait_live(&browser).await;
+    browser.click(&conv_link(&id)).await;
+    browser.wait_for_text(".chat-name", "Carol Close").await;
+    browser.click("button[data-action=close]").await;
+    browser.wait_for(".chat-sub .chip-closed").await;
+    browser.wait_gone(&conv_link(&id)).await;
+    let status: Value = acme.manager.get_conversation(&id).await.expect(200);
+    assert_eq!(status["status"], "closed");
+
+    browser.click("a.tab[data-filter=closed]").await;
+    browser.wait_for(&format!("{} .chip-closed", conv_link(&id))).await;
+    browser.click(&conv_link(&id)).await;
+    browser.wait_for(".chat-sub .chip-closed").await;
+    browser.screenshots("06-closed").await;
+
+    // The customer writes again: the chat reopens by itself, live.
+    customer_writes(&acme, "15550003333", "Carol Close", "Actually, one more question").await;
+    browser.wait_for(".chat-sub .chip-open").await;
+    browser.wait_for_text(".msg-in .msg-text", "one more question").await;
+    browser.wait_gone(&conv_link(&id)).await;
+    browser.click("a.tab[data-filter=open]").await;
+    browser.wait_for(&conv_link(&id)).await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_24_hour_window_the_composer_offers_templates_only() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let payload = meta::text_webhook_at(
+        &acme.number().meta,
+        "15550004444",
+        "Dmitri Old",
+        &meta::wamid(),
+        "Do you have this in red?",
+        &meta::ts_ago(25 * 3600),
+    );
+    assert_eq!(acme.post_webhook(&payload).await.status, 200);
+    let conversation = acme.wait_for_conversation("15550004444").await;
+    assert_eq!(conversation["window"]["open"], false, "{conversation}");
+    let id = conversation["id"].as_str().expect("id").to_string();
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    browser.click(&conv_link(&id)).await;
+    browser.wait_for_text(".composer-banner", "24-hour window is closed").await;
+    assert_eq!(
+        browser.js("return document.querySelector('textarea.composer-input').disabled").await,
+        json!(true)
+    );
+    browser.assert_accessible("closed window").await;
+    browser.screenshots("16-window-closed").await;
+
+    // The picker opens and says what it found (the fake Graph API lists no
+    // templates, so an explanation rather than a list).
+    browser.click(".composer-banner .btn-primary").await;
+    browser.wait_for("dialog[open] .templates").await;
+    browser
+        .wait_until(
+            "the picker to finish loading",
+            "!document.querySelector('dialog[open] .templates .loading')",
+        )
+        .await;
+    browser.click("dialog[open] .dialog-head button").await;
+    browser.wait_gone("dialog[open]").await;
+    assert!(app.graph.send_requests().iter().all(|r| r.body["type"] != "text"), "no free-form message left");
+    browser.finish().await;
+}

@@ -1,0 +1,199 @@
+//! A manager at work: creates a label in Settings, labels a chat and
+//! filters the inbox by it, looks at the agent monitor, and hands a chat
+//! to a team, which an agent's own browser receives live.
+
+use serde_json::json;
+
+use super::harness::{sign_in, wait_for_text_send, Browser};
+use crate::support::{spawn_app, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_labels_filters_and_hands_a_chat_to_a_team() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let staff = acme.create_staff().await;
+    let team =
+        acme.manager.raw_post("/api/teams", &json!({"name": "Support", "member_ids": [staff.id()]})).await;
+    assert_eq!(team.status, 201, "create a team: {}", team.text);
+    let team_id = team.body["id"].as_str().expect("team id").to_string();
+    let hot = acme
+        .receive_text("447700900020", "Farah Haddad", "I want 40 units, what's your best price?")
+        .await
+        .conversation_id();
+    acme.receive_text("447700900021", "Gus Brown", "Where is my parcel?").await;
+
+    // The agent is online in their own browser, looking at their chats.
+    let agent = Browser::open(&app.address).await;
+    agent.goto("/").await;
+    sign_in(&agent, &staff.email, PASSWORD).await;
+    agent.wait_for_text(".empty-title", "No chats assigned to you").await;
+    agent
+        .wait_until(
+            "the agent's live socket",
+            "document.querySelector('#live-status')?.dataset.status === 'live'",
+        )
+        .await;
+
+    let manager = Browser::open(&app.address).await;
+    manager.goto("/").await;
+    sign_in(&manager, &acme.manager_email, PASSWORD).await;
+    manager.wait_for_text(".conv-name", "Farah Haddad").await;
+
+    // A label, created in Settings.
+    manager.goto("/#/settings/labels").await;
+    manager.wait_for_text(".card-title", "Labels").await;
+    manager.click(".card-head .btn-primary").await;
+    manager.wait_for("dialog[open] input[type=text]").await;
+    manager.type_into("dialog[open] input[type=text]", "Hot lead").await;
+    manager.click("dialog[open] button[type=submit]").await;
+    manager.wait_for_text(".label-cloud .chip", "Hot lead").await;
+    manager.assert_accessible("settings").await;
+    manager.screenshots("11-settings-labels").await;
+    manager.goto("/#/settings/users").await;
+    manager.wait_for_text(".person-name", "A staff").await;
+    manager.screenshots("12-settings-people").await;
+    manager.goto("/#/monitor").await;
+    manager.wait_for_text(".person-name", "A staff").await;
+    manager.wait_for_text(".presence", "Online").await;
+    manager.assert_accessible("agent monitor").await;
+    manager.screenshots("13-agents").await;
+
+    // Label a chat, then filter by the label.
+    manager.goto(&format!("/#/inbox/open/{hot}")).await;
+    manager.wait_for_text(".chat-name", "Farah Haddad").await;
+    manager.click(".chat-labels .chip-add").await;
+    manager.click("dialog[open] input[type=checkbox][value='Hot lead']").await;
+    manager.click("dialog[open] button[type=submit]").await;
+    manager.wait_for_text(".chat-labels .chip-label", "Hot lead").await;
+    manager.wait_for_text(&format!("a.conv[data-id=\"{hot}\"] .chip-label"), "Hot lead").await;
+    manager.wait_for("select[aria-label='Filter by label']").await;
+    manager.js("const s = document.querySelector(\"select[aria-label='Filter by label']\"); s.value = 'Hot lead'; s.dispatchEvent(new Event('change')); return true;").await;
+    manager.wait_until("only the labelled chat", "document.querySelectorAll('a.conv').length === 1 && document.querySelector('a.conv .conv-name').textContent === 'Farah Haddad'").await;
+    let labels = acme.manager.get_conversation(&hot).await.expect(200);
+    assert_eq!(labels["labels"], json!(["Hot lead"]));
+
+    // Hand it to the Support team: its only (online) member gets it live.
+    manager.click(".chat-actions button[aria-label='Assign…']").await;
+    manager.click(&format!("dialog[open] input[type=radio][value='team:{team_id}']")).await;
+    manager.click("dialog[open] button[type=submit]").await;
+    manager.wait_gone("dialog[open]").await;
+    agent.wait_for_text(".conv-name", "Farah Haddad").await;
+    agent.screenshots("14-agent-receives-team-chat").await;
+    manager.screenshots("15-manager-after-handover").await;
+
+    agent.finish().await;
+    manager.finish().await;
+}
+
+/// Fills the field of the open dialog whose label is `label`.
+async fn fill(browser: &Browser, label: &str, value: &str) {
+    let id = browser
+        .js_with(
+            "const l = [...document.querySelectorAll('dialog[open] label')].find((l) => l.textContent === arguments[0]); return l ? l.htmlFor : null;",
+            vec![label.into()],
+        )
+        .await;
+    let id = id.as_str().unwrap_or_else(|| panic!("no field labelled {label:?}")).to_string();
+    browser.type_into(&format!("#{id}"), value).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_sets_up_people_teams_and_canned_replies_then_uses_them() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let chat = acme
+        .receive_text("447700900040", "Jamal Idris", "What are your opening hours?")
+        .await
+        .conversation_id();
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+
+    // A person.
+    browser.goto("/#/settings/users").await;
+    browser.click(".card-head .btn-primary").await;
+    browser.wait_for("dialog[open]").await;
+    fill(&browser, "Name", "Zoë Agent").await;
+    fill(&browser, "Email", "zoe@acme.test").await;
+    fill(&browser, "Password", PASSWORD).await;
+    browser.click("dialog[open] button[type=submit]").await;
+    browser.wait_for_text(".person-name", "Zoë Agent").await;
+    // Capacity, then deactivate and activate again.
+    browser.type_into("input[aria-label='Most open chats for Zoë Agent']", "5\t").await;
+    browser.wait_for_text(".toast", "Saved").await;
+    let users = acme.manager.raw_get("/api/users").await.body;
+    let zoe = users["items"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["name"] == "Zoë Agent")
+        .cloned()
+        .expect("Zoë");
+    assert_eq!(zoe["max_open_chats"], 5, "{zoe}");
+
+    // A team with her in it.
+    browser.goto("/#/settings/teams").await;
+    browser.click(".card-head .btn-primary").await;
+    browser.wait_for("dialog[open]").await;
+    fill(&browser, "Team name", "Sales").await;
+    browser
+        .click(&format!("dialog[open] input[type=checkbox][value='{}']", zoe["id"].as_str().expect("id")))
+        .await;
+    browser.click("dialog[open] button[type=submit]").await;
+    browser.wait_for_text(".team-name", "Sales").await;
+    browser.wait_for_text(".team .muted", "Zoë Agent").await;
+
+    // A canned reply.
+    browser.goto("/#/settings/canned").await;
+    browser.click(".card-head .btn-primary").await;
+    browser.wait_for("dialog[open]").await;
+    fill(&browser, "Shortcut", "hours").await;
+    fill(&browser, "Text", "We're open 9:00 to 18:00, Monday to Saturday.").await;
+    browser.click("dialog[open] button[type=submit]").await;
+    browser.wait_for_text(".canned-admin", "/hours").await;
+    browser.assert_accessible("canned replies").await;
+
+    // Use it: "/ho" then Enter inserts it; Enter again sends it.
+    browser.goto(&format!("/#/inbox/open/{chat}")).await;
+    browser.wait_for_text(".msg-in .msg-text", "opening hours").await;
+    browser.wait_until("the composer", "!document.querySelector('textarea.composer-input').disabled").await;
+    browser.type_into("textarea.composer-input", "/ho").await;
+    browser.wait_for_text(".canned-item", "/hours").await;
+    browser.screenshots("17-canned-reply").await;
+    browser.type_into("textarea.composer-input", "\u{E007}").await;
+    browser
+        .wait_until(
+            "the reply inserted",
+            "document.querySelector('textarea.composer-input').value.startsWith(\"We're open\")",
+        )
+        .await;
+    browser.type_into("textarea.composer-input", "\u{E007}").await;
+    wait_for_text_send(&app.graph, "We're open 9:00 to 18:00, Monday to Saturday.").await;
+
+    // The chatbot switch and a transfer with a note, from the menu.
+    let bot_was_on = acme.manager.get_conversation(&chat).await.expect(200)["bot_enabled"] == true;
+    browser.click(".chat-actions button[aria-label='More actions']").await;
+    browser.click_text(".menu-item", "chatbot").await;
+    let chip_shown = if bot_was_on {
+        "!document.querySelector('.chat-sub .chip-bot')"
+    } else {
+        "document.querySelector('.chat-sub .chip-bot')"
+    };
+    browser.wait_until("the chatbot switch to flip", chip_shown).await;
+    assert_eq!(acme.manager.get_conversation(&chat).await.expect(200)["bot_enabled"] == true, !bot_was_on);
+    browser.click(".chat-actions button[aria-label='More actions']").await;
+    browser.click_text(".menu-item", "Transfer").await;
+    browser.wait_for("dialog[open]").await;
+    browser
+        .click(&format!("dialog[open] input[type=radio][value='user:{}']", zoe["id"].as_str().expect("id")))
+        .await;
+    fill(&browser, "Note for the new owner", "Asked about hours; answered. Follow up on the order.").await;
+    browser.assert_accessible("transfer dialog").await;
+    browser.click("dialog[open] button[type=submit]").await;
+    browser.wait_gone("dialog[open]").await;
+    browser.wait_for_text(".chat-assignee", "Zoë Agent").await;
+    let conv = acme.manager.get_conversation(&chat).await.expect(200);
+    assert_eq!(conv["assignee_id"], zoe["id"], "{conv}");
+    browser.screenshots("18-after-transfer").await;
+    browser.finish().await;
+}

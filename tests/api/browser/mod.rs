@@ -1,0 +1,23 @@
+//! The web app, tested in a real headless Chromium (Debian's `chromium`
+//! and `chromium-driver`) and, for how it is served, over plain HTTP.
+//! Every browser test fails on any uncaught JavaScript error, rejected
+//! promise, `console.error`, failed resource load or CSP violation, runs
+//! axe-core on the main screens, and saves a desktop and a phone
+//! screenshot per scenario under `target/screenshots/`.
+//!
+//! - [`harness`]: chromedriver, the browser session, waits, screenshots, axe;
+//! - `serving`: headers, caching and the service worker, without a browser;
+//! - `signin`: signing in and out, the platform admin console;
+//! - `inbox`: live messages, replies, visibility, assignment, closing;
+//! - `manage`: labels, filters, the agent monitor, handing a chat to a team;
+//! - `phone`: the two-screen layout at 390x844;
+//! - `reconnect`: a dropped socket catches up with `since=`; keyboard.
+
+pub mod harness;
+
+mod inbox;
+mod manage;
+mod phone;
+mod reconnect;
+mod serving;
+mod signin;

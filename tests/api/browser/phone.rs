@@ -1,0 +1,76 @@
+//! The phone layout at 390x844: the list and the chat are two screens,
+//! nothing overflows sideways, controls are touch-sized, and the shell is
+//! installable (manifest and a service worker in control).
+
+use serde_json::json;
+
+use super::harness::{sign_in, Browser, PHONE};
+use crate::support::{spawn_app, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_list_and_the_chat_are_two_screens() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    acme.receive_text("447700900010", "Dana Okafor", "Can I change my delivery address?").await;
+    let received = acme.receive_text("447700900011", "Eitan Levi", "שלום! Do you ship to Haifa?").await;
+    let id = received.conversation_id();
+
+    let browser = Browser::open(&app.address).await;
+    browser.viewport(PHONE).await;
+    browser.goto("/").await;
+    browser.wait_for("form.signin-form").await;
+    assert_eq!(browser.js("return [innerWidth, innerHeight]").await, json!([390, 844]));
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    browser.wait_for_text(".conv-name", "Eitan Levi").await;
+
+    // The list fills the screen; the chat pane and the rail are not beside it.
+    let layout = browser
+        .js("const r = (s) => { const e = document.querySelector(s); if (!e) return null; const b = e.getBoundingClientRect(); return [Math.round(b.width), Math.round(b.height)]; };
+             return { list: r('.list-pane'), chat: r('.chat-pane'), rail: r('.rail'), scroll: document.documentElement.scrollWidth }")
+        .await;
+    assert_eq!(layout["list"][0], json!(390), "{layout}");
+    assert_eq!(layout["chat"], json!([0, 0]), "the chat pane is hidden on the list screen: {layout}");
+    assert_eq!(layout["rail"][0], json!(390), "the tab bar spans the bottom: {layout}");
+    assert!(layout["scroll"].as_u64() <= Some(390), "sideways overflow: {layout}");
+    // Touch-sized targets: rows and tab bar items at least 44 px tall.
+    let small = browser
+        .js("return [...document.querySelectorAll('a.conv, .nav-link, .nav-account, .tab')].map((e) => e.getBoundingClientRect().height).filter((h) => h < 40).length")
+        .await;
+    assert_eq!(small, json!(0), "targets under 40 px on a phone");
+    browser.assert_accessible("phone inbox").await;
+    browser.screenshot("07-phone-list").await;
+
+    // Tap a chat: a screen of its own with a way back.
+    browser.click(&format!("a.conv[data-id=\"{id}\"]")).await;
+    browser.wait_for_text(".msg-in .msg-text", "Do you ship to Haifa?").await;
+    let screen = browser
+        .js("const w = (s) => Math.round(document.querySelector(s)?.getBoundingClientRect().width || 0);
+             return { list: w('.list-pane'), chat: w('.chat-pane'), rail: w('.rail'), back: w('.chat-back'), scroll: document.documentElement.scrollWidth }")
+        .await;
+    assert_eq!(screen["chat"], json!(390), "{screen}");
+    assert_eq!(screen["list"], json!(0), "{screen}");
+    assert_eq!(screen["rail"], json!(0), "the tab bar steps aside in a chat: {screen}");
+    assert!(screen["back"].as_u64() >= Some(40), "a back button: {screen}");
+    assert!(screen["scroll"].as_u64() <= Some(390), "sideways overflow: {screen}");
+    browser
+        .wait_until(
+            "the composer at the bottom",
+            "document.querySelector('.composer').getBoundingClientRect().bottom <= innerHeight + 1",
+        )
+        .await;
+    browser.assert_accessible("phone chat").await;
+    browser.screenshot("08-phone-chat").await;
+
+    browser.click(".chat-back").await;
+    browser.wait_for_text(".conv-name", "Dana Okafor").await;
+    browser
+        .wait_until(
+            "the list screen again",
+            "document.querySelector('.list-pane').getBoundingClientRect().width === 390",
+        )
+        .await;
+
+    // Installable: a manifest and a service worker controlling the page.
+    browser.wait_until("the service worker", "navigator.serviceWorker && navigator.serviceWorker.getRegistration().then((r) => (window.__sw = Boolean(r && r.active))) && window.__sw").await;
+    browser.finish().await;
+}

@@ -1,0 +1,116 @@
+//! Signing in and out in the browser, and the platform admin's console.
+
+use super::harness::{sign_in, Browser};
+use crate::support::{new_number, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_survives_a_reload_and_signing_out_returns_to_the_form() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let browser = Browser::open(&app.address).await;
+
+    browser.goto("/").await;
+    browser.wait_for("form.signin-form input[type=email]").await;
+    browser.assert_accessible("sign-in").await;
+    browser.screenshots("01-sign-in").await;
+
+    // A wrong password says so, in the form.
+    browser.type_into("input[type=email]", &acme.manager_email).await;
+    browser.type_into("input[type=password]", "not the password").await;
+    browser.click("form.signin-form button[type=submit]").await;
+    browser.wait_for_text(".form-error", "don't match").await;
+
+    browser.js("document.querySelector('input[type=password]').value = ''; return true;").await;
+    browser.type_into("input[type=password]", PASSWORD).await;
+    browser.click("form.signin-form button[type=submit]").await;
+    browser.wait_for_text("h1.list-title", "Inbox").await;
+    browser.wait_for_text(".tab[aria-current=page]", "Not assigned").await;
+    browser.wait_for(".empty").await;
+    let token: Option<String> = serde_json::from_value(
+        browser.js("return JSON.parse(localStorage.getItem('switchboard.session')).token").await,
+    )
+    .ok();
+    assert!(token.is_some_and(|t| !t.is_empty()), "the session is kept in localStorage");
+
+    // A reload keeps the session.
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for_text("h1.list-title", "Inbox").await;
+    browser
+        .wait_until("the live socket", "document.querySelector('#live-status')?.dataset.status === 'live'")
+        .await;
+    browser.screenshots("02-empty-inbox").await;
+
+    // Signing out revokes the token and returns to the form.
+    let stored: String = serde_json::from_value(
+        browser.js("return JSON.parse(localStorage.getItem('switchboard.session')).token").await,
+    )
+    .expect("token");
+    browser.click(".nav-account").await;
+    browser.wait_for("dialog[open]").await;
+    // Setting oneself away, from the same dialog.
+    browser.click_text("dialog[open] .presence-modes .mode", "Away").await;
+    browser.wait_for_text("dialog[open] .presence-hint", "No new chats for now").await;
+    browser.assert_accessible("account dialog").await;
+    browser.screenshots("02b-account").await;
+    browser.click("dialog[open] .btn-danger").await;
+    browser.wait_for("form.signin-form").await;
+    assert_eq!(
+        browser.js("return localStorage.getItem('switchboard.session')").await,
+        serde_json::Value::Null
+    );
+    assert_eq!(app.client().with_token(&stored).me().await.status, 401, "the token was revoked");
+
+    // A revoked session in storage sends you back to the form too.
+    browser.js_with("localStorage.setItem('switchboard.session', JSON.stringify({token: arguments[0], user: {}})); return true;", vec![stored.into()]).await;
+    browser.client.refresh().await.expect("reload");
+    browser.wait_for("form.signin-form").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_admin_onboards_a_tenant_from_the_console() {
+    let app = spawn_app().await;
+    app.onboard_tenant("Acme").await;
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    browser.wait_for_text(".tenant .card-title", "Acme").await;
+
+    let (_, known) = new_number(true);
+    browser.click(".page-head .btn-primary").await;
+    browser.wait_for("dialog[open] form.onboard").await;
+    browser.assert_accessible("onboarding form").await;
+    let fill = |label: &'static str, value: String| {
+        let b = &browser;
+        async move {
+            let input = b
+                .js_with(
+                    "const l = [...document.querySelectorAll('dialog[open] label')].find((l) => l.textContent === arguments[0]); return l ? l.htmlFor : null;",
+                    vec![label.into()],
+                )
+                .await;
+            let id = input.as_str().unwrap_or_else(|| panic!("no field labelled {label:?}")).to_string();
+            b.type_into(&format!("#{id}"), &value).await;
+        }
+    };
+    fill("Business name", "Globex ☕".into()).await;
+    fill("Phone number", known.meta.display_phone_number.clone()).await;
+    fill("Phone number id", known.meta.phone_number_id.clone()).await;
+    fill("WhatsApp Business Account id", known.meta.waba_id.clone()).await;
+    fill("Webhook verify token", known.verify_token.clone()).await;
+    fill("Access token", known.access_token.clone()).await;
+    fill("Manager's name", "Gloria".into()).await;
+    fill("Manager's email", "gloria@globex.test".into()).await;
+    fill("Manager's first password", PASSWORD.into()).await;
+    browser.screenshots("09-admin-onboarding").await;
+    browser.click("dialog[open] button[type=submit]").await;
+    browser.wait_gone("dialog[open]").await;
+    browser.wait_for_text(".tenant .card-title", "Globex ☕").await;
+    browser.wait_for_text(".tenant td", &known.meta.phone_number_id).await;
+    browser.assert_accessible("tenants console").await;
+    browser.screenshots("10-admin-tenants").await;
+
+    // The new manager can sign in.
+    app.client().signed_in("gloria@globex.test", PASSWORD).await;
+    browser.finish().await;
+}

@@ -1,0 +1,187 @@
+// One message of the history: an incoming or outgoing bubble, or an
+// internal note; media and templates as labelled cards; a quoted reply;
+// delivery ticks with the failure reason. Text is only ever textContent.
+
+import { h } from "../dom.js";
+import { icon } from "../icons.js";
+import { clock, fullStamp } from "../format.js";
+import * as api from "../api.js";
+import * as store from "../store.js";
+
+const MEDIA = {
+  image: ["image", "Photo"],
+  video: ["image", "Video"],
+  sticker: ["image", "Sticker"],
+  audio: ["mic", "Voice message"],
+  voice: ["mic", "Voice message"],
+  document: ["file", "Document"],
+  location: ["pin", "Location"],
+  contacts: ["user", "Contact card"],
+  order: ["cart", "Order"],
+  product: ["cart", "Product"],
+  product_list: ["cart", "Products"],
+  interactive: ["chat", "Reply to a menu"],
+  button: ["chat", "Button reply"],
+  unsupported: ["alert", "A message WhatsApp can't show here"],
+};
+
+const TICKS = {
+  pending: ["clock", "Sending"],
+  sent: ["check", "Sent"],
+  delivered: ["checks", "Delivered"],
+  read: ["checks", "Read"],
+  failed: ["alert", "Not delivered"],
+};
+
+export function messageItem(m, { grouped = false, quoted = null, onRetry = null } = {}) {
+  const note = m.type === "note";
+  const dir = note ? "note" : m.direction === "in" ? "in" : "out";
+  const body = [];
+
+  if (m.forwarded) body.push(h("p", { class: "forwarded" }, icon("reply", { size: 12 }), "Forwarded"));
+  if (note) {
+    body.push(h("p", { class: "note-head" }, icon("note", { size: 13 }), h("span", null, `Internal note${m.author_id ? ` · ${store.userName(m.author_id)}` : ""}`)));
+  }
+  if (quoted) {
+    body.push(h("div", { class: "quote" }, h("span", { class: "quote-who" }, quoted.direction === "in" ? "Customer" : store.userName(quoted.author_id) || "Your team"), h("span", { class: "quote-text", dir: "auto" }, quoted.text || kindLabel(quoted))));
+  }
+  if (m.type === "reaction") {
+    body.push(h("p", { class: "msg-text msg-reaction", dir: "auto" }, m.text ? `Reacted ${m.text}` : "Removed a reaction"));
+  } else if (m.type === "template") {
+    const name = m.template?.name || "template";
+    body.push(h("p", { class: "media-card" }, icon("template", { size: 16 }), h("span", null, "Template "), h("span", { class: "mono" }, name)));
+    const text = templateText(m.template);
+    if (text || m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text || text));
+  } else if (MEDIA[m.type]) {
+    body.push(mediaBlock(m));
+    const extra = m.media_url && m.type === "document" ? null : detailText(m);
+    if (extra) body.push(h("p", { class: "media-detail", dir: "auto" }, extra));
+    if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
+  } else {
+    body.push(h("p", { class: "msg-text", dir: "auto" }, m.text ?? ""));
+  }
+
+  const meta = h("span", { class: "msg-meta" });
+  if (dir === "out" && !grouped && m.author_id) meta.append(h("span", { class: "msg-author", dir: "auto" }, store.userName(m.author_id)));
+  meta.append(h("time", { datetime: m.created_at, title: fullStamp(m.created_at) }, clock(m.created_at)));
+  if (dir === "out") {
+    const [iconName, label] = TICKS[m.status] || TICKS.sent;
+    meta.append(h("span", { class: `tick tick-${m.status}`, role: "img", "aria-label": label, title: label }, icon(iconName, { size: 14 })));
+  }
+  body.push(meta);
+
+  const reactions = (m.reactions || []).filter((r) => r.emoji);
+  const li = h(
+    "li",
+    { class: { msg: true, [`msg-${dir}`]: true, "msg-grouped": grouped, "msg-failed": m.status === "failed" }, dataset: { id: m.id, status: m.status || "" } },
+    h("div", { class: "bubble" }, body),
+    reactions.length ? h("p", { class: "reactions" }, h("span", { class: "sr-only" }, "Reactions: "), reactions.map((r) => h("span", { class: "reaction" }, r.emoji))) : null,
+  );
+  if (m.status === "failed") {
+    const reason = m.error?.message || "WhatsApp could not deliver this message.";
+    li.append(
+      h(
+        "p",
+        { class: "msg-error", role: "note" },
+        icon("alert", { size: 14 }),
+        h("span", null, `Not delivered: ${reason}`),
+        onRetry ? h("button", { type: "button", class: "link-btn", onclick: onRetry }, "Retry") : null,
+      ),
+    );
+  }
+  return li;
+}
+
+// Object URLs of downloaded media, by message id, so a redraw does not
+// download again. Media is fetched with the token (an <img src> cannot send
+// it) and shown from a blob: URL, which the page's CSP allows.
+const blobs = new Map();
+
+async function blobUrl(m) {
+  if (!blobs.has(m.id)) {
+    blobs.set(
+      m.id,
+      api.fetchBlob(m.media_url).then((b) => URL.createObjectURL(b)).catch((e) => {
+        blobs.delete(m.id);
+        throw e;
+      }),
+    );
+  }
+  return blobs.get(m.id);
+}
+
+/** An image, video or audio player, or a document's download button. */
+function mediaBlock(m) {
+  const [iconName, label] = MEDIA[m.type];
+  const card = h("p", { class: "media-card" }, icon(iconName, { size: 16 }), h("span", null, label));
+  if (!m.media_url) return card;
+  const filename = m.content?.document?.filename || m.content?.filename || `${label}`;
+  if (m.type === "image" || m.type === "sticker") {
+    const img = h("img", { class: "media-img", alt: m.text ? `Photo: ${m.text}` : "Photo from the chat", loading: "lazy" });
+    const wrap = h("div", { class: "media-frame" }, card);
+    blobUrl(m)
+      .then((url) => {
+        img.src = url;
+        wrap.replaceChildren(img);
+      })
+      .catch(() => card.append(h("span", { class: "muted" }, " (could not load)")));
+    return wrap;
+  }
+  if (m.type === "video" || m.type === "audio" || m.type === "voice") {
+    const player = h(m.type === "video" ? "video" : "audio", { class: `media-${m.type === "video" ? "video" : "audio"}`, controls: true, preload: "none", "aria-label": label });
+    const wrap = h("div", { class: "media-frame" }, card);
+    blobUrl(m)
+      .then((url) => {
+        player.src = url;
+        wrap.replaceChildren(player);
+      })
+      .catch(() => card.append(h("span", { class: "muted" }, " (could not load)")));
+    return wrap;
+  }
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "media-card media-download",
+      "aria-label": `Download ${filename}`,
+      onclick: async () => {
+        const url = await blobUrl(m).catch(() => null);
+        if (!url) return;
+        const a = h("a", { href: url, download: filename });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      },
+    },
+    icon(iconName, { size: 16 }),
+    h("span", { dir: "auto" }, filename),
+  );
+}
+
+/** A location's name and place, a contact's name: what a card needs. */
+function detailText(m) {
+  const c = m.content || {};
+  if (m.type === "location" && c.location) {
+    const l = c.location;
+    return [l.name, l.address, l.latitude !== undefined ? `${l.latitude}, ${l.longitude}` : null].filter(Boolean).join(" · ");
+  }
+  if (m.type === "contacts" && Array.isArray(c.contacts)) {
+    return c.contacts.map((x) => x.name?.formatted_name).filter(Boolean).join(", ");
+  }
+  if (m.type === "document") return c.document?.filename || null;
+  return null;
+}
+
+function kindLabel(m) {
+  return MEDIA[m.type]?.[1] || (m.type === "template" ? "Template" : "Message");
+}
+
+/** The body text of a template object, with its parameters filled in. */
+function templateText(template) {
+  const components = template?.components || [];
+  const body = components.find((c) => String(c.type).toLowerCase() === "body");
+  if (!body) return "";
+  if (body.text) return body.text;
+  const params = (body.parameters || []).map((p) => p.text).filter(Boolean);
+  return params.join(" · ");
+}
