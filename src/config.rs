@@ -117,6 +117,8 @@ pub struct ActorTuning {
     pub presence_grace_ms: u64,
     /// Idle time after which a conversation actor is passivated, ms.
     pub passivate_after_ms: u64,
+    /// Length of one "minute" of team reply deadlines, ms (tests shorten it).
+    pub reply_deadline_unit_ms: u64,
 }
 
 impl Settings {
@@ -171,6 +173,7 @@ impl Settings {
             hub_socket_buffer: a.hub_socket_buffer,
             presence_grace: Duration::from_millis(a.presence_grace_ms),
             passivate_after: Duration::from_millis(a.passivate_after_ms),
+            reply_deadline_unit: Duration::from_millis(a.reply_deadline_unit_ms),
             max_restarts: a.max_restarts,
             restart_window: Duration::from_secs(a.restart_window_secs),
         }

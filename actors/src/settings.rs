@@ -37,6 +37,9 @@ pub struct ActorSettings {
     pub hub_socket_buffer: usize,
     /// How long a user stays online after their last socket closed.
     pub presence_grace: Duration,
+    /// How long one "minute" of a team's `reassign_after_minutes` lasts
+    /// (a minute; tests shorten it instead of waiting).
+    pub reply_deadline_unit: Duration,
     /// A conversation actor idle this long is stopped (its summary stays
     /// in the index, its state in sled).
     pub passivate_after: Duration,
@@ -65,6 +68,7 @@ impl ActorSettings {
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),
             passivate_after: Duration::from_secs(60),
+            reply_deadline_unit: Duration::from_secs(60),
             max_restarts: 5,
             restart_window: Duration::from_secs(10),
         }

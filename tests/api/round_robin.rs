@@ -344,3 +344,37 @@ async fn a_staff_member_releasing_a_chat_hands_it_to_someone_else_in_the_team() 
     let reason = acme.last_reason(&chat.id).await;
     assert!(reason.starts_with("unassigned by"), "{reason}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_nobody_answers_in_time_moves_to_the_next_member() {
+    // One "minute" of the team's reply deadline lasts 300 ms here.
+    let app = crate::support::spawn_app_with(|s| {
+        s.actors.presence_grace_ms = GRACE_MS;
+        s.actors.reply_deadline_unit_ms = 300;
+    })
+    .await;
+    let acme = app.onboard_tenant("Acme").await;
+    let (ann, bob) = (acme.staff_named("Ann").await, acme.staff_named("Bob").await);
+    let body = json!({"name": "Sales", "member_ids": [ann.id(), bob.id()], "reassign_after_minutes": 1});
+    let team = acme.manager.create_team(&body).await.expect(201)["id"].as_str().expect("id").to_string();
+    let _sockets = [acme.online(&ann).await, acme.online(&bob).await];
+
+    // Ann gets the first chat and lets it wait: it moves on to Bob.
+    let silent = acme.new_chat("Silent").await;
+    assert_eq!(to_team(&acme, &silent, &team).await["assignee_id"], ann.id());
+    acme.wait_assigned(&silent.id, bob.id()).await;
+    let reason = acme.last_reason(&silent.id).await;
+    assert_eq!(reason, "no reply within 1 minute; round robin: Bob");
+
+    // Next, Ann answers hers in time and Bob does not answer his (assigned
+    // just after hers, so its deadline passes after hers): his moves, hers
+    // stays.
+    let answered = acme.new_chat("Answered").await;
+    assert_eq!(to_team(&acme, &answered, &team).await["assignee_id"], ann.id());
+    ann.client.send_text(&answered.id, "On it!").await.expect(202);
+    let ignored = acme.new_chat("Ignored").await;
+    assert_eq!(to_team(&acme, &ignored, &team).await["assignee_id"], bob.id());
+    acme.wait_assigned(&ignored.id, ann.id()).await;
+    assert_eq!(acme.conversation(&answered.id).await["assignee_id"], ann.id());
+    assert_eq!(acme.assignment_reasons(&answered.id).await.len(), 1, "answered in time: no reassignment");
+}

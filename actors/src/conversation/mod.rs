@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tenants::{ConversationId, MessageId, NumberId, TeamId, TenantId, UserId};
+use tracing::Instrument;
 use whatsapp::{InboundMessage, StatusUpdate};
 
 use crate::ask::reply;
@@ -363,6 +364,18 @@ impl Actor for ConversationActor {
         msg: ConversationMsg,
         s: &mut ConversationState,
     ) -> Result<(), ActorProcessingErr> {
+        // Every log line of this message carries its tenant and conversation.
+        let span = tracing::info_span!("conversation", tenant.id = %s.record.tenant_id, conversation.id = %s.record.id);
+        handle(me, msg, s).instrument(span).await
+    }
+}
+
+async fn handle(
+    me: ActorRef<ConversationMsg>,
+    msg: ConversationMsg,
+    s: &mut ConversationState,
+) -> Result<(), ActorProcessingErr> {
+    {
         if !matches!(msg, ConversationMsg::Passivate | ConversationMsg::BotContext(_)) {
             s.handled += 1;
         }

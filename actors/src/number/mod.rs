@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::Semaphore;
+use tracing::Instrument;
 
 use ractor::{Actor, ActorCell, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use tenants::{ConversationId, MessageId, Number, NumberId, TeamId, TenantId, UserId};
@@ -238,164 +239,9 @@ impl Actor for NumberActor {
         msg: NumberMsg,
         s: &mut NumberState,
     ) -> Result<(), ActorProcessingErr> {
-        match msg {
-            NumberMsg::Inbound { wa_id, profile_name, messages, reply: r } => {
-                s.last_webhook_at_ms = Some(crate::clock::now_ms());
-                let id = match s.index.by_wa_id(&wa_id) {
-                    Some(id) => id,
-                    None => {
-                        let id = ConversationId::new();
-                        s.index.reserve(&wa_id, id);
-                        id
-                    }
-                };
-                route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, reply: r }).await;
-            }
-            NumberMsg::Statuses { wa_id, updates, reply: r } => {
-                s.last_webhook_at_ms = Some(crate::clock::now_ms());
-                match s.index.by_wa_id(&wa_id) {
-                    Some(id) => route(&me, s, id, wa_id, ConversationMsg::Statuses(updates, r)).await,
-                    // Statuses about a customer we never talked to: nothing to update.
-                    None => reply(r, Ok(())),
-                }
-            }
-            NumberMsg::Route(id, msg) => match s.index.get(id).map(|r| r.wa_id.clone()) {
-                Some(wa_id) => route(&me, s, id, wa_id, msg).await,
-                None => msg.fail(ActorError::NotFound),
-            },
-            NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
-            NumberMsg::List(filter, limit, cursor, r) => reply(r, s.index.list(&filter, limit, cursor)),
-            NumberMsg::SummaryChanged(record) => {
-                if let Some(freed) = s.index.upsert(*record) {
-                    for team in s.ctx.routes.teams_of(s.number.tenant_id) {
-                        let _ = team.cast(TeamMsg::CapacityFreed(freed));
-                    }
-                }
-            }
-            NumberMsg::Loads(users, r) => reply(r, s.index.loads(&users)),
-            NumberMsg::Attention(why) => {
-                if s.number.needs_attention != why {
-                    tracing::warn!(number.id = %s.number.id, reason = ?why, "number attention changed");
-                    s.number.needs_attention = why.clone();
-                    DirectoryHandle { ctx: s.ctx.clone() }.set_attention(s.number.id, why);
-                }
-            }
-            NumberMsg::Health(r) => {
-                let outbox_pending = s
-                    .ctx
-                    .store
-                    .scan_prefix::<OutboxEntry>(
-                        Tree::Outbox,
-                        &key(&[&s.number.tenant_id.to_bytes(), &s.number.id.to_bytes()]),
-                    )
-                    .map(|v| v.len())
-                    .unwrap_or(0);
-                reply(
-                    r,
-                    NumberHealth {
-                        last_webhook_at: s.last_webhook_at_ms.map(crate::clock::rfc3339),
-                        needs_attention: s.number.needs_attention.clone(),
-                        conversations: s.index.len(),
-                        running: s.children.len(),
-                        outbox_pending,
-                    },
-                );
-            }
-            NumberMsg::TeamQueue(team, r) => {
-                let queue = s
-                    .index
-                    .team_queue(team)
-                    .into_iter()
-                    .map(|(at, c)| {
-                        (at, ConversationRef { tenant_id: c.tenant_id, number_id: c.number_id, id: c.id })
-                    })
-                    .collect();
-                reply(r, queue);
-            }
-            NumberMsg::Counts(viewer, r) => reply(r, s.index.counts(&viewer)),
-            NumberMsg::Sweep(sweep) => {
-                let affected = match &sweep {
-                    Sweep::RemoveLabel(name) | Sweep::RenameLabel(name, _) => {
-                        s.index.ids_where(|r| r.labels.contains(name))
-                    }
-                    Sweep::ClearTeam(team) => s.index.ids_where(|r| r.team_id == Some(*team)),
-                    Sweep::Release(user) => s.index.ids_where(|r| r.assignee_id == Some(*user)),
-                };
-                for id in affected {
-                    if let Some(wa_id) = s.index.get(id).map(|r| r.wa_id.clone()) {
-                        route(&me, s, id, wa_id, ConversationMsg::Sweep(sweep.clone())).await;
-                    }
-                }
-            }
-            NumberMsg::Enqueue(entry) => to_outbox(s, OutboxMsg::Enqueue(entry)),
-            NumberMsg::OutboxSettled(id) => to_outbox(s, OutboxMsg::Settled(id)),
-            NumberMsg::MarkRead(wamid) => to_outbox(s, OutboxMsg::MarkRead(wamid)),
-            NumberMsg::FetchMedia { conversation, message_id, media_id, sha256 } => {
-                let fetch = media::Fetch { conversation, message: message_id, media_id, sha256 };
-                media::spawn(s.ctx.clone(), s.auth.clone(), s.media_limit.clone(), me.clone(), fetch);
-            }
-            NumberMsg::Templates(r) => templates(&me, s, r),
-            NumberMsg::Auth(r) => reply(r, s.auth.clone()),
-            NumberMsg::ReloadFlows => {
-                s.bot = load_bot(&s.ctx, &s.number).await;
-                for child in s.children.running() {
-                    let _ = child.cast(ConversationMsg::BotContext(s.bot.clone()));
-                }
-            }
-            NumberMsg::BotStats(stats) => {
-                for (flow, step, kind) in stats {
-                    let counts = s.bot_stats.entry((flow, step)).or_default();
-                    let i = match kind {
-                        "entered" => 0,
-                        "answered" => 1,
-                        _ => 2,
-                    };
-                    counts[i] += 1;
-                }
-            }
-            NumberMsg::FlowStats(flow, r) => {
-                let rows = s
-                    .bot_stats
-                    .iter()
-                    .filter(|((f, _), _)| *f == flow)
-                    .map(|((_, step), c)| (step.clone(), c[0], c[1], c[2]))
-                    .collect();
-                reply(r, rows);
-            }
-            NumberMsg::Tick => {
-                for child in s.children.idle(s.ctx.settings.passivate_after) {
-                    let _ = child.cast(ConversationMsg::Passivate);
-                }
-            }
-            NumberMsg::PassivateReady(id, actor, handled) => {
-                if let Some(child) = s.children.passivate(id, actor, handled) {
-                    child.stop(Some("passivated".into()));
-                    Metrics::inc(&s.ctx.metrics.passivations);
-                }
-            }
-            NumberMsg::TemplatesLoaded(result) => {
-                let answer = match result {
-                    Ok(list) => {
-                        s.templates = Some((Instant::now(), list.clone()));
-                        Ok(list)
-                    }
-                    // A failed refresh keeps serving the last good list.
-                    Err(e) => match &s.templates {
-                        Some((_, list)) => Ok(list.clone()),
-                        None => Err(ActorError::unprocessable("templates_unavailable", e)),
-                    },
-                };
-                for waiter in s.template_waiters.drain(..) {
-                    reply(waiter, answer.clone());
-                }
-            }
-            NumberMsg::SendResult(conversation, message, outcome) => {
-                if let Some(wa_id) = s.index.get(conversation).map(|r| r.wa_id.clone()) {
-                    route(&me, s, conversation, wa_id, ConversationMsg::SendResult(message, outcome)).await;
-                }
-            }
-        }
-        Ok(())
+        // Every log line of this message carries its tenant and number.
+        let span = tracing::info_span!("number", tenant.id = %s.number.tenant_id, number.id = %s.number.id);
+        handle(me, msg, s).instrument(span).await
     }
 
     async fn handle_supervisor_evt(
@@ -449,6 +295,171 @@ fn templates(
         let result = graph.message_templates(&auth, &waba).await.map_err(|e| e.reason());
         let _ = me.cast(NumberMsg::TemplatesLoaded(result));
     });
+}
+
+async fn handle(
+    me: ActorRef<NumberMsg>,
+    msg: NumberMsg,
+    s: &mut NumberState,
+) -> Result<(), ActorProcessingErr> {
+    match msg {
+        NumberMsg::Inbound { wa_id, profile_name, messages, reply: r } => {
+            s.last_webhook_at_ms = Some(crate::clock::now_ms());
+            let id = match s.index.by_wa_id(&wa_id) {
+                Some(id) => id,
+                None => {
+                    let id = ConversationId::new();
+                    s.index.reserve(&wa_id, id);
+                    id
+                }
+            };
+            route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, reply: r }).await;
+        }
+        NumberMsg::Statuses { wa_id, updates, reply: r } => {
+            s.last_webhook_at_ms = Some(crate::clock::now_ms());
+            match s.index.by_wa_id(&wa_id) {
+                Some(id) => route(&me, s, id, wa_id, ConversationMsg::Statuses(updates, r)).await,
+                // Statuses about a customer we never talked to: nothing to update.
+                None => reply(r, Ok(())),
+            }
+        }
+        NumberMsg::Route(id, msg) => match s.index.get(id).map(|r| r.wa_id.clone()) {
+            Some(wa_id) => route(&me, s, id, wa_id, msg).await,
+            None => msg.fail(ActorError::NotFound),
+        },
+        NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
+        NumberMsg::List(filter, limit, cursor, r) => reply(r, s.index.list(&filter, limit, cursor)),
+        NumberMsg::SummaryChanged(record) => {
+            if let Some(freed) = s.index.upsert(*record) {
+                for team in s.ctx.routes.teams_of(s.number.tenant_id) {
+                    let _ = team.cast(TeamMsg::CapacityFreed(freed));
+                }
+            }
+        }
+        NumberMsg::Loads(users, r) => reply(r, s.index.loads(&users)),
+        NumberMsg::Attention(why) => {
+            if s.number.needs_attention != why {
+                tracing::warn!(number.id = %s.number.id, reason = ?why, "number attention changed");
+                s.number.needs_attention = why.clone();
+                DirectoryHandle { ctx: s.ctx.clone() }.set_attention(s.number.id, why);
+            }
+        }
+        NumberMsg::Health(r) => {
+            let outbox_pending = s
+                .ctx
+                .store
+                .scan_prefix::<OutboxEntry>(
+                    Tree::Outbox,
+                    &key(&[&s.number.tenant_id.to_bytes(), &s.number.id.to_bytes()]),
+                )
+                .map(|v| v.len())
+                .unwrap_or(0);
+            reply(
+                r,
+                NumberHealth {
+                    last_webhook_at: s.last_webhook_at_ms.map(crate::clock::rfc3339),
+                    needs_attention: s.number.needs_attention.clone(),
+                    conversations: s.index.len(),
+                    running: s.children.len(),
+                    outbox_pending,
+                },
+            );
+        }
+        NumberMsg::TeamQueue(team, r) => {
+            let queue = s
+                .index
+                .team_queue(team)
+                .into_iter()
+                .map(|(at, c)| {
+                    (at, ConversationRef { tenant_id: c.tenant_id, number_id: c.number_id, id: c.id })
+                })
+                .collect();
+            reply(r, queue);
+        }
+        NumberMsg::Counts(viewer, r) => reply(r, s.index.counts(&viewer)),
+        NumberMsg::Sweep(sweep) => {
+            let affected = match &sweep {
+                Sweep::RemoveLabel(name) | Sweep::RenameLabel(name, _) => {
+                    s.index.ids_where(|r| r.labels.contains(name))
+                }
+                Sweep::ClearTeam(team) => s.index.ids_where(|r| r.team_id == Some(*team)),
+                Sweep::Release(user) => s.index.ids_where(|r| r.assignee_id == Some(*user)),
+            };
+            for id in affected {
+                if let Some(wa_id) = s.index.get(id).map(|r| r.wa_id.clone()) {
+                    route(&me, s, id, wa_id, ConversationMsg::Sweep(sweep.clone())).await;
+                }
+            }
+        }
+        NumberMsg::Enqueue(entry) => to_outbox(s, OutboxMsg::Enqueue(entry)),
+        NumberMsg::OutboxSettled(id) => to_outbox(s, OutboxMsg::Settled(id)),
+        NumberMsg::MarkRead(wamid) => to_outbox(s, OutboxMsg::MarkRead(wamid)),
+        NumberMsg::FetchMedia { conversation, message_id, media_id, sha256 } => {
+            let fetch = media::Fetch { conversation, message: message_id, media_id, sha256 };
+            media::spawn(s.ctx.clone(), s.auth.clone(), s.media_limit.clone(), me.clone(), fetch);
+        }
+        NumberMsg::Templates(r) => templates(&me, s, r),
+        NumberMsg::Auth(r) => reply(r, s.auth.clone()),
+        NumberMsg::ReloadFlows => {
+            s.bot = load_bot(&s.ctx, &s.number).await;
+            for child in s.children.running() {
+                let _ = child.cast(ConversationMsg::BotContext(s.bot.clone()));
+            }
+        }
+        NumberMsg::BotStats(stats) => {
+            for (flow, step, kind) in stats {
+                let counts = s.bot_stats.entry((flow, step)).or_default();
+                let i = match kind {
+                    "entered" => 0,
+                    "answered" => 1,
+                    _ => 2,
+                };
+                counts[i] += 1;
+            }
+        }
+        NumberMsg::FlowStats(flow, r) => {
+            let rows = s
+                .bot_stats
+                .iter()
+                .filter(|((f, _), _)| *f == flow)
+                .map(|((_, step), c)| (step.clone(), c[0], c[1], c[2]))
+                .collect();
+            reply(r, rows);
+        }
+        NumberMsg::Tick => {
+            for child in s.children.idle(s.ctx.settings.passivate_after) {
+                let _ = child.cast(ConversationMsg::Passivate);
+            }
+        }
+        NumberMsg::PassivateReady(id, actor, handled) => {
+            if let Some(child) = s.children.passivate(id, actor, handled) {
+                child.stop(Some("passivated".into()));
+                Metrics::inc(&s.ctx.metrics.passivations);
+            }
+        }
+        NumberMsg::TemplatesLoaded(result) => {
+            let answer = match result {
+                Ok(list) => {
+                    s.templates = Some((Instant::now(), list.clone()));
+                    Ok(list)
+                }
+                // A failed refresh keeps serving the last good list.
+                Err(e) => match &s.templates {
+                    Some((_, list)) => Ok(list.clone()),
+                    None => Err(ActorError::unprocessable("templates_unavailable", e)),
+                },
+            };
+            for waiter in s.template_waiters.drain(..) {
+                reply(waiter, answer.clone());
+            }
+        }
+        NumberMsg::SendResult(conversation, message, outcome) => {
+            if let Some(wa_id) = s.index.get(conversation).map(|r| r.wa_id.clone()) {
+                route(&me, s, conversation, wa_id, ConversationMsg::SendResult(message, outcome)).await;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The tenant's published flows attached to this number, and its business

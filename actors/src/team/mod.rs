@@ -15,7 +15,6 @@
 pub mod routing;
 
 use std::collections::{HashMap, VecDeque};
-use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
@@ -262,8 +261,9 @@ fn assigned(
     persist(s)?;
     if let (Some(minutes), Some(at)) = (s.team.reassign_after_minutes, record.assigned_at_ms) {
         let me = me.clone();
+        let unit = s.ctx.settings.reply_deadline_unit;
         tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(u64::from(minutes) * 60)).await;
+            tokio::time::sleep(unit * minutes).await;
             let _ = me.cast(TeamMsg::ReplyDeadline(conversation, user, at));
         });
     }
@@ -339,7 +339,7 @@ async fn reply_deadline(
     let d = Dispatch {
         conversation,
         by: EventActor::System,
-        reason: format!("no reply within {minutes} minutes"),
+        reason: format!("no reply within {minutes} minute{}", if minutes == 1 { "" } else { "s" }),
         note: None,
         transfer: false,
         expect: Expect::Assignee(Some(assignee)),
