@@ -8,10 +8,12 @@
 //! - `auth`: extractors that say who may call a handler;
 //! - `routes`: `router()`, every endpoint, grouped by client;
 //! - `error`: `ApiError`, the one error envelope;
-//! - `web`: the web app (static files embedded in the binary).
+//! - `web`: the web app (static files embedded in the binary);
+//! - `demo`: `--demo`'s Cloud API sandbox, seed and customer simulator.
 
 pub mod auth;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod routes;
 pub mod shutdown;

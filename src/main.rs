@@ -1,8 +1,12 @@
-//! `switchboard [--config FILE]`: loads configuration, starts the server
-//! and prints `listening on http://ADDR` once it accepts connections.
+//! `switchboard [--config FILE] [--demo]`: loads configuration, starts the
+//! server and prints `listening on http://ADDR` once it accepts
+//! connections. `--demo` swaps Meta for the built-in sandbox, keeps its
+//! data in `./data-demo` (unless `storage.path` is configured), seeds the
+//! demo tenant and prints its sign-in details (see `switchboard::demo`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use switchboard::demo::{self, Demo};
 use switchboard::{Application, Settings};
 use tracing_subscriber::EnvFilter;
 
@@ -14,19 +18,33 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let mut args = std::env::args().skip(1);
     let mut config = None;
+    let mut demo_mode = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--config" => config = args.next().map(PathBuf::from),
-            other => anyhow::bail!("unknown argument {other:?}; usage: switchboard [--config FILE]"),
+            "--demo" => demo_mode = true,
+            other => anyhow::bail!("unknown argument {other:?}; usage: switchboard [--config FILE] [--demo]"),
         }
     }
-    let settings = match Settings::load(config.as_deref()) {
+    let mut settings = match Settings::load(config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("switchboard: {e}");
             std::process::exit(2);
         }
     };
+    if demo_mode {
+        if settings.storage.path == Path::new("data") {
+            settings.storage.path = PathBuf::from("data-demo");
+        }
+        let demo = Demo::new();
+        let admin = Some((demo::ADMIN_EMAIL.to_string(), demo::ADMIN_PASSWORD.to_string()));
+        let app = Application::build_with_graph(settings, admin, demo.graph()).await?.with_demo(demo.clone());
+        let addr = app.local_addr()?;
+        println!("listening on http://{addr}");
+        demo.start(addr);
+        return app.run_until_stopped().await;
+    }
     let admin = match (std::env::var("SWITCHBOARD_ADMIN_EMAIL"), std::env::var("SWITCHBOARD_ADMIN_PASSWORD"))
     {
         (Ok(email), Ok(password)) => Some((email, password)),

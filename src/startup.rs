@@ -35,6 +35,15 @@ impl Application {
             &settings.whatsapp.graph_api_version,
             Duration::from_secs(settings.whatsapp.request_timeout_secs),
         ));
+        Self::build_with_graph(settings, admin, graph).await
+    }
+
+    /// [`Application::build`] with the given Graph API (the demo's sandbox).
+    pub async fn build_with_graph(
+        settings: Settings,
+        admin: Option<(String, String)>,
+        graph: Arc<dyn GraphApi>,
+    ) -> anyhow::Result<Self> {
         let system = ActorSystem::start(settings.actor_settings(), graph)
             .await
             .with_context(|| format!("opening storage at {}", settings.storage.path.display()))?;
@@ -45,6 +54,13 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let state = AppState::new(system, settings, stopped);
         Ok(Self { listener, state, stop })
+    }
+
+    /// Demo mode: mounts the customer simulator and keeps the demo's
+    /// devices in the state (see `crate::demo`).
+    pub fn with_demo(mut self, demo: Arc<crate::demo::Demo>) -> Self {
+        self.state.demo = Some(demo);
+        self
     }
 
     /// The bound port.

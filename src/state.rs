@@ -1,5 +1,6 @@
 //! `AppState`: what every handler gets. A cheap `Clone` of handles: the
-//! actor system, the settings and the login rate limiters.
+//! actor system, the settings, the login rate limiters and, in demo mode,
+//! the demo's devices.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -45,6 +46,10 @@ pub struct AppState {
     /// Webhook admission: a permit per webhook being processed. A counter,
     /// not domain data; full means 503.
     pub webhook_permits: Arc<Semaphore>,
+    /// `--demo` only: the Cloud API sandbox and the customer simulator's
+    /// way back to the server. `None` in production: the simulator's
+    /// routes are not mounted.
+    pub demo: Option<Arc<crate::demo::Demo>>,
 }
 
 impl AppState {
@@ -59,6 +64,7 @@ impl AppState {
             login_limits: Arc::new(limits),
             shutdown,
             webhook_permits,
+            demo: None,
         }
     }
 }

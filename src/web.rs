@@ -7,7 +7,9 @@
 //!   no server-side fallback is needed;
 //! - `/app/...` are the modules, styles and icons under `web/app/`;
 //! - `/manifest.webmanifest`, `/sw.js` (at the root, so its scope is the
-//!   whole app) and `/favicon.ico`.
+//!   whole app) and `/favicon.ico`;
+//! - `web/demo/` is the demo's customer simulator, served through
+//!   [`serve`] by `crate::demo::simulator` only in demo mode.
 //!
 //! Every response carries `X-Content-Type-Options: nosniff` and a
 //! `Referrer-Policy`; HTML also gets a strict Content-Security-Policy (no
@@ -126,7 +128,7 @@ fn build_hash() -> String {
 }
 
 /// One embedded file, with its ETag, or a 304 when the client has it.
-fn serve(name: &str, request: &HeaderMap) -> Response {
+pub(crate) fn serve(name: &str, request: &HeaderMap) -> Response {
     let Some(file) = Assets::get(name) else {
         return ApiError::NotFound.into_response();
     };

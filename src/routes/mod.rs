@@ -86,6 +86,16 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/api/openapi.json", get(ops::openapi));
 
+    // `--demo` only: the customer simulator (see `crate::demo`).
+    use crate::demo::simulator;
+    let demo = Router::new()
+        .route("/demo/simulator", get(simulator::page))
+        .route("/demo/assets/{*path}", get(simulator::asset))
+        .route("/demo/api/customers", get(simulator::customers))
+        .route("/demo/api/transcript", get(simulator::transcript))
+        .route("/demo/api/customer", post(simulator::customer));
+    let agent = if state.demo.is_some() { agent.merge(demo) } else { agent };
+
     agent
         .merge(admin)
         .merge(crate::web::routes())

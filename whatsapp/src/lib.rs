@@ -10,6 +10,7 @@
 //!   parameters each takes.
 //! - [`graph`]: the Graph API client, a trait plus its HTTP implementation
 //!   (messages, read receipts, media, templates).
+//! - [`sandbox`]: the demo's built-in Cloud API stand-in (`--demo`).
 //! - [`error`]: every error this crate returns.
 //!
 //! No I/O happens here except inside [`graph::HttpGraph`].
@@ -17,12 +18,14 @@
 pub mod error;
 pub mod graph;
 pub mod outbound;
+pub mod sandbox;
 pub mod signature;
 pub mod template;
 pub mod webhook;
 
 pub use error::{GraphError, OutboundError, OutboundProblem, SignatureError, WebhookError};
 pub use graph::{GraphApi, HttpGraph, MediaInfo, NumberAuth, SentMessage};
+pub use sandbox::{Sandbox, SandboxNumber, SignedWebhook};
 pub use signature::{sign, verify_signature};
 pub use template::{ButtonParams, Template, TemplateParams};
 pub use webhook::{

@@ -118,6 +118,11 @@ pub(super) async fn messages(
             "reopened; the previous assignee is inactive",
         );
     }
+    super::workflow::finish_bot(s, after);
+    for (message_id, media_id, sha256) in fetch {
+        let _ =
+            s.parent.cast(NumberMsg::FetchMedia { conversation: s.record.id, message_id, media_id, sha256 });
+    }
     s.ctx.metrics.messages_in.fetch_add(outcome.stored as u64, std::sync::atomic::Ordering::Relaxed);
     Ok(outcome)
 }
