@@ -198,7 +198,7 @@ async fn outside_the_24_hour_window_a_free_form_reply_is_422() {
     let code = acme.manager.send_text(c["id"].as_str().unwrap(), "too late").await.expect_error(422);
 
     assert_eq!(code, "outside_service_window");
-    assert!(app.graph.requests().is_empty());
+    assert!(app.graph.send_requests().is_empty(), "{:#?}", app.graph.send_requests());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,8 +26,26 @@ pub fn window(last_customer_at_ms: Option<i64>, closed_by_meta_at_ms: Option<i64
     }
 }
 
+/// Whether a customer message Meta stamped `sent_at_ms` lifts Meta's
+/// closing of the window at `closed_at_ms` (when it arrives after it).
+///
+/// Meta's stamps are whole seconds, our clock's are milliseconds: a
+/// message stamped with the very second of the refusal, arriving after
+/// it, is newer (Meta refuses only while it sees no newer message); one
+/// stamped earlier is a late delivery of an older message.
+pub fn reopens(closed_at_ms: i64, sent_at_ms: i64) -> bool {
+    sent_at_ms.div_euclid(1000) >= closed_at_ms.div_euclid(1000)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_message_of_the_refusal_s_second_or_later_reopens_it() {
+        assert!(reopens(5_999, 5_000), "same second");
+        assert!(reopens(5_999, 9_000));
+        assert!(!reopens(5_999, 4_000), "an older message delivered late");
+    }
+
     use super::*;
 
     #[test]

@@ -69,10 +69,14 @@ pub(crate) enum Tree {
     /// tenant | conversation | wamid -> `Vec<EarlyStatus>` (statuses that
     /// arrived before the send's wamid was known)
     EarlyStatuses,
+    /// tenant | number -> the CatalogActor's copy of the number's catalog
+    Catalogs,
+    /// tenant | number | order -> `OrderRecord` (written by its conversation)
+    Orders,
 }
 
 impl Tree {
-    const ALL: [Tree; 19] = [
+    const ALL: [Tree; 21] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -89,9 +93,11 @@ impl Tree {
         Tree::Hub,
         Tree::TeamState,
         Tree::CannedReplies,
-        Tree::EarlyStatuses,
         Tree::Flows,
         Tree::FlowVersions,
+        Tree::EarlyStatuses,
+        Tree::Catalogs,
+        Tree::Orders,
     ];
 
     fn name(self) -> &'static str {
@@ -115,6 +121,8 @@ impl Tree {
             Tree::EarlyStatuses => "early_statuses",
             Tree::Flows => "flows",
             Tree::FlowVersions => "flow_versions",
+            Tree::Catalogs => "catalogs",
+            Tree::Orders => "orders",
         }
     }
 }
@@ -304,6 +312,19 @@ mod tests {
             StoreOptions { path: dir.path().to_path_buf(), cache_capacity: 8 << 20, flush_every_ms: None };
         let store = Store::open(&opts, Arc::new(Metrics::default())).unwrap();
         (dir, store)
+    }
+
+    #[tokio::test]
+    async fn every_tree_is_opened_at_its_own_index_under_its_own_name() {
+        // `tree()` indexes the opened trees by discriminant: ALL must list
+        // them in declaration order, or one tree's rows land in another's.
+        for (i, tree) in Tree::ALL.iter().enumerate() {
+            assert_eq!(*tree as usize, i, "{} is out of order in Tree::ALL", tree.name());
+        }
+        let (_dir, store) = open();
+        for tree in Tree::ALL {
+            assert_eq!(store.tree(tree).name(), tree.name().as_bytes());
+        }
     }
 
     #[tokio::test]
