@@ -85,6 +85,8 @@ pub struct WhatsappSettings {
     pub media_fetch_concurrency: usize,
     /// How long a number's template list is cached, seconds.
     pub template_cache_ttl_secs: u64,
+    /// Catalog sync period, s (0: only on connect and on demand).
+    pub catalog_sync_every_secs: u64,
 }
 
 /// `[auth]`
@@ -169,6 +171,7 @@ impl Settings {
             media_max_bytes: w.media_max_bytes,
             media_fetch_concurrency: w.media_fetch_concurrency,
             template_cache_ttl: Duration::from_secs(w.template_cache_ttl_secs),
+            catalog_sync_every: Duration::from_secs(w.catalog_sync_every_secs),
             hub_replay_capacity: a.hub_replay_capacity,
             hub_socket_buffer: a.hub_socket_buffer,
             presence_grace: Duration::from_millis(a.presence_grace_ms),

@@ -18,8 +18,27 @@ pub fn rfc3339(ms: i64) -> String {
     t.format(FORMAT).unwrap_or_default()
 }
 
+/// Unix milliseconds of an RFC 3339 time, or of midnight UTC of a
+/// `YYYY-MM-DD` date (filters take either).
+pub fn parse_time(text: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(text, &Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let date = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parses_times_and_dates() {
+        assert_eq!(super::parse_time("2023-11-14T22:13:20.123Z"), Some(1_700_000_000_123));
+        assert_eq!(super::parse_time("2023-11-14T23:13:20+01:00"), Some(1_700_000_000_000));
+        assert_eq!(super::parse_time("1970-01-02"), Some(86_400_000));
+        assert_eq!(super::parse_time("yesterday"), None);
+    }
+
     #[test]
     fn formats_rfc3339_utc() {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");

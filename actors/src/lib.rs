@@ -8,15 +8,19 @@
 //! │                                               presence.rs, visibility.rs
 //! ├── TeamActor (per team)          team/         routing.rs: round robin, balanced
 //! └── NumberActor (per number)      number/       index.rs: summaries + filters
+//!     │                                           orders.rs: its orders, filtered
 //!     ├── ConversationActor (per    conversation/ record.rs: what is stored
 //!     │   customer, on demand)                    window.rs: the 24-hour window
 //!     │                                           workflow.rs: assign, close, labels...
-//!     └── Outbox                    number/outbox.rs  durable, rate-limited sends
+//!     │                                           order.rs + commerce.rs: carts -> orders
+//!     ├── Outbox                    number/outbox.rs  durable, rate-limited sends
+//!     └── CatalogActor              number/catalog/   the WhatsApp catalog copy,
+//!                                                     search.rs: search and sets
 //! ```
 //!
 //! Supervision: the root respawns a failed Directory, Hub or NumberActor
-//! from persisted state; a NumberActor respawns its Outbox at once and a
-//! conversation on its next message. Each supervisor caps restarts
+//! from persisted state; a NumberActor respawns its Outbox and
+//! CatalogActor at once and a conversation on its next message. Each supervisor caps restarts
 //! (supervision.rs) and escalates past the cap.
 //!
 //! Shared plumbing: store/ (sled, codec, keys, group commit), routes.rs (the
@@ -40,6 +44,8 @@ pub mod supervision;
 pub mod team;
 pub mod view;
 
+pub use conversation::commerce::OrderUpdate;
+pub use conversation::order::{OrderRecord, OrderStatus};
 pub use conversation::record::{ConversationRecord, ConversationStatus};
 pub use conversation::record::{Event, EventActor, EventKind};
 pub use conversation::{Assignment, ConversationRef, Expect, InboundOutcome, Outbound, SendRequest, Sweep};
@@ -47,7 +53,9 @@ pub use directory::{AgentInfo, DirectoryHandle, Principal};
 pub use error::ActorError;
 pub use hub::{Connected, HubHandle, Presence, Viewer};
 pub use metrics::Metrics;
+pub use number::catalog::{Catalog, CatalogSnapshot, CatalogStatus, ProductPage};
 pub use number::index::{cursor_of, AssigneeFilter, Counts, Cursor, ListFilter};
+pub use number::orders::OrderFilter;
 pub use number::{NumberHandle, NumberHealth};
 pub use root::{ActorSystem, NumberEntry};
 pub use settings::ActorSettings;

@@ -31,6 +31,9 @@ pub struct ActorSettings {
     pub media_fetch_concurrency: usize,
     /// How long a number's template list is reused before asking Meta again.
     pub template_cache_ttl: Duration,
+    /// How often a number's catalog is synced from Meta (zero: only when
+    /// the number connects and when asked).
+    pub catalog_sync_every: Duration,
     /// Live events kept per tenant for `since=` replay.
     pub hub_replay_capacity: usize,
     /// Frames buffered per WebSocket before a slow client is dropped.
@@ -64,6 +67,7 @@ impl ActorSettings {
             media_max_bytes: 100 << 20,
             media_fetch_concurrency: 4,
             template_cache_ttl: Duration::from_secs(300),
+            catalog_sync_every: Duration::from_secs(6 * 3600),
             hub_replay_capacity: 10_000,
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),

@@ -300,6 +300,12 @@ pub fn event_json(e: &Event) -> serde_json::Value {
         EventKind::MediaStored { message_id } => {
             ("media_stored", json!({"message_id": message_id.to_string()}))
         }
+        EventKind::OrderPlaced { order_id, total_minor } => {
+            ("order_placed", json!({"order_id": order_id.to_string(), "total": *total_minor as f64 / 100.0}))
+        }
+        EventKind::OrderStatusChanged { order_id, status } => {
+            ("order_status_changed", json!({"order_id": order_id.to_string(), "status": status.as_str()}))
+        }
     };
     let mut out = json!({"seq": e.seq, "at": rfc3339(e.at_ms), "by": by, "type": kind});
     if let (Some(out), Some(details)) = (out.as_object_mut(), details.as_object()) {

@@ -3,16 +3,18 @@
 
 mod admin;
 mod auth;
+mod catalog;
 mod conversations;
 mod flows;
 mod ops;
+mod orders;
 mod tenant;
 pub(crate) mod views;
 mod webhooks;
 mod ws;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::Router;
 
 use crate::state::AppState;
@@ -48,6 +50,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/presence", get(presence::list).put(presence::set))
         .route("/api/numbers", get(numbers::list))
         .route("/api/numbers/{id}/templates", get(numbers::templates))
+        .route("/api/numbers/{id}/catalog", get(catalog::status).put(catalog::choose))
+        .route("/api/numbers/{id}/catalog/products", get(catalog::products))
+        .route("/api/numbers/{id}/catalog/sets", get(catalog::sets))
+        .route("/api/numbers/{id}/catalog/sync", post(catalog::sync))
+        .route("/api/orders", get(orders::list))
+        .route("/api/orders/{id}", get(orders::get).patch(orders::update))
         .route(
             "/api/numbers/{id}/media",
             post(conversations::media::upload).layer(DefaultBodyLimit::max(max_upload)),
@@ -66,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/conversations/{id}/bot", put(workflow::set_bot))
         .route("/api/conversations/{id}/read", post(workflow::mark_read))
         .route("/api/conversations/{id}/events", get(workflow::events))
+        .route("/api/conversations/{id}/orders", get(orders::of_conversation))
         .route("/api/ws", get(ws::upgrade));
 
     // The platform admin console.
@@ -74,7 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/admin/tenants/{id}/numbers", post(admin::add_number))
         .route("/api/admin/tenants/{id}/suspend", post(admin::suspend))
         .route("/api/admin/tenants/{id}/resume", post(admin::resume))
-        .route("/api/admin/numbers/{id}", axum::routing::patch(admin::update_number));
+        .route("/api/admin/numbers/{id}", patch(admin::update_number));
 
     // Meta's Cloud API webhooks.
     let meta = Router::new().route("/webhooks/whatsapp", get(webhooks::verify).post(webhooks::receive));

@@ -103,6 +103,10 @@ id_type!(
     /// A chatbot flow of a tenant.
     FlowId
 );
+id_type!(
+    /// A customer's order: the same UUID as the `order` message it came in.
+    OrderId
+);
 
 #[cfg(test)]
 mod tests {

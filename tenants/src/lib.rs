@@ -28,7 +28,7 @@ pub use credentials::{
 pub use email::Email;
 pub use error::{FieldError, TenantError};
 pub use ids::{
-    CannedReplyId, ConversationId, FlowId, LabelId, MessageId, NumberId, TeamId, TenantId, UserId,
+    CannedReplyId, ConversationId, FlowId, LabelId, MessageId, NumberId, OrderId, TeamId, TenantId, UserId,
 };
 pub use onboarding::{
     new_platform_admin, LoginRequest, NewCannedReply, NewLabel, NewManager, NewNumber, NewTeam, NewTenant,

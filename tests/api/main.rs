@@ -6,8 +6,13 @@ mod support;
 
 mod assignment;
 mod auth;
+mod bench_smoke;
 mod browser;
+mod chatbot;
+mod cloud_api;
+mod commerce;
 mod conversations;
+mod demo;
 mod durability;
 mod inbox_restart;
 mod inbox_visibility;

@@ -10,11 +10,14 @@
 //!   parameters each takes.
 //! - [`graph`]: the Graph API client, a trait plus its HTTP implementation
 //!   (messages, read receipts, media, templates).
+//! - [`catalog`]: commerce catalogs, products and product sets as Meta
+//!   lists them, and their prices in exact units.
 //! - [`sandbox`]: the demo's built-in Cloud API stand-in (`--demo`).
 //! - [`error`]: every error this crate returns.
 //!
 //! No I/O happens here except inside [`graph::HttpGraph`].
 
+pub mod catalog;
 pub mod error;
 pub mod graph;
 pub mod outbound;
@@ -23,6 +26,7 @@ pub mod signature;
 pub mod template;
 pub mod webhook;
 
+pub use catalog::{CatalogInfo, Product, ProductSet};
 pub use error::{GraphError, OutboundError, OutboundProblem, SignatureError, WebhookError};
 pub use graph::{GraphApi, HttpGraph, MediaInfo, NumberAuth, SentMessage};
 pub use sandbox::{Sandbox, SandboxNumber, SignedWebhook};

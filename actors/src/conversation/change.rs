@@ -1,11 +1,13 @@
 //! How a conversation writes: a `Change` collects the rows, events, live
 //! events and notifications of one operation; `commit` appends the events
 //! to the log, writes everything with the summary in one transaction, tells
-//! the NumberActor the new summary (before the caller hears back) and
+//! the NumberActor the new summary and orders (before the caller hears
+//! back) and
 //! queues the live events for after the flush.
 
 use tenants::{MessageId, UserId};
 
+use super::order::OrderRecord;
 use super::record::{EventActor, EventKind, MessageRecord};
 use super::ConversationState;
 use crate::clock::now_ms;
@@ -42,6 +44,8 @@ pub(super) struct Change {
     pub batch: Batch,
     pub events: Vec<(EventActor, EventKind)>,
     pub messages: Vec<(&'static str, MessageRecord)>,
+    /// Orders written, with their live event kind.
+    pub orders: Vec<(&'static str, OrderRecord)>,
     pub notices: Vec<Notice>,
     previous: Visibility,
 }
@@ -67,6 +71,7 @@ impl ConversationState {
             batch: Batch::default(),
             events: Vec::new(),
             messages: Vec::new(),
+            orders: Vec::new(),
             notices: Vec::new(),
             previous: self.visibility(),
         }
@@ -126,7 +131,14 @@ impl ConversationState {
             self.publish(kind, None, Some(c.previous));
         }
         for (kind, m) in &c.messages {
-            self.publish(kind, Some(m), None);
+            let message = serde_json::to_value(MessageView::new(m)).unwrap_or_default();
+            self.publish(kind, Some(("message", message)), None);
+        }
+        for (kind, order) in c.orders {
+            self.publish(kind, Some(("order", order.view())), None);
+            let _ = self
+                .parent
+                .cast(NumberMsg::Commerce(crate::number::CommerceMsg::OrderChanged(Box::new(order))));
         }
         for notice in c.notices {
             self.notify(notice);
@@ -138,11 +150,18 @@ impl ConversationState {
         serde_json::to_value(ConversationView::new(&self.record, now_ms())).unwrap_or_default()
     }
 
-    fn publish(&self, kind: &'static str, message: Option<&MessageRecord>, previous: Option<Visibility>) {
+    /// Publishes `kind` with the conversation and, if given, one more
+    /// object (`("message", ...)`, `("order", ...)`).
+    fn publish(
+        &self,
+        kind: &'static str,
+        with: Option<(&'static str, serde_json::Value)>,
+        previous: Option<Visibility>,
+    ) {
         let mut payload = serde_json::Map::new();
         payload.insert("conversation".into(), self.conversation_json());
-        if let Some(m) = message {
-            payload.insert("message".into(), serde_json::to_value(MessageView::new(m)).unwrap_or_default());
+        if let Some((name, value)) = with {
+            payload.insert(name.into(), value);
         }
         let visibility = self.visibility();
         let audience = Audience::Conversation {

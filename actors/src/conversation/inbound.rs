@@ -1,5 +1,5 @@
 //! What customers send: messages (deduplicated by wamid, reopening a closed
-//! chat) and delivery statuses (never moving backwards).
+//! chat, a cart becoming an order) and delivery statuses (never moving backwards).
 //!
 //! Reopening follows the inbox rule: back to the previous assignee if they
 //! are still active, otherwise to the team's queue (the TeamActor routes
@@ -19,6 +19,7 @@ use super::{ConversationState, InboundOutcome};
 use crate::clock::now_ms;
 use crate::directory::DirectoryHandle;
 use crate::error::ActorError;
+use crate::number::catalog::Catalog;
 use crate::number::NumberMsg;
 use crate::store::Tree;
 use crate::team;
@@ -28,6 +29,7 @@ pub(super) async fn messages(
     s: &mut ConversationState,
     profile_name: Option<String>,
     messages: Vec<InboundMessage>,
+    catalog: &Catalog,
 ) -> Result<InboundOutcome, ActorError> {
     let mut c = s.begin();
     let mut outcome = InboundOutcome::default();
@@ -89,6 +91,9 @@ pub(super) async fn messages(
         r.unread += 1;
         r.last_inbound_wamid = message.wamid.clone();
         r.last_customer_at_ms = Some(r.last_customer_at_ms.map_or(sent_at_ms, |t| t.max(sent_at_ms)));
+        if r.window_closed_at_ms.is_some_and(|closed| super::window::reopens(closed, sent_at_ms)) {
+            r.window_closed_at_ms = None;
+        }
         r.last_message_at_ms = now;
         if let Body::Received(content) = &message.body {
             r.preview =
@@ -97,6 +102,7 @@ pub(super) async fn messages(
         if let Some(media) = message_media(&message) {
             fetch.push((message.id, media.id.clone(), media.sha256.clone()));
         }
+        super::commerce::order_of(s, &mut c, &message, catalog)?;
         c.messages.push(("message.created", message));
         outcome.stored += 1;
         super::bot::on_customer(s, &mut c, bot_input, created && outcome.stored == 1, reopened, &mut after)

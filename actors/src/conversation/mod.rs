@@ -14,8 +14,10 @@
 
 pub mod bot;
 mod change;
+pub mod commerce;
 mod history;
 mod inbound;
+pub mod order;
 mod outbound;
 pub mod record;
 pub mod window;
@@ -35,6 +37,7 @@ use crate::ask::reply;
 use crate::clock::now_ms;
 use crate::ctx::Ctx;
 use crate::error::ActorError;
+use crate::number::catalog::Catalog;
 use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 use crate::view::MessageView;
@@ -126,6 +129,8 @@ pub enum ConversationMsg {
         profile_name: Option<String>,
         /// The messages, in webhook order.
         messages: Vec<InboundMessage>,
+        /// The number's catalog, to resolve an order's products.
+        catalog: Arc<Catalog>,
         /// Reply once written (not yet flushed).
         reply: RpcReplyPort<Result<InboundOutcome, ActorError>>,
     },
@@ -191,6 +196,8 @@ pub enum ConversationMsg {
     },
     /// A tenant-wide change that touches this chat (no reply).
     Sweep(Sweep),
+    /// Move one of the chat's orders (and maybe tell the customer).
+    UpdateOrder(Box<commerce::OrderUpdate>, RpcReplyPort<Result<order::OrderRecord, ActorError>>),
     /// A received message's media file was downloaded and stored.
     MediaStored(MessageId, StoredMedia),
     /// The stored media of a message, with its file name if it has one.
@@ -263,6 +270,7 @@ impl ConversationMsg {
             Self::AddNote { reply: r, .. } => reply(r, Err(err)),
             Self::Events { reply: r, .. } => reply(r, Err(err)),
             Self::MediaOf(_, r) => reply(r, Err(err)),
+            Self::UpdateOrder(_, r) => reply(r, Err(err)),
             Self::SendResult(..)
             | Self::Sweep(_)
             | Self::MediaStored(..)
@@ -383,9 +391,10 @@ async fn handle(
             ConversationMsg::Passivate => {
                 let _ = s.parent.cast(NumberMsg::PassivateReady(s.record.id, me.get_id(), s.handled));
             }
-            ConversationMsg::Inbound { profile_name, messages, reply: r } => {
-                reply(r, inbound::messages(s, profile_name, messages).await)
+            ConversationMsg::Inbound { profile_name, messages, catalog, reply: r } => {
+                reply(r, inbound::messages(s, profile_name, messages, &catalog).await)
             }
+            ConversationMsg::UpdateOrder(update, r) => reply(r, commerce::update(s, *update)),
             ConversationMsg::Statuses(updates, r) => reply(r, inbound::statuses(s, updates)),
             ConversationMsg::Messages { limit, before, reply: r } => {
                 reply(r, history::messages(s, limit, before))

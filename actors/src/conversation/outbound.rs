@@ -17,6 +17,14 @@ use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 use crate::view::MessageView;
 
+/// The refusal of a free-form message outside the 24-hour window.
+pub(super) fn outside_window() -> ActorError {
+    ActorError::unprocessable(
+        "outside_service_window",
+        "the customer last wrote more than 24 hours ago: only a template can be sent",
+    )
+}
+
 /// What `send` stores and asks Meta for.
 struct Prepared {
     body: Body,
@@ -101,10 +109,7 @@ pub(super) fn send(s: &mut ConversationState, req: SendRequest) -> Result<Messag
     if req.outbound.needs_window()
         && !window::window(s.record.last_customer_at_ms, s.record.window_closed_at_ms, now).open
     {
-        return Err(ActorError::unprocessable(
-            "outside_service_window",
-            "the customer last wrote more than 24 hours ago: only a template can be sent",
-        ));
+        return Err(outside_window());
     }
     let reply_to = match req.reply_to {
         Some(id) => Some(s.load_message(id)?.wamid.ok_or_else(|| {

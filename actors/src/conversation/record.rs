@@ -341,6 +341,20 @@ pub enum EventKind {
         /// The message.
         message_id: MessageId,
     },
+    /// The customer placed an order (sent their cart).
+    OrderPlaced {
+        /// The order.
+        order_id: tenants::OrderId,
+        /// Its total, in hundredths of its currency.
+        total_minor: i64,
+    },
+    /// An agent moved an order's status.
+    OrderStatusChanged {
+        /// The order.
+        order_id: tenants::OrderId,
+        /// Its new status.
+        status: super::order::OrderStatus,
+    },
 }
 
 /// One entry of a conversation's log.

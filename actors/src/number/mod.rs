@@ -8,14 +8,19 @@
 //! - a ConversationActor that fails is forgotten and respawned from sled by
 //!   the next message for it; its in-flight request gets an error;
 //! - the Outbox, when it fails, is respawned at once and reloads the pending
-//!   sends from sled.
+//!   sends from sled;
+//! - the CatalogActor (the number's copy of its WhatsApp catalog), when it
+//!   fails, is respawned at once and reloads its copy from sled.
 //!
 //! More than `max_restarts` failures within `restart_window` and the
 //! NumberActor fails itself, escalating to the RootSupervisor.
 
+pub mod catalog;
 mod children;
+mod commerce;
 pub mod index;
 mod media;
+pub mod orders;
 pub mod outbox;
 
 use std::collections::HashMap;
@@ -31,6 +36,7 @@ use whatsapp::{InboundMessage, NumberAuth, StatusUpdate, Template};
 
 use crate::ask::{ask, ask_result, reply};
 use crate::conversation::bot::{BotCtx, LiveFlow};
+use crate::conversation::order::OrderRecord;
 use crate::conversation::record::{ConversationRecord, OutboxEntry};
 use crate::conversation::record::{Event, EventActor};
 use crate::conversation::{
@@ -46,8 +52,11 @@ use crate::store::{key, Tree};
 use crate::supervision::RestartBudget;
 use crate::team::TeamMsg;
 use crate::view::MessageView;
+use catalog::{CatalogMsg, CatalogSnapshot};
 use children::Children;
+pub use commerce::CommerceMsg;
 use index::{Counts, Cursor, Index, ListFilter};
+use orders::Orders;
 use outbox::{Outbox, OutboxArgs, OutboxMsg};
 
 /// NumberActor requests.
@@ -127,6 +136,8 @@ pub enum NumberMsg {
     PassivateReady(ConversationId, ActorId, u64),
     /// How the number is doing.
     Health(RpcReplyPort<NumberHealth>),
+    /// Catalog and orders (see commerce.rs).
+    Commerce(CommerceMsg),
 }
 
 /// How a business number is doing, for managers and platform admins.
@@ -178,6 +189,12 @@ pub struct NumberState {
     bot: Arc<BotCtx>,
     /// Chatbot step counts since start-up: (flow, step) -> [entered, answered, dropped].
     bot_stats: HashMap<(String, String), [u64; 3]>,
+    /// The CatalogActor.
+    catalog_actor: Option<ActorRef<CatalogMsg>>,
+    /// The latest catalog snapshot from it.
+    catalog: CatalogSnapshot,
+    /// Every order placed with this number.
+    orders: Orders,
 }
 
 /// The NumberActor.
@@ -197,6 +214,10 @@ impl Actor for NumberActor {
         let mut index = Index::default();
         for (_, record) in a.ctx.store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
             index.upsert(record);
+        }
+        let mut orders = Orders::default();
+        for (_, order) in a.ctx.store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {
+            orders.upsert(order);
         }
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
         let auth = Arc::new(NumberAuth {
@@ -218,6 +239,9 @@ impl Actor for NumberActor {
             template_waiters: Vec::new(),
             bot: Arc::new(BotCtx::default()),
             bot_stats: HashMap::new(),
+            catalog_actor: None,
+            catalog: CatalogSnapshot::default(),
+            orders,
         };
         state.bot = load_bot(&state.ctx, &state.number).await;
         // Chatbot `wait` steps due while we were down, or later: wake them.
@@ -229,6 +253,7 @@ impl Actor for NumberActor {
             }
         }
         start_outbox(&me, &mut state).await?;
+        commerce::start_catalog(&me, &mut state).await?;
         start_ticks(&me, state.ctx.settings.passivate_after);
         Ok(state)
     }
@@ -259,6 +284,9 @@ impl Actor for NumberActor {
                 if is_outbox(s, &cell) {
                     tracing::error!(number.id = %s.number.id, error = %err, "outbox failed; respawning");
                     start_outbox(&me, s).await?;
+                } else if commerce::is_catalog(s, &cell) {
+                    tracing::error!(number.id = %s.number.id, error = %err, "catalog actor failed; respawning");
+                    commerce::start_catalog(&me, s).await?;
                 } else if let Some(id) = forget_child(s, &cell) {
                     tracing::error!(
                         tenant.id = %s.number.tenant_id, conversation.id = %id, error = %err,
@@ -313,7 +341,9 @@ async fn handle(
                     id
                 }
             };
-            route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, reply: r }).await;
+            let catalog = s.catalog.catalog.clone();
+            route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, catalog, reply: r })
+                .await;
         }
         NumberMsg::Statuses { wa_id, updates, reply: r } => {
             s.last_webhook_at_ms = Some(crate::clock::now_ms());
@@ -453,6 +483,7 @@ async fn handle(
                 reply(waiter, answer.clone());
             }
         }
+        NumberMsg::Commerce(msg) => commerce::handle(s, msg),
         NumberMsg::SendResult(conversation, message, outcome) => {
             if let Some(wa_id) = s.index.get(conversation).map(|r| r.wa_id.clone()) {
                 route(&me, s, conversation, wa_id, ConversationMsg::SendResult(message, outcome)).await;

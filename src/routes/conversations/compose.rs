@@ -1,15 +1,16 @@
 //! What an agent can send, as the API takes it, turned into an `Outbound`
 //! with Meta's limits checked (by the `whatsapp` builders) before anything
 //! is stored: text, templates (checked against the number's approved
-//! templates), media by id or link, reply buttons, lists and reactions, each
+//! templates), media by id or link, reply buttons, lists, reactions and
+//! catalog products (checked against the number's synced catalog), each
 //! optionally replying to one of the chat's messages.
 
 use serde::Deserialize;
 use serde_json::Value;
 use tenants::MessageId;
-use whatsapp::outbound::{self, ListSection, MediaKind, MediaSource, ReplyButton};
+use whatsapp::outbound::{self, ListSection, MediaKind, MediaSource, ProductSection, ReplyButton};
 
-use actors::{ConversationRecord, NumberHandle, Outbound};
+use actors::{CatalogSnapshot, ConversationRecord, NumberHandle, Outbound};
 
 use crate::error::ApiError;
 
@@ -69,6 +70,10 @@ pub enum SendKind {
     },
     /// A reaction to one of the chat's messages (empty emoji removes it).
     Reaction { message_id: MessageId, emoji: String },
+    /// One product of the number's catalog.
+    Product { product_retailer_id: String, text: Option<String>, footer: Option<String> },
+    /// Up to 30 products in up to 10 sections: a cart the customer fills.
+    ProductList { header: String, text: String, footer: Option<String>, sections: Vec<ProductSection> },
 }
 
 fn invalid(e: whatsapp::OutboundError) -> ApiError {
@@ -123,5 +128,50 @@ pub async fn outbound(
             Outbound::Prepared { kind: "interactive".into(), text: Some(text), request }
         }
         SendKind::Reaction { message_id, emoji } => Outbound::Reaction { target: message_id, emoji },
+        SendKind::Product { product_retailer_id, text, footer } => {
+            let snapshot = number.catalog().await?;
+            let catalog_id = catalog_id(&snapshot)?;
+            let request = outbound::product(
+                to,
+                &catalog_id,
+                &product_retailer_id,
+                text.as_deref(),
+                footer.as_deref(),
+                None,
+                None,
+            )
+            .map_err(invalid)?;
+            known_products(&snapshot, [product_retailer_id.as_str()])?;
+            Outbound::Prepared { kind: "interactive".into(), text, request }
+        }
+        SendKind::ProductList { header, text, footer, sections } => {
+            let snapshot = number.catalog().await?;
+            let catalog_id = catalog_id(&snapshot)?;
+            let message = outbound::ProductListMessage { header, body: text.clone(), footer, sections };
+            let request = outbound::product_list(to, &catalog_id, &message, None, None).map_err(invalid)?;
+            let ids = message.sections.iter().flat_map(|s| s.product_retailer_ids.iter().map(String::as_str));
+            known_products(&snapshot, ids)?;
+            Outbound::Prepared { kind: "interactive".into(), text: Some(text), request }
+        }
     })
+}
+
+/// The catalog products are sent from: the number's synced one.
+fn catalog_id(snapshot: &CatalogSnapshot) -> Result<String, ApiError> {
+    snapshot.catalog.id.clone().ok_or_else(|| {
+        let why = snapshot.status.last_error.as_deref().unwrap_or("it has not been synced yet");
+        ApiError::unprocessable("no_catalog", format!("this number has no catalog to send from: {why}"))
+    })
+}
+
+/// Every product must be in the catalog: Meta would refuse the message.
+fn known_products<'a>(
+    snapshot: &CatalogSnapshot,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ApiError> {
+    let unknown: Vec<&str> = ids.into_iter().filter(|id| snapshot.catalog.product(id).is_none()).collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable("unknown_product", format!("not in the catalog: {}", unknown.join(", "))))
 }

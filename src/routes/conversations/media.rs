@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tenants::{MessageId, NumberId};
+use tenants::MessageId;
 
 use super::locate;
 use crate::auth::{authenticate, TenantScope};
@@ -102,13 +102,7 @@ pub async fn upload(
     Path(number_id): Path<String>,
     mut form: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let id: NumberId = ApiError::parse_id(&number_id)?;
-    let number = state
-        .system
-        .numbers_of(scope.tenant_id)
-        .into_iter()
-        .find(|n| n.number_id == id)
-        .ok_or(ApiError::NotFound)?;
+    let number = crate::routes::tenant::numbers::number_of(&state, scope.tenant_id, &number_id)?;
     while let Some(field) =
         form.next_field().await.map_err(|e| ApiError::bad_request("invalid_upload", e.body_text()))?
     {

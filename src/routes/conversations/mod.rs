@@ -4,7 +4,7 @@
 //! trail. Every lookup goes through the caller's tenant and visibility:
 //! another tenant's id, or a chat a staff member may not see, is a 404.
 
-mod compose;
+pub(crate) mod compose;
 pub mod media;
 pub mod messages;
 pub mod workflow;

@@ -13,12 +13,19 @@
 //! - [`meta`]: Meta webhook payloads and their signature.
 //! - [`ws`]: the WebSocket client.
 //! - [`child`]: the real binary in a child process.
+//! - [`fixtures`]: the webhook corpus of `tests/fixtures/webhooks/`.
+//! - [`cloud_client`]: the typed client's Cloud API endpoints.
+//! - [`commerce_client`]: the typed client's catalog and order endpoints.
 //! - [`inbox_client`]: the typed client's team-inbox endpoints.
 //! - [`inbox`]: named agents, teams, chats, presence and routing helpers.
 
+pub mod bot;
 pub mod child;
 pub mod client;
+pub mod cloud_client;
+pub mod commerce_client;
 pub mod fake_graph;
+pub mod fixtures;
 pub mod inbox;
 pub mod inbox_client;
 pub mod meta;

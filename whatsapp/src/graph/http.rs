@@ -4,7 +4,7 @@
 //! bounds the call with a timeout and turns Meta's error JSON into a
 //! [`GraphError`]; `json` also decodes a 2xx answer. Each endpoint is a
 //! small method decoding its own answer: the message endpoints here, media
-//! in `media`, templates in `templates`.
+//! in `media`, templates in `templates`, the Commerce API in `catalog`.
 
 use std::error::Error as _;
 use std::time::Duration;
@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use super::meta_error::api_error;
 use super::{GraphApi, MediaInfo, NumberAuth, SentMessage};
+use crate::catalog::{CatalogInfo, Product, ProductSet};
 use crate::error::GraphError;
 use crate::outbound;
 use crate::template::Template;
@@ -176,6 +177,30 @@ impl GraphApi for HttpGraph {
 
     async fn message_templates(&self, auth: &NumberAuth, waba_id: &str) -> Result<Vec<Template>, GraphError> {
         self.list_templates(auth, waba_id).await
+    }
+
+    async fn product_catalogs(
+        &self,
+        auth: &NumberAuth,
+        waba_id: &str,
+    ) -> Result<Vec<CatalogInfo>, GraphError> {
+        self.list_catalogs(auth, waba_id).await
+    }
+
+    async fn catalog_products(
+        &self,
+        auth: &NumberAuth,
+        catalog_id: &str,
+    ) -> Result<Vec<Product>, GraphError> {
+        self.list_products(auth, catalog_id).await
+    }
+
+    async fn product_sets(&self, auth: &NumberAuth, catalog_id: &str) -> Result<Vec<ProductSet>, GraphError> {
+        self.list_product_sets(auth, catalog_id).await
+    }
+
+    async fn product_set_products(&self, auth: &NumberAuth, set_id: &str) -> Result<Vec<String>, GraphError> {
+        self.list_set_products(auth, set_id).await
     }
 }
 

@@ -9,12 +9,16 @@
 //!   and the message endpoints (send, mark read).
 //! - `meta_error`: Meta's error JSON into [`GraphError::Api`].
 //! - `media`: media URL lookup, size-capped download, upload.
-//! - `templates`: the template list, page by page.
+//! - `catalog`: the Commerce API reads (catalogs, products, sets).
+//! - `paging`: Meta's cursor paging, for every list endpoint.
+//! - `templates`: the template list.
 //! - `fake` (tests only): a local server that records what it was sent.
 
+mod catalog;
 mod http;
 mod media;
 mod meta_error;
+mod paging;
 mod templates;
 
 #[cfg(test)]
@@ -24,6 +28,7 @@ pub use http::HttpGraph;
 
 use async_trait::async_trait;
 
+use crate::catalog::{CatalogInfo, Product, ProductSet};
 use crate::error::GraphError;
 use crate::template::Template;
 
@@ -105,6 +110,25 @@ pub trait GraphApi: Send + Sync + 'static {
     /// `GET /{waba_id}/message_templates`, every page: all templates of
     /// the account, in every status (see [`Template::is_approved`]).
     async fn message_templates(&self, auth: &NumberAuth, waba_id: &str) -> Result<Vec<Template>, GraphError>;
+
+    /// `GET /{waba_id}/product_catalogs`: the catalogs connected to the
+    /// account (WhatsApp uses the first).
+    async fn product_catalogs(
+        &self,
+        auth: &NumberAuth,
+        waba_id: &str,
+    ) -> Result<Vec<CatalogInfo>, GraphError>;
+
+    /// `GET /{catalog_id}/products`, every page, with the fields we show.
+    async fn catalog_products(&self, auth: &NumberAuth, catalog_id: &str)
+        -> Result<Vec<Product>, GraphError>;
+
+    /// `GET /{catalog_id}/product_sets`, every page.
+    async fn product_sets(&self, auth: &NumberAuth, catalog_id: &str) -> Result<Vec<ProductSet>, GraphError>;
+
+    /// `GET /{product_set_id}/products`, every page: the retailer ids of
+    /// the set's products.
+    async fn product_set_products(&self, auth: &NumberAuth, set_id: &str) -> Result<Vec<String>, GraphError>;
 }
 
 #[cfg(test)]

@@ -1,14 +1,5 @@
-//! `GET /{waba_id}/message_templates`, every page, into [`Template`]s.
-//!
-//! Meta pages with `paging.next` (an absolute URL) and `paging.cursors`;
-//! `next` is absent on the last page, while `cursors` may still be there.
-//! So a page with `next` is followed and one without ends the list. When
-//! the page also names `cursors.after`, the next request is rebuilt on our
-//! own base URL with `after=` (the token never goes to a host we did not
-//! configure); otherwise `next` is fetched as given. A cursor seen twice, or
-//! more than `MAX_PAGES` pages, is an error rather than a loop.
-
-use std::collections::HashSet;
+//! `GET /{waba_id}/message_templates`, every page (see `paging`), into
+//! [`Template`]s.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -21,55 +12,17 @@ use crate::template::Template;
 /// Templates asked for per page.
 const PAGE_SIZE: &str = "100";
 
-/// A bound on paging: 100 pages of 100 is far above Meta's per-account limit.
-const MAX_PAGES: usize = 100;
-
 impl HttpGraph {
     pub(super) async fn list_templates(
         &self,
         auth: &NumberAuth,
         waba_id: &str,
     ) -> Result<Vec<Template>, GraphError> {
-        let first = self.url(&format!("{}/message_templates", segment(waba_id)?));
-        let mut request = self.client.get(&first).query(&[("limit", PAGE_SIZE)]);
-        let mut templates = Vec::new();
-        let mut cursors = HashSet::new();
-        for _ in 0..MAX_PAGES {
-            let page: Page = self.json(auth, request, self.timeout).await?;
-            templates.extend(page.data.into_iter().map(Template::from));
-            let Some(next) = page.paging.next else {
-                return Ok(templates);
-            };
-            request = match page.paging.cursors.after {
-                Some(after) if !cursors.insert(after.clone()) => {
-                    return Err(GraphError::Decode("template paging repeated a cursor".into()));
-                }
-                Some(after) => self.client.get(&first).query(&[("limit", PAGE_SIZE), ("after", &after)]),
-                None => self.client.get(next),
-            };
-        }
-        Err(GraphError::Decode(format!("template paging did not end after {MAX_PAGES} pages")))
+        let path = format!("{}/message_templates", segment(waba_id)?);
+        let wire: Vec<WireTemplate> =
+            self.all_pages(auth, &path, &[("limit", PAGE_SIZE)], "template").await?;
+        Ok(wire.into_iter().map(Template::from).collect())
     }
-}
-
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    data: Vec<WireTemplate>,
-    #[serde(default)]
-    paging: Paging,
-}
-
-#[derive(Default, Deserialize)]
-struct Paging {
-    next: Option<String>,
-    #[serde(default)]
-    cursors: Cursors,
-}
-
-#[derive(Default, Deserialize)]
-struct Cursors {
-    after: Option<String>,
 }
 
 #[derive(Deserialize)]

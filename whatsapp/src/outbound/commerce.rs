@@ -46,16 +46,28 @@ pub fn product(
     check.finish(message)
 }
 
-/// A multi-product message: `header` and `body` are required by Meta.
+/// A multi-product message's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductListMessage {
+    /// The text header (required by Meta).
+    pub header: String,
+    /// The body (required by Meta).
+    pub body: String,
+    /// An optional footer.
+    pub footer: Option<String>,
+    /// The sections of products.
+    pub sections: Vec<ProductSection>,
+}
+
+/// A multi-product message.
 pub fn product_list(
     to: &str,
     catalog_id: &str,
-    header: &str,
-    body: &str,
-    sections: &[ProductSection],
+    message: &ProductListMessage,
     reply_to: Option<&str>,
     callback: Option<&str>,
 ) -> Result<Value, OutboundError> {
+    let sections = &message.sections;
     let mut check = Check::default();
     check.required("interactive.action.catalog_id", catalog_id);
     section_titles(&mut check, sections.iter().map(|s| s.title.as_deref()));
@@ -87,7 +99,8 @@ pub fn product_list(
         })
         .collect();
     let action = json!({"catalog_id": catalog_id, "sections": sections});
-    let content = frame(&mut check, "product_list", Some(header), Some(body), None, action);
+    let (header, body, footer) = (message.header.as_str(), message.body.as_str(), message.footer.as_deref());
+    let content = frame(&mut check, "product_list", Some(header), Some(body), footer, action);
     let message = envelope(&mut check, to, "interactive", content, reply_to, callback);
     check.finish(message)
 }
@@ -103,6 +116,15 @@ mod tests {
         ProductSection {
             title: title.map(Into::into),
             product_retailer_ids: ids.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn list(header: &str, body: &str, sections: &[ProductSection]) -> ProductListMessage {
+        ProductListMessage {
+            header: header.into(),
+            body: body.into(),
+            footer: None,
+            sections: sections.to_vec(),
         }
     }
 
@@ -149,15 +171,13 @@ mod tests {
     fn a_product_list_is_metas_shape() {
         let sections =
             [section(Some("Succulents"), &["di9ozbzfi4", "nqryix03ez"]), section(Some("Pots"), &["pot-1"])];
-        let body = product_list(
-            TO,
-            CATALOG,
-            "Spring picks",
-            "Three things we love this week",
-            &sections,
-            None,
-            None,
-        );
+        let message = ProductListMessage {
+            header: "Spring picks".into(),
+            body: "Three things we love this week".into(),
+            footer: None,
+            sections: sections.to_vec(),
+        };
+        let body = product_list(TO, CATALOG, &message, None, None);
         assert_eq!(
             body.unwrap(),
             json!({
@@ -188,7 +208,7 @@ mod tests {
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         let sections = [section(Some("All"), &refs), section(None, &[]), section(Some("x"), &[""])];
         assert_eq!(
-            problems(product_list(TO, CATALOG, "", " ", &sections, None, None).unwrap_err()),
+            problems(product_list(TO, CATALOG, &list("", " ", &sections), None, None).unwrap_err()),
             [
                 "interactive.action.sections[1].title: required when there is more than one section",
                 "interactive.action.sections: at most 30 products in all sections (Meta's limit), got 32",
@@ -200,7 +220,7 @@ mod tests {
         );
         let eleven: Vec<ProductSection> = (0..11).map(|i| section(Some(&format!("S{i}")), &["a"])).collect();
         assert_eq!(
-            problems(product_list(TO, CATALOG, "H", "B", &eleven, None, None).unwrap_err()),
+            problems(product_list(TO, CATALOG, &list("H", "B", &eleven), None, None).unwrap_err()),
             ["interactive.action.sections: 1 to 10 sections (Meta's limit), got 11"]
         );
     }

@@ -26,7 +26,7 @@ mod media;
 mod template;
 mod text;
 
-pub use commerce::{product, product_list, ProductSection};
+pub use commerce::{product, product_list, ProductListMessage, ProductSection};
 pub use interactive::{buttons, list, ButtonsMessage, ListMessage, ListRow, ListSection, ReplyButton};
 pub use media::{media, MediaKind, MediaSource};
 pub use template::validate_template;

@@ -10,6 +10,9 @@
 //! secret, to the sink the server installed ([`Sandbox::set_webhook_sink`]),
 //! echoing the send's `biz_opaque_callback_data` exactly as Meta does.
 //!
+//! It also serves a small clothing catalog (`catalog`), so products can be
+//! browsed and sent and the simulated customer can order.
+//!
 //! The simulator also records what the customer wrote
 //! ([`Sandbox::record_customer`]), so one transcript shows both sides.
 //!
@@ -25,6 +28,9 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+mod catalog;
+
+use crate::catalog::{CatalogInfo, Product, ProductSet};
 use crate::error::GraphError;
 use crate::graph::{GraphApi, MediaInfo, NumberAuth, SentMessage};
 use crate::signature::sign;
@@ -404,6 +410,44 @@ impl GraphApi for Sandbox {
         _waba_id: &str,
     ) -> Result<Vec<Template>, GraphError> {
         Ok(Self::templates())
+    }
+
+    async fn product_catalogs(
+        &self,
+        _auth: &NumberAuth,
+        _waba_id: &str,
+    ) -> Result<Vec<CatalogInfo>, GraphError> {
+        Ok(catalog::catalogs())
+    }
+
+    async fn catalog_products(
+        &self,
+        _auth: &NumberAuth,
+        catalog_id: &str,
+    ) -> Result<Vec<Product>, GraphError> {
+        match catalog_id {
+            catalog::CATALOG_ID => Ok(catalog::products()),
+            other => Err(not_found(other)),
+        }
+    }
+
+    async fn product_sets(
+        &self,
+        _auth: &NumberAuth,
+        catalog_id: &str,
+    ) -> Result<Vec<ProductSet>, GraphError> {
+        match catalog_id {
+            catalog::CATALOG_ID => Ok(catalog::sets()),
+            other => Err(not_found(other)),
+        }
+    }
+
+    async fn product_set_products(
+        &self,
+        _auth: &NumberAuth,
+        set_id: &str,
+    ) -> Result<Vec<String>, GraphError> {
+        catalog::set_members(set_id).ok_or_else(|| not_found(set_id))
     }
 }
 
