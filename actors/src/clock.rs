@@ -1,4 +1,5 @@
-//! Wall-clock time as unix milliseconds, the unit every record stores.
+//! Wall-clock time as unix milliseconds, the unit every record stores,
+//! and the periodic ticks actors ask for.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -16,6 +17,27 @@ pub fn rfc3339(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     t.format(FORMAT).unwrap_or_default()
+}
+
+/// Casts `make()` to `actor` every `period` (first after one period), for
+/// as long as the actor lives: the timers of passivation rounds and
+/// catalog syncs.
+pub(crate) fn every<M: ractor::Message>(
+    actor: &ractor::ActorRef<M>,
+    period: std::time::Duration,
+    make: impl Fn() -> M + Send + 'static,
+) {
+    let actor = actor.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if actor.cast(make()).is_err() {
+                return;
+            }
+        }
+    });
 }
 
 /// Unix milliseconds of an RFC 3339 time, or of midnight UTC of a

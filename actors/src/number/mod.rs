@@ -529,18 +529,7 @@ async fn load_bot(ctx: &Ctx, number: &Number) -> Arc<BotCtx> {
 /// Asks for a passivation round every half idle period, for as long as the
 /// actor lives.
 fn start_ticks(me: &ActorRef<NumberMsg>, idle: std::time::Duration) {
-    let me = me.clone();
-    let period = (idle / 2).max(std::time::Duration::from_millis(50));
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(period);
-        every.tick().await;
-        loop {
-            every.tick().await;
-            if me.cast(NumberMsg::Tick).is_err() {
-                return;
-            }
-        }
-    });
+    crate::clock::every(me, (idle / 2).max(std::time::Duration::from_millis(50)), || NumberMsg::Tick);
 }
 
 fn to_outbox(s: &NumberState, msg: OutboxMsg) {

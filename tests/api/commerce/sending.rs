@@ -8,6 +8,17 @@ use serde_json::{json, Value};
 use super::shop;
 use crate::support::{meta, WAIT};
 
+/// Meta's envelope of an interactive message to `to`.
+fn interactive(to: &str, content: Value) -> Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "interactive",
+        "interactive": content,
+    })
+}
+
 /// What the fake received for our message `id`, without our callback data.
 async fn sent_body(s: &super::Shop, id: &str) -> Value {
     let request = s.app.graph.wait_for_send_of(id, WAIT).await;
@@ -43,12 +54,9 @@ async fn a_cart_and_a_single_product_reach_meta_as_documented() {
     let body = sent_body(&s, message["id"].as_str().unwrap()).await;
     assert_eq!(
         body,
-        json!({
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": chat.wa_id,
-            "type": "interactive",
-            "interactive": {
+        interactive(
+            &chat.wa_id,
+            json!({
                 "type": "product_list",
                 "header": {"type": "text", "text": "Spring picks"},
                 "body": {"text": "Three things we love this week"},
@@ -61,8 +69,8 @@ async fn a_cart_and_a_single_product_reach_meta_as_documented() {
                         {"title": "Pots", "product_items": [{"product_retailer_id": "SKU-0010"}]},
                     ],
                 },
-            },
-        })
+            })
+        )
     );
 
     let one = json!({"type": "product", "product_retailer_id": "SKU-0042", "text": "Our best seller"});
@@ -70,17 +78,14 @@ async fn a_cart_and_a_single_product_reach_meta_as_documented() {
     let body = sent_body(&s, message["id"].as_str().unwrap()).await;
     assert_eq!(
         body,
-        json!({
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": chat.wa_id,
-            "type": "interactive",
-            "interactive": {
+        interactive(
+            &chat.wa_id,
+            json!({
                 "type": "product",
                 "body": {"text": "Our best seller"},
                 "action": {"catalog_id": s.catalog.id, "product_retailer_id": "SKU-0042"},
-            },
-        })
+            })
+        )
     );
     // The chat's history shows what was sent, for the order card to name.
     let history = s.tenant.messages_of(&chat.id).await;

@@ -20,7 +20,6 @@
 pub mod search;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use serde::{Deserialize, Serialize};
@@ -168,7 +167,7 @@ impl Actor for CatalogActor {
             start_sync(&me, &mut s);
         }
         if !every.is_zero() {
-            start_timer(&me, every);
+            crate::clock::every(&me, every, || CatalogMsg::Sync);
         }
         publish(&s);
         Ok(s)
@@ -310,19 +309,4 @@ async fn fetch(
         sets.push(StoredSet { set, retailer_ids });
     }
     Ok(Fetched { catalog_id, products, sets })
-}
-
-/// Asks for a sync every `every`, for as long as the actor lives.
-fn start_timer(me: &ActorRef<CatalogMsg>, every: Duration) {
-    let me = me.clone();
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            if me.cast(CatalogMsg::Sync).is_err() {
-                return;
-            }
-        }
-    });
 }
