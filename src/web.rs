@@ -37,8 +37,11 @@ use crate::state::AppState;
 #[folder = "web/"]
 struct Assets;
 
-/// The policy every HTML page is served with.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+/// The policy every HTML page is served with. Images may also come over
+/// https from elsewhere: catalog product pictures are on Meta's CDN, and
+/// only their URLs are synced.
+const CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; \
                    font-src 'self'; connect-src 'self' ws: wss:; manifest-src 'self'; worker-src 'self'; \
                    media-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 

@@ -63,6 +63,8 @@ pub enum CustomerInput {
     Button { id: String, title: String },
     /// A list row picked.
     ListRow { id: String, title: String, description: Option<String> },
+    /// A cart sent from the demo catalog: (retailer id, quantity) and a note.
+    Order { items: Vec<(String, u32)>, text: Option<String> },
 }
 
 /// The demo's devices: the sandbox and the way back to the server.
@@ -169,6 +171,10 @@ impl Demo {
                 message["type"] = "interactive".into();
                 message["interactive"] = json!({"type": "list_reply", "list_reply": row});
             }
+            CustomerInput::Order { items, text } => {
+                message["type"] = "order".into();
+                message["order"] = demo_order(&items, text.as_deref());
+            }
         }
         if message["type"] == "interactive" {
             // A tap answers the business's latest interactive message.
@@ -188,6 +194,25 @@ impl Demo {
         deliver(server, &self.sandbox.sign(&payload)).await.map_err(ApiError::Unavailable)?;
         Ok(wamid)
     }
+}
+
+/// Meta's `order` object for a cart of demo products, priced from the demo
+/// catalog as WhatsApp prices a cart (unknown ids were refused before).
+fn demo_order(items: &[(String, u32)], text: Option<&str>) -> Value {
+    let products = whatsapp::sandbox::catalog::products();
+    let lines: Vec<Value> = items
+        .iter()
+        .filter_map(|(id, quantity)| {
+            let p = products.iter().find(|p| &p.retailer_id == id)?;
+            let price = p.price_minor().unwrap_or(0) as f64 / 100.0;
+            Some(json!({"product_retailer_id": id, "quantity": quantity, "item_price": price, "currency": p.currency}))
+        })
+        .collect();
+    let mut order = json!({"catalog_id": whatsapp::sandbox::catalog::CATALOG_ID, "product_items": lines});
+    if let Some(text) = text {
+        order["text"] = text.into();
+    }
+    order
 }
 
 /// Posts one signed webhook, retrying while the server is busy.

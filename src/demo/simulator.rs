@@ -10,7 +10,9 @@
 //! - `GET /demo/assets/{*path}`: its script and styles (`web/demo/`);
 //! - `GET /demo/api/customers`: the demo number and the customers seen;
 //! - `GET /demo/api/transcript?wa_id=`: one customer's chat;
-//! - `POST /demo/api/customer`: write as a customer.
+//! - `GET /demo/api/catalog`: the demo catalog's products (names and prices
+//!   for the product messages a customer receives);
+//! - `POST /demo/api/customer`: write as a customer, tap, or order.
 
 use std::sync::Arc;
 
@@ -84,8 +86,43 @@ pub struct Tap {
     description: Option<String>,
 }
 
+/// `GET /demo/api/catalog`
+pub async fn catalog(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    demo(&state)?;
+    let products = whatsapp::sandbox::catalog::products();
+    Ok(Json(items(
+        products
+            .iter()
+            .map(|p| {
+                json!({"retailer_id": p.retailer_id, "name": p.name, "price": p.price, "currency": p.currency,
+                       "availability": p.availability})
+            })
+            .collect(),
+    )))
+}
+
+/// One line of a cart: a demo product and how many.
+#[derive(Debug, Deserialize)]
+pub struct CartLine {
+    product_retailer_id: String,
+    quantity: u32,
+}
+
+/// A cart the customer sends from a product message.
+#[derive(Debug, Deserialize)]
+pub struct Cart {
+    product_items: Vec<CartLine>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// Most lines in a cart (a product list message offers at most 30).
+const MAX_CART_LINES: usize = 30;
+/// Most of one product in a cart.
+const MAX_QUANTITY: u32 = 99;
+
 /// The body of `POST /demo/api/customer`: exactly one of `text`,
-/// `button_reply`, `list_reply`.
+/// `button_reply`, `list_reply`, `order`.
 #[derive(Debug, Deserialize)]
 pub struct CustomerMessage {
     wa_id: String,
@@ -97,6 +134,8 @@ pub struct CustomerMessage {
     button_reply: Option<Tap>,
     #[serde(default)]
     list_reply: Option<Tap>,
+    #[serde(default)]
+    order: Option<Cart>,
 }
 
 fn check_wa_id(wa_id: &str) -> Vec<FieldError> {
@@ -104,6 +143,25 @@ fn check_wa_id(wa_id: &str) -> Vec<FieldError> {
         Vec::new()
     } else {
         vec![FieldError::new("wa_id", "a phone number in digits with its country code, 6 to 15 digits")]
+    }
+}
+
+/// A cart holds 1 to 30 demo products, 1 to 99 of each.
+fn check_cart(cart: &Cart, errors: &mut Vec<FieldError>) {
+    if cart.product_items.is_empty() || cart.product_items.len() > MAX_CART_LINES {
+        errors.push(FieldError::new("order.product_items", "1 to 30 products"));
+    }
+    let products = whatsapp::sandbox::catalog::products();
+    for (i, line) in cart.product_items.iter().enumerate() {
+        if !products.iter().any(|p| p.retailer_id == line.product_retailer_id) {
+            errors.push(FieldError::new(format!("order.product_items[{i}]"), "not in the demo catalog"));
+        }
+        if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+            errors.push(FieldError::new(format!("order.product_items[{i}].quantity"), "1 to 99"));
+        }
+    }
+    if cart.text.as_ref().is_some_and(|t| t.chars().count() > MAX_TEXT) {
+        errors.push(FieldError::new("order.text", "at most 4096 characters"));
     }
 }
 
@@ -140,8 +198,13 @@ impl CustomerMessage {
             let t = tap(t, "list_reply", &mut errors);
             inputs.push(CustomerInput::ListRow { id: t.id, title: t.title, description: t.description });
         }
+        if let Some(cart) = self.order {
+            check_cart(&cart, &mut errors);
+            let items = cart.product_items.into_iter().map(|l| (l.product_retailer_id, l.quantity)).collect();
+            inputs.push(CustomerInput::Order { items, text: cart.text.filter(|t| !t.trim().is_empty()) });
+        }
         if inputs.len() != 1 {
-            errors.push(FieldError::new("text", "send exactly one of text, button_reply, list_reply"));
+            errors.push(FieldError::new("text", "send exactly one of text, button_reply, list_reply, order"));
         }
         ApiError::check(errors)?;
         let name =

@@ -2,6 +2,7 @@
 //! own API and prints the sign-in details; the customer simulator writes
 //! as a customer through the real webhook pipeline, the Main menu bot
 //! greets, and an agent's reply shows up on the customer's side, read.
+//! In the demo catalog an agent sends a cart and the customer orders from it.
 //! Without `--demo` the simulator does not exist.
 
 use std::process::Stdio;
@@ -253,4 +254,78 @@ async fn without_demo_mode_there_is_no_simulator() {
         client.raw_post("/demo/api/customer", &json!({"wa_id": "491511", "text": "x"})).await.status.as_u16(),
         404
     );
+}
+
+#[tokio::test]
+async fn in_the_demo_an_agent_sends_a_cart_and_the_simulated_customer_orders_from_it() {
+    let app = DemoApp::start().await;
+    app.printed_details().await;
+    let anonymous = ApiClient::new(&app.address);
+    let (manager, _) = anonymous.signed_in(MANAGER_EMAIL, MANAGER_PASSWORD).await;
+    let numbers = manager.raw_get("/api/numbers").await.expect(200);
+    let number = numbers["items"][0]["id"].as_str().expect("the demo number").to_string();
+    // The sandbox's demo catalog is synced on connect.
+    poll_until(SETTLE, "the demo catalog", || {
+        let (manager, number) = (manager.clone(), number.clone());
+        async move {
+            let status = manager.raw_get(&format!("/api/numbers/{number}/catalog")).await.expect(200);
+            (status["products"].as_u64() > Some(1)).then_some(status)
+        }
+    })
+    .await;
+    let products = manager.raw_get(&format!("/api/numbers/{number}/catalog/products")).await.expect(200);
+    let picked: Vec<Value> = products["items"].as_array().unwrap().iter().take(2).cloned().collect();
+    let ids: Vec<&str> = picked.iter().map(|p| p["retailer_id"].as_str().unwrap()).collect();
+
+    // A customer writes; the agent sends them two products as one message.
+    let wa_id = "4915199887766";
+    anonymous
+        .raw_post(
+            "/demo/api/customer",
+            &json!({"wa_id": wa_id, "name": "Jonas Weber", "text": "Any t-shirts?"}),
+        )
+        .await
+        .expect(200);
+    let chat = poll_until(SETTLE, "the customer's chat", || {
+        let manager = manager.clone();
+        async move { conversations(&manager).await.into_iter().find(|c| c["customer"]["wa_id"] == wa_id) }
+    })
+    .await;
+    let id = chat["id"].as_str().unwrap().to_string();
+    let cart = json!({"type": "product_list", "header": "Our tees", "text": "Two favourites",
+                      "sections": [{"title": "Tees", "product_retailer_ids": ids}]});
+    manager.raw_post(&format!("/api/conversations/{id}/messages"), &cart).await.expect(202);
+    // The customer sees it in the simulator...
+    poll_until(SETTLE, "the product list on the customer's side", || {
+        let anonymous = anonymous.clone();
+        async move {
+            transcript(&anonymous, wa_id)
+                .await
+                .into_iter()
+                .find(|e| e["message"]["interactive"]["type"] == "product_list")
+        }
+    })
+    .await;
+    // ...and orders two of the first, one of the second, at catalog prices.
+    let order = json!({"wa_id": wa_id, "name": "Jonas Weber", "order": {"product_items": [
+        {"product_retailer_id": ids[0], "quantity": 2}, {"product_retailer_id": ids[1], "quantity": 1}]}});
+    anonymous.raw_post("/demo/api/customer", &order).await.expect(200);
+    let placed = poll_until(SETTLE, "the order in the inbox", || {
+        let (manager, id) = (manager.clone(), id.clone());
+        async move {
+            let orders = manager.raw_get(&format!("/api/conversations/{id}/orders")).await.expect(200);
+            orders["items"].as_array().and_then(|o| o.first().cloned())
+        }
+    })
+    .await;
+    let price = |p: &Value| p["price"].as_f64().unwrap();
+    let expected = 2.0 * price(&picked[0]) + price(&picked[1]);
+    assert!((placed["total"].as_f64().unwrap() - expected).abs() < 0.001, "{placed}");
+    assert_eq!(placed["items"][0]["name"], picked[0]["name"], "names come from the catalog");
+    assert_eq!(placed["status"], "received");
+
+    // A cart of products the catalog lacks is refused, and nothing is sent.
+    let bad =
+        json!({"wa_id": wa_id, "order": {"product_items": [{"product_retailer_id": "NOPE", "quantity": 1}]}});
+    assert_eq!(anonymous.raw_post("/demo/api/customer", &bad).await.expect_error(422), "validation_failed");
 }

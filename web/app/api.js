@@ -235,6 +235,8 @@ const FEATURE_PATHS = {
   userUpdate: ["patch", "/api/users/{}"],
   suspend: ["post", "/api/admin/tenants/{}/suspend"],
   media: ["post", "/api/numbers/{}/media"],
+  catalog: ["get", "/api/numbers/{}/catalog/products"],
+  orders: ["get", "/api/orders"],
 };
 
 /**

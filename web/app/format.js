@@ -106,3 +106,13 @@ export function hueOf(key) {
 export function plural(n, word, many = `${word}s`) {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** An amount in its currency: money(12.5, "USD") -> "$12.50". */
+export function money(amount, currency) {
+  if (typeof amount !== "number" || !Number.isFinite(amount)) return "";
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency || "USD" }).format(amount);
+  } catch {
+    return `${amount.toFixed(2)} ${currency || ""}`.trim();
+  }
+}

@@ -3,7 +3,7 @@
 // in views/; each is {el, update(route), destroy()}.
 //
 // Routes: #/signin · #/inbox/<filter>[/<conversation id>] · #/monitor ·
-// #/settings/<tab> · #/admin
+// #/orders · #/settings/<tab> · #/admin
 
 import * as api from "./api.js";
 import { debounce, h, mount } from "./dom.js";
@@ -16,6 +16,7 @@ import { inboxView } from "./views/inbox.js";
 import { adminView } from "./views/admin.js";
 import { settingsView } from "./views/settings.js";
 import { monitorView } from "./views/monitor.js";
+import { ordersView } from "./views/orders.js";
 import { notify } from "./notify.js";
 import { loadDirectory, roleName } from "./directory.js";
 
@@ -54,6 +55,7 @@ function allowed(name) {
   if (me.role === "platform_admin") return name === "admin";
   if (name === "inbox") return true;
   if (name === "monitor" || name === "settings") return me.role === "manager";
+  if (name === "orders") return me.role === "manager" && api.features.orders !== false;
   return false;
 }
 
@@ -67,7 +69,7 @@ function render() {
     showView("signin", () => signInView({ onSignedIn: start }), route, { shell: false });
     return;
   }
-  const makers = { inbox: inboxView, admin: adminView, settings: settingsView, monitor: monitorView };
+  const makers = { inbox: inboxView, admin: adminView, settings: settingsView, monitor: monitorView, orders: ordersView };
   showView(route.name, () => makers[route.name]({ navigate, live: () => live }), route, { shell: true });
 }
 
@@ -95,6 +97,7 @@ const navItems = () => {
   const items = [{ name: "inbox", text: "Inbox", iconName: "inbox", href: `#/${homeRoute()}` }];
   if (me.role === "manager") {
     items.push({ name: "monitor", text: "Agents", iconName: "activity", href: "#/monitor" });
+    if (api.features.orders !== false) items.push({ name: "orders", text: "Orders", iconName: "cart", href: "#/orders" });
     items.push({ name: "settings", text: "Settings", iconName: "settings", href: "#/settings/users" });
   }
   return items;

@@ -36,6 +36,8 @@ export const state = {
   teams: new Map(),
   /** name -> label */
   labels: new Map(),
+  /** id -> order (a customer's cart, API.md "Commerce"). */
+  orders: new Map(),
   /** `GET /api/conversations/counts`, when the server has it. */
   counts: null,
   /** "connecting" | "live" | "offline" */
@@ -49,6 +51,7 @@ export function reset() {
   state.users.clear();
   state.teams.clear();
   state.labels.clear();
+  state.orders.clear();
   state.counts = null;
 }
 
@@ -162,6 +165,24 @@ export function upsertMessage(m) {
   }
 }
 
+// ---- orders ----------------------------------------------------------------
+
+/** One new or changed order (its status only moves forward on the server). */
+export function upsertOrder(order) {
+  if (!order?.id) return;
+  const prev = state.orders.get(order.id);
+  if (prev && ms(prev.updated_at) > ms(order.updated_at)) return;
+  state.orders.set(order.id, order);
+  emit("order", order);
+}
+
+/** The known orders of a conversation, newest first. */
+export function ordersOf(conversationId) {
+  return [...state.orders.values()]
+    .filter((o) => o.conversation_id === conversationId)
+    .sort((a, b) => ms(b.created_at) - ms(a.created_at) || (b.id < a.id ? -1 : 1));
+}
+
 // ---- live events -----------------------------------------------------------
 
 // While a REST page is on its way, live events wait: applied after it, they
@@ -218,6 +239,11 @@ export function applyEvent(frame) {
       break;
     case "presence":
       emit("presence", frame);
+      break;
+    case "order.created":
+    case "order.updated":
+      if (frame.conversation) upsertConversation(frame.conversation, { force: true });
+      upsertOrder(frame.order);
       break;
     default:
       emit("event", frame);

@@ -1,13 +1,14 @@
 // The demo's customer simulator: pick or create a customer, read the
 // chat from the customer's side (what the business sent, from the
-// sandbox), and write as the customer (text, a button tap, a list row).
+// sandbox), and write as the customer (text, a button tap, a list row,
+// or an order: a cart picked from the products the business sent).
 // Everything a customer or an agent wrote is put on the page as text
 // (textContent), never as HTML.
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 1000;
 
-const state = { customers: [], current: null, rendered: "", sending: false };
+const state = { customers: [], current: null, rendered: "", sending: false, catalog: new Map() };
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -143,6 +144,8 @@ function businessBody(m, answered) {
           );
         }
       }
+    } else if (i.type === "product" || i.type === "product_list") {
+      actions.append(cartPicker(i));
     } else {
       parts.unshift(el("span", { class: "sim-kind", text: i.type || "interactive" }));
     }
@@ -161,6 +164,44 @@ function businessBody(m, answered) {
   return parts;
 }
 
+/// The products of a product message, each with a quantity, and the
+/// button that sends them as the customer's cart (an `order` message).
+function cartPicker(interactive) {
+  const action = interactive.action || {};
+  const ids =
+    interactive.type === "product"
+      ? [action.product_retailer_id]
+      : (action.sections || []).flatMap((s) => (s.product_items || []).map((p) => p.product_retailer_id));
+  const box = el("div", { class: "sim-cart" });
+  const quantities = new Map();
+  for (const id of ids) {
+    const product = state.catalog.get(id);
+    const input = el("input", { type: "number", min: "0", max: "99", value: ids.length === 1 ? "1" : "0", class: "sim-qty", "aria-label": `How many ${product ? product.name : id}` });
+    quantities.set(id, input);
+    box.append(
+      el(
+        "label",
+        { class: "sim-product" },
+        el("span", { text: product ? product.name : id }),
+        el("small", { text: product ? product.price : "" }),
+        input,
+      ),
+    );
+  }
+  const order = () => {
+    const product_items = [...quantities]
+      .map(([id, input]) => ({ product_retailer_id: id, quantity: Number(input.value) || 0 }))
+      .filter((l) => l.quantity > 0);
+    if (!product_items.length) {
+      showError("Pick at least one product (set a quantity).");
+      return;
+    }
+    send({ order: { product_items } });
+  };
+  box.append(el("button", { type: "button", class: "sim-action", text: "Send order", onclick: order }));
+  return box;
+}
+
 /// What the customer wrote, by Meta's webhook shapes.
 function customerBody(m) {
   if (m.type === "text") return [document.createTextNode(m.text ? m.text.body : "")];
@@ -168,6 +209,10 @@ function customerBody(m) {
     const i = m.interactive || {};
     const reply = i.button_reply || i.list_reply || {};
     return [el("span", { class: "sim-kind", text: i.type === "list_reply" ? "Picked" : "Tapped" }), document.createTextNode(` ${reply.title || ""}`)];
+  }
+  if (m.type === "order") {
+    const lines = ((m.order || {}).product_items || []).map((l) => `${l.quantity} × ${(state.catalog.get(l.product_retailer_id) || {}).name || l.product_retailer_id}`);
+    return [el("span", { class: "sim-kind", text: "Order" }), document.createTextNode(` ${lines.join(", ")}`)];
   }
   return [document.createTextNode(m.type || "")];
 }
@@ -258,6 +303,15 @@ $("back").addEventListener("click", () => {
 });
 
 loadCustomers().catch((e) => showError(`Could not load customers: ${e.message}`));
+api("/demo/api/catalog")
+  .then((data) => {
+    for (const p of data.items || []) state.catalog.set(p.retailer_id, p);
+    state.rendered = ""; // redraw product messages with names
+    refresh();
+  })
+  .catch(() => {
+    // Products then show by their ids.
+  });
 setInterval(() => {
   refresh();
 }, POLL_MS);

@@ -11,10 +11,12 @@
 //! - `inbox`: live messages, replies, visibility, assignment, closing;
 //! - `manage`: labels, filters, the agent monitor, handing a chat to a team;
 //! - `phone`: the two-screen layout at 390x844;
-//! - `reconnect`: a dropped socket catches up with `since=`; keyboard.
+//! - `reconnect`: a dropped socket catches up with `since=`; keyboard;
+//! - `commerce`: the catalog panel, a cart sent, the order card, orders.
 
 pub mod harness;
 
+mod commerce;
 mod inbox;
 mod manage;
 mod phone;

@@ -1,7 +1,8 @@
 // One conversation: header with the actions, the history (oldest first,
-// day separators, infinite scroll back, delivery ticks, notes) and the
-// composer (Enter sends, Shift+Enter breaks the line, canned replies by
-// "/shortcut", the 24-hour window and a template picker when it is shut).
+// day separators, infinite scroll back, delivery ticks, notes, order
+// cards), the composer (Enter sends, Shift+Enter breaks the line, canned
+// replies by "/shortcut", the 24-hour window and a template picker when it
+// is shut) and the side panel with the catalog and the customer's orders.
 
 import * as api from "../api.js";
 import { add, h, mount, debounce } from "../dom.js";
@@ -13,6 +14,7 @@ import { templateDialog } from "./dialogs.js";
 import { act, apply, chatHeader } from "./chathead.js";
 import { cannedPicker } from "./canned.js";
 import { messageItem } from "./message.js";
+import { chatSide } from "./chatside.js";
 
 const PAGE = 50;
 
@@ -78,6 +80,7 @@ export function chatView({ id, navigate, backHref }) {
     },
   });
   const attachBtn = button({ iconName: "paperclip", label: "Attach a file", kind: "ghost", onClick: () => fileInput.click() });
+  const shopBtn = button({ iconName: "cart", label: "Send products from the catalog", kind: "ghost", attrs: { "data-action": "catalog" }, onClick: () => side.open("catalog") });
   const modeReply = h("button", { type: "button", class: "mode", "aria-pressed": "true", onclick: () => setMode("reply") }, "Reply");
   const modeNote = h("button", { type: "button", class: "mode", "aria-pressed": "false", onclick: () => setMode("note") }, icon("note", { size: 14 }), h("span", null, "Internal note"));
   const modes = h("div", { class: "modes", role: "group", "aria-label": "Message kind" }, modeReply, modeNote);
@@ -94,12 +97,33 @@ export function chatView({ id, navigate, backHref }) {
     banner,
     h("div", { class: "composer-top" }, modes, hint),
     canned.el,
-    h("div", { class: "composer-row" }, templateBtn, attachBtn, fileInput, textarea, sendBtn),
+    h("div", { class: "composer-row" }, templateBtn, attachBtn, shopBtn, fileInput, textarea, sendBtn),
   );
 
   const el = h("section", { class: "chat", "aria-label": "Chat" });
-  const header = chatHeader({ id, back, section: el });
-  el.append(header.head, header.labelsRow, h("div", { class: "chat-body" }, scroller, jump), form);
+  const side = chatSide({
+    id,
+    getConv: () => conv,
+    canSend: () => {
+      const state = canReply();
+      const reasons = { assign: "Assign this chat to yourself to send products.", window: "The 24-hour window is closed: only templates can be sent." };
+      return state.ok ? state : { ok: false, reason: reasons[state.why] || "Not now." };
+    },
+    onSent: (sent) => {
+      store.mergeMessages(id, [sent]);
+      scrollToBottom();
+    },
+    onToggle: (open) => {
+      el.classList.toggle("chat-with-side", open);
+      renderHead();
+    },
+  });
+  const ordersButton = () =>
+    side.available()
+      ? [button({ iconName: "cart", label: "Catalog and orders", kind: "ghost", attrs: { "aria-expanded": String(side.isOpen()), "data-action": "commerce" }, onClick: () => side.toggle() })]
+      : [];
+  const header = chatHeader({ id, back, section: el, extraActions: ordersButton });
+  el.append(header.head, header.labelsRow, h("div", { class: "chat-columns" }, h("div", { class: "chat-main" }, h("div", { class: "chat-body" }, scroller, jump), form), side.el));
   const renderHead = () => header.render(conv);
 
   // ---- rendering: history -----------------------------------------------------------------
@@ -143,7 +167,7 @@ export function chatView({ id, navigate, backHref }) {
       }
       const grouped = prev && prev.direction === m.direction && prev.type !== "note" && m.type !== "note" && prev.author_id === m.author_id && new Date(m.created_at) - new Date(prev.created_at) < 5 * 60000;
       const quoted = m.reply_to ? byWamid.get(m.reply_to) : null;
-      const sig = JSON.stringify([m.status, m.text, m.error, m.type, grouped, quoted?.id, store.state.users.size, m.local]);
+      const sig = JSON.stringify([m.status, m.text, m.error, m.type, grouped, quoted?.id, store.state.users.size, m.local, m.type === "order" ? store.state.orders.get(m.id)?.updated_at : null]);
       let entry = rendered.get(m.id);
       if (!entry || entry.sig !== sig) {
         entry = { sig, el: messageItem(m, { grouped, quoted, onRetry: m.local && pending.get(m.id)?.body ? () => retry(m.id) : null }) };
@@ -213,9 +237,24 @@ export function chatView({ id, navigate, backHref }) {
     if (destroyed) return;
     renderMessages();
     if (stick) scrollToBottom();
+    loadOrders();
     // A short history does not scroll, so the top never comes into view:
     // fetch older pages until it does or there are none.
     if (box.hasMore && scroller.scrollHeight <= scroller.clientHeight) loadOlder();
+  }
+
+  /** Order cards show names and status from the order records: fetch them once the history has orders we lack. */
+  let ordersLoaded = false;
+  async function loadOrders() {
+    const missing = store.messagesOf(id).items.some((m) => m.type === "order" && !store.state.orders.get(m.id));
+    if (!missing || ordersLoaded || api.features.orders === false) return;
+    ordersLoaded = true;
+    try {
+      const page = await api.get(`/api/conversations/${encodeURIComponent(id)}/orders`);
+      for (const o of page.items || []) store.upsertOrder(o);
+    } catch {
+      ordersLoaded = false; // the cards show what the messages say meanwhile
+    }
   }
 
   async function loadOlder() {
@@ -284,6 +323,8 @@ export function chatView({ id, navigate, backHref }) {
     banner.replaceChildren();
     templateBtn.hidden = api.features.templates === false || mode === "note";
     attachBtn.hidden = api.features.media === false || mode === "note" || !state.ok;
+    shopBtn.hidden = !side.available() || mode === "note" || !state.ok;
+    side.refresh();
     if (mode === "note") {
       textarea.disabled = false;
       textarea.placeholder = "Write a note only your team can see…";
@@ -495,6 +536,11 @@ export function chatView({ id, navigate, backHref }) {
     }),
   );
   offs.push(store.on("directory", () => renderHead()));
+  offs.push(
+    store.on("order", (order) => {
+      if (order.conversation_id === id) renderMessages();
+    }),
+  );
   const onVisible = () => {
     if (document.visibilityState === "visible") markRead();
   };
@@ -527,6 +573,7 @@ export function chatView({ id, navigate, backHref }) {
     destroy() {
       destroyed = true;
       observer.disconnect();
+      side.destroy();
       document.removeEventListener("visibilitychange", onVisible);
       for (const off of offs) off();
     },

@@ -40,8 +40,11 @@ export async function act(id, feature, path, body, done, method = "POST") {
   }
 }
 
-/** The header; `render(conv)` redraws it, `setBack(href)` moves the back link. */
-export function chatHeader({ id, back, section }) {
+/**
+ * The header; `render(conv)` redraws it, `setBack(href)` moves the back
+ * link; `extraActions(conv)` adds buttons before the "More" menu.
+ */
+export function chatHeader({ id, back, section, extraActions }) {
   const head = h("header", { class: "chat-head" });
   const labelsRow = h("div", { class: "chat-labels" });
   let conv = null;
@@ -89,6 +92,7 @@ export function chatHeader({ id, back, section }) {
           : button({ text: "Reopen", iconName: "reopen", attrs: { "data-action": "reopen", class: "btn btn-secondary btn-sm desktop-only" }, onClick: reopenChat }),
       );
     }
+    for (const node of extraActions?.(conv) || []) actions.append(node);
     const menu = moreMenu();
     if (menu) actions.append(menu);
     const dot = () => h("span", { class: "dot-sep", "aria-hidden": "true" }, "·");

@@ -7,6 +7,8 @@ import { icon } from "../icons.js";
 import { clock, fullStamp } from "../format.js";
 import * as api from "../api.js";
 import * as store from "../store.js";
+import { orderCard, orderOfMessage } from "./orders.js";
+import { knownProducts, productsOfMessage } from "./catalog.js";
 
 const MEDIA = {
   image: ["image", "Photo"],
@@ -45,7 +47,16 @@ export function messageItem(m, { grouped = false, quoted = null, onRetry = null 
   if (quoted) {
     body.push(h("div", { class: "quote" }, h("span", { class: "quote-who" }, quoted.direction === "in" ? "Customer" : store.userName(quoted.author_id) || "Your team"), h("span", { class: "quote-text", dir: "auto" }, quoted.text || kindLabel(quoted))));
   }
-  if (m.type === "reaction") {
+  const products = m.type === "interactive" ? productsOfMessage(m.content) : [];
+  if (m.type === "order") {
+    body.push(orderCard(orderOfMessage(m)));
+  } else if (products.length) {
+    const header = m.content?.header?.text;
+    body.push(h("p", { class: "media-card" }, icon("cart", { size: 16 }), h("span", null, products.length > 1 ? `${products.length} products` : "Product")));
+    if (header) body.push(h("p", { class: "msg-header", dir: "auto" }, header));
+    if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
+    body.push(h("p", { class: "media-detail" }, products.map((id) => knownProducts.get(id)?.name || id).join(", ")));
+  } else if (m.type === "reaction") {
     body.push(h("p", { class: "msg-text msg-reaction", dir: "auto" }, m.text ? `Reacted ${m.text}` : "Removed a reaction"));
   } else if (m.type === "template") {
     const name = m.template?.name || "template";

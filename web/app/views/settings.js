@@ -1,5 +1,6 @@
 // Settings for managers: people (create, deactivate, capacity), teams,
-// labels and canned replies. A section whose endpoint the server does not
+// labels, canned replies and the catalog each number sells from. A
+// section whose endpoint the server does not
 // have yet says so instead of failing.
 
 import * as api from "../api.js";
@@ -8,12 +9,14 @@ import { icon } from "../icons.js";
 import * as store from "../store.js";
 import { avatar, button, dialog, emptyState, field, formError, labelChip, skeletonRows, toast } from "../ui.js";
 import { loadDirectory, roleName } from "../directory.js";
+import { catalogSettings } from "./catalogsettings.js";
 
 const TABS = [
   { id: "users", text: "People", iconName: "users" },
   { id: "teams", text: "Teams", iconName: "users" },
   { id: "labels", text: "Labels", iconName: "tag" },
   { id: "canned", text: "Canned replies", iconName: "zap" },
+  { id: "catalog", text: "Catalog", iconName: "cart" },
 ];
 
 export function settingsView() {
@@ -28,7 +31,7 @@ export function settingsView() {
   }
 
   async function renderTab() {
-    const render = { users, teams, labels, canned }[tab];
+    const render = { users, teams, labels, canned, catalog: (b) => catalogSettings(b, section) }[tab];
     await render(body);
   }
 

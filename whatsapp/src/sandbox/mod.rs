@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-mod catalog;
+pub mod catalog;
 
 use crate::catalog::{CatalogInfo, Product, ProductSet};
 use crate::error::GraphError;

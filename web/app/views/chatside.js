@@ -1,0 +1,89 @@
+// The chat's side panel: the catalog (search, sets, cart, send) and the
+// customer's order history. Beside the chat on a desktop, a bottom sheet
+// on a phone (phone.css); Escape or the close button hides it. Built on
+// first open, kept while the chat is open so a half-filled cart survives
+// switching tabs.
+
+import * as api from "../api.js";
+import { h, mount } from "../dom.js";
+import { icon } from "../icons.js";
+import { catalogPanel } from "./catalog.js";
+import { orderHistory } from "./orders.js";
+
+const TABS = [
+  ["catalog", "Catalog"],
+  ["orders", "Orders"],
+];
+
+/**
+ * `getConv()` gives the chat as last known; `canSend()` and `onSent` are
+ * the catalog's (see catalog.js).
+ */
+export function chatSide({ id, getConv, canSend, onSent, onToggle }) {
+  let tab = "catalog";
+  let catalog = null;
+  let orders = null;
+  const body = h("div", { class: "side-body" });
+  const tabs = h("div", { class: "tabs side-tabs", role: "tablist", "aria-label": "Commerce" });
+  const el = h(
+    "aside",
+    { class: "chat-side", "aria-label": "Catalog and orders", hidden: true, onkeydown: (e) => e.key === "Escape" && close() },
+    h("div", { class: "side-head" }, tabs, h("button", { type: "button", class: "btn btn-ghost btn-icon", "aria-label": "Close the panel", onclick: () => close() }, icon("x"))),
+    body,
+  );
+
+  function renderTabs() {
+    mount(
+      tabs,
+      TABS.map(([name, text]) =>
+        h("button", { type: "button", class: "tab", role: "tab", "aria-selected": String(name === tab), dataset: { tab: name }, onclick: () => show(name) }, text),
+      ),
+    );
+  }
+
+  function show(name) {
+    const conv = getConv();
+    if (!conv) return;
+    tab = name;
+    renderTabs();
+    if (name === "catalog") {
+      catalog ??= catalogPanel({ conv, canSend, onSent });
+      mount(body, catalog.el);
+      catalog.focus();
+    } else {
+      orders ??= orderHistory(id);
+      mount(body, orders.el);
+    }
+  }
+
+  function open(name = tab) {
+    el.hidden = false;
+    show(name);
+    onToggle?.(true);
+  }
+
+  function close() {
+    el.hidden = true;
+    onToggle?.(false);
+  }
+
+  return {
+    el,
+    /** Whether the server has the catalog at all. */
+    available: () => api.features.catalog !== false,
+    isOpen: () => !el.hidden,
+    open,
+    close,
+    toggle(name) {
+      if (!el.hidden && (!name || name === tab)) close();
+      else open(name);
+    },
+    /** The chat changed: the cart's Send button follows. */
+    refresh() {
+      catalog?.refresh();
+    },
+    destroy() {
+      orders?.destroy();
+    },
+  };
+}
