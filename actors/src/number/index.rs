@@ -112,9 +112,21 @@ pub fn matches(f: &ListFilter, r: &ConversationRecord) -> bool {
         && (!f.unread || r.unread > 0)
         && f.q.as_ref().is_none_or(|q| {
             r.wa_id.contains(q.as_str())
-                || r.customer_name.as_ref().is_some_and(|n| n.to_lowercase().contains(q.as_str()))
-                || r.preview.as_ref().is_some_and(|p| p.to_lowercase().contains(q.as_str()))
+                || r.customer_name.as_ref().is_some_and(|n| contains_folded(n, q))
+                || r.preview.as_ref().is_some_and(|p| contains_folded(p, q))
         })
+}
+
+/// Whether `hay` contains `needle` (already lowercase), ignoring case. A
+/// search runs this over every summary of a number, so ASCII text (most
+/// names and previews) is compared in place; only other text is lowered
+/// into a new string.
+fn contains_folded(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (hay, needle) = (hay.as_bytes(), needle.as_bytes());
+        return needle.is_empty() || hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
+    }
+    hay.to_lowercase().contains(needle)
 }
 
 /// The summaries of one number's conversations.
@@ -271,6 +283,15 @@ mod tests {
             bot_run: None,
             attributes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn search_ignores_case_in_ascii_and_other_scripts() {
+        assert!(contains_folded("Hello There", "there"));
+        assert!(contains_folded("ÉLODIE Martin", "élodie"));
+        assert!(contains_folded("anything", ""));
+        assert!(!contains_folded("Hello", "help"));
+        assert!(!contains_folded("Hi", "hello"));
     }
 
     fn filter(viewer: Viewer) -> ListFilter {

@@ -12,6 +12,9 @@
 //!   (NumberActor -> ConversationActor -> one sled transaction) followed by
 //!   `GroupCommit::durable`, one writer at a time and 64 at once; plus an
 //!   empty `durable()` (the flusher's round trip alone).
+//! - `catalog/*`: `actors::number::catalog::Catalog::search` over 10,000
+//!   products in 20 sets (what `GET .../catalog/products` runs per
+//!   request): a rare word, two words, one set browsed, the first page.
 //!
 //! `cargo bench -p switchboard-bench --bench micro` (add `-- <filter>`).
 
@@ -19,13 +22,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actors::hub::{Presence, Viewer};
+use actors::number::catalog::{Catalog, StoredSet};
 use actors::number::index::{AssigneeFilter, Index, ListFilter};
 use actors::team::routing::{pick, Candidate};
 use actors::{ActorSystem, ConversationRecord, ConversationStatus, NumberHandle};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use switchboard_bench::webhook::{self, NumberSpec};
 use tenants::{ConversationId, NumberId, Role, Routing, TenantId, UserId};
-use whatsapp::InboundMessage;
+use whatsapp::{InboundMessage, Product, ProductSet};
 
 fn number() -> NumberSpec {
     NumberSpec {
@@ -267,5 +271,67 @@ fn store_append_commit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, webhook_parse_verify, routing_pick, index_filter, store_append_commit);
+/// Products in the catalog searched.
+const CATALOG_PRODUCTS: usize = 10_000;
+/// Its sets (each product is in one).
+const CATALOG_SETS: usize = 20;
+
+/// A 10,000-product catalog: names of three words from small vocabularies
+/// (so words recur, as in a real shop), a description, 20 sets.
+fn catalog() -> Catalog {
+    const COLOURS: [&str; 8] = ["red", "blue", "green", "black", "white", "grey", "olive", "sand"];
+    const KINDS: [&str; 10] =
+        ["tee", "hoodie", "cap", "jacket", "scarf", "sock", "mug", "tote", "poster", "pin"];
+    const FITS: [&str; 5] = ["classic", "slim", "oversized", "kids", "limited"];
+    let products: Vec<Product> = (0..CATALOG_PRODUCTS)
+        .map(|i| Product {
+            id: format!("{}", 7_000_000 + i),
+            retailer_id: format!("SKU-{i:05}"),
+            name: format!("{} {} {} {i}", FITS[i % 5], COLOURS[(i / 5) % 8], KINDS[(i / 40) % 10]),
+            description: format!("Organic cotton, printed in Lisbon, batch {}", i % 97),
+            price: format!("${}.00", 5 + i % 60),
+            currency: "USD".into(),
+            image_url: format!("https://cdn.example/p/{i}.jpg"),
+            availability: "in stock".into(),
+        })
+        .collect();
+    let sets: Vec<StoredSet> = (0..CATALOG_SETS)
+        .map(|s| StoredSet {
+            set: ProductSet { id: format!("set-{s}"), name: format!("Collection {s}") },
+            retailer_ids: (0..CATALOG_PRODUCTS)
+                .filter(|i| i % CATALOG_SETS == s)
+                .map(|i| format!("SKU-{i:05}"))
+                .collect(),
+        })
+        .collect();
+    Catalog::new(Some("900000000000001".into()), products, &sets)
+}
+
+fn catalog_search(c: &mut Criterion) {
+    let catalog = catalog();
+    let mut g = c.benchmark_group("catalog");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("search-rare-word-10k", |b| {
+        b.iter(|| catalog.search(black_box("SKU-09999"), None, 0, 30).expect("search"))
+    });
+    g.bench_function("search-two-words-10k", |b| {
+        b.iter(|| catalog.search(black_box("slim hoodie"), None, 0, 30).expect("search"))
+    });
+    g.bench_function("browse-set-10k", |b| {
+        b.iter(|| catalog.search(black_box(""), Some("set-7"), 0, 30).expect("browse"))
+    });
+    g.bench_function("first-page-10k", |b| {
+        b.iter(|| catalog.search(black_box(""), None, 0, 30).expect("page"))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    webhook_parse_verify,
+    routing_pick,
+    index_filter,
+    store_append_commit,
+    catalog_search
+);
 criterion_main!(benches);

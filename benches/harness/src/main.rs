@@ -45,7 +45,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse(&argv[1..])?;
     let out: PathBuf = args.get("out", server::workspace_root().join("target").join("bench"))?;
     let server_bin = match args.opt::<PathBuf>("server-bin")? {
-        Some(p) => p,
+        // The server runs in its data directory: a relative path would miss.
+        Some(p) => {
+            std::fs::canonicalize(&p).map_err(|e| anyhow::anyhow!("--server-bin {}: {e}", p.display()))?
+        }
         None => server::release_binary(true)?,
     };
     let env = Env {
