@@ -148,3 +148,19 @@ async fn a_malformed_login_body_is_400_in_the_error_envelope() {
 
     resp.expect_error(400);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_left_unused_past_the_idle_timeout_ends_and_one_in_use_lives_on() {
+    let app = spawn_app_with(|s| s.auth.session_idle_timeout_secs = 2).await;
+    let acme = app.onboard_tenant("Acme").await;
+    let anonymous = crate::support::ApiClient::new(&app.address);
+    let (idle, _) = anonymous.signed_in(&acme.manager_email, PASSWORD).await;
+    let (busy, _) = anonymous.signed_in(&acme.manager_email, PASSWORD).await;
+    // The busy session is used every half second; the idle one never.
+    for _ in 0..6 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        busy.me().await.expect(200);
+    }
+    assert_eq!(idle.me().await.status, 401, "3 s unused with a 2 s idle timeout");
+    busy.me().await.expect(200);
+}

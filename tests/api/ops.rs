@@ -98,3 +98,47 @@ async fn an_unknown_route_is_404_in_the_error_envelope() {
 
     app.admin.raw_get("/api/no-such-thing").await.expect_error(404);
 }
+
+/// Runs the binary with `args` and `env`; it must exit (not serve) within
+/// 30 s. Gives its exit code and stderr.
+async fn start_fails(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    cmd.args(args)
+        .current_dir(dir.path())
+        .env("SWITCHBOARD__SERVER__BIND", "127.0.0.1:0")
+        .env("SWITCHBOARD__STORAGE__PATH", dir.path().join("data"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), cmd.output())
+        .await
+        .expect("a bad configuration must stop the start, not serve")
+        .expect("run the binary");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[tokio::test]
+async fn a_bad_configuration_stops_the_start_and_names_the_key() {
+    // A misspelt key in a --config file.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("switchboard.toml");
+    std::fs::write(&file, "[server]\nbindd = \"127.0.0.1:0\"\n").expect("write the config");
+    let (code, stderr) = start_fails(&["--config", file.to_str().expect("utf-8 path")], &[]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("bindd"), "the message names the key: {stderr}");
+
+    // A value of the wrong type from the environment.
+    let (code, stderr) = start_fails(&[], &[("SWITCHBOARD__STORAGE__CACHE_CAPACITY_MB", "lots")]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cache_capacity_mb"), "the message names the key: {stderr}");
+
+    // A --config file that does not exist.
+    let (code, stderr) = start_fails(&["--config", "/nonexistent/switchboard.toml"], &[]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("switchboard.toml"), "{stderr}");
+}

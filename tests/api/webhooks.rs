@@ -205,6 +205,33 @@ async fn an_unknown_phone_number_id_is_acknowledged_and_stores_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_number_nobody_can_verify_is_acknowledged_but_not_counted_as_received() {
+    // No deployment secret: a body naming only numbers we do not know has
+    // no secret to be checked with. Meta gets its 200 (or it would retry),
+    // nothing is stored, and the unverified POST is not a received webhook.
+    let app = spawn_app_with(|s| s.whatsapp.app_secret = tenants::Secret::from("")).await;
+    let acme = app.onboard_tenant("Acme").await;
+    let stranger = meta::BusinessNumber {
+        phone_number_id: "999000999000998".into(),
+        display_phone_number: "15550009998".into(),
+        waba_id: "999000999000112".into(),
+    };
+    let payload = meta::text_webhook(&stranger, "16505551234", "Sheena", &meta::wamid(), "Hello?");
+
+    app.post_webhook(&payload, "anyone-can-sign-with-this").await.expect(200);
+
+    assert!(acme.conversations().await.is_empty());
+    let metrics = app.metrics_text().await;
+    assert_eq!(metric(&metrics, "switchboard_webhooks_unknown_number_total"), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, "switchboard_webhooks_received_total"), Some(0.0), "{metrics}");
+    // A known number in the same situation is still checked: a forged
+    // signature is refused.
+    let forged = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "Hi");
+    assert_eq!(app.post_webhook(&forged, "anyone-can-sign-with-this").await.status, 401);
+    assert!(acme.conversations().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statuses_for_messages_we_never_sent_are_acknowledged() {
     let app = spawn_app().await;
     let acme = app.onboard_tenant("Acme").await;
