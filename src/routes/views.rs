@@ -44,6 +44,8 @@ pub struct NumberView {
     pub waba_id: String,
     pub has_own_app_secret: bool,
     pub needs_attention: Option<String>,
+    /// Sends per second allowed (`null`: the deployment's default).
+    pub messages_per_sec: Option<u32>,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<NumberHealth>,
@@ -70,6 +72,7 @@ impl From<&Number> for NumberView {
             waba_id: n.waba_id.clone(),
             has_own_app_secret: n.app_secret.is_some(),
             needs_attention: n.needs_attention.clone(),
+            messages_per_sec: n.messages_per_sec,
             created_at: rfc3339(n.created_at_ms),
             health: None,
         }

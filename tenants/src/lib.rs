@@ -34,6 +34,8 @@ pub use onboarding::{
     new_platform_admin, LoginRequest, NewCannedReply, NewLabel, NewManager, NewNumber, NewTeam, NewTenant,
     NewUser, NumberPatch, PasswordChange, PasswordReset, SettingsPatch, UserPatch,
 };
-pub use records::{CannedReply, FlowRecord, Label, Number, Routing, Team, Tenant, TenantSettings, User};
+pub use records::{
+    CannedReply, FlowRecord, Label, Number, NumberV1, Routing, Team, Tenant, TenantSettings, User,
+};
 pub use role::Role;
 pub use secret::Secret;

@@ -111,6 +111,43 @@ pub struct Number {
     /// Why it needs a person (e.g. Meta refused its access token); `None`
     /// when healthy.
     pub needs_attention: Option<String>,
+    /// Most messages sent per second through this number (its Meta
+    /// throughput tier); `None`: the deployment's `outbox_rate_per_sec`.
+    pub messages_per_sec: Option<u32>,
+}
+
+/// A [`Number`] as builds before `messages_per_sec` stored it; read and
+/// upgraded when the directory loads (bincode has no optional fields).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberV1 {
+    id: NumberId,
+    tenant_id: TenantId,
+    phone_number_id: String,
+    display_phone_number: String,
+    waba_id: String,
+    access_token: Secret,
+    app_secret: Option<Secret>,
+    verify_token: Secret,
+    created_at_ms: i64,
+    needs_attention: Option<String>,
+}
+
+impl From<NumberV1> for Number {
+    fn from(n: NumberV1) -> Self {
+        Number {
+            id: n.id,
+            tenant_id: n.tenant_id,
+            phone_number_id: n.phone_number_id,
+            display_phone_number: n.display_phone_number,
+            waba_id: n.waba_id,
+            access_token: n.access_token,
+            app_secret: n.app_secret,
+            verify_token: n.verify_token,
+            created_at_ms: n.created_at_ms,
+            needs_attention: n.needs_attention,
+            messages_per_sec: None,
+        }
+    }
 }
 
 /// Someone who signs in.
@@ -213,6 +250,7 @@ mod tests {
             verify_token: Secret::from("verify-me"),
             created_at_ms: 1_700_000_000_000,
             needs_attention: Some("token expired".into()),
+            messages_per_sec: Some(250),
         }
     }
 

@@ -1,6 +1,7 @@
 //! Replies: the Graph API request exactly as Meta documents it, the wamid
 //! and `sent` status coming back live, failures, retries, delivery
-//! statuses, idempotency and the 24-hour window.
+//! statuses, idempotency, the 24-hour window and each number's own send
+//! rate.
 
 use std::time::Duration;
 
@@ -213,4 +214,34 @@ async fn an_empty_reply_is_refused() {
     assert!(status == 400 || status == 422, "{status}: {}", resp.text);
     resp.expect_error(status);
     assert_eq!(acme.messages_of(&r.conversation_id()).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_number_sends_no_faster_than_its_own_rate() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let number = acme.number().id.clone();
+    // The platform admin sets this number's tier to 4 messages a second.
+    let patched =
+        app.admin.raw_patch(&format!("/api/admin/numbers/{number}"), &json!({"messages_per_sec": 4})).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["messages_per_sec"], 4);
+    let refused =
+        app.admin.raw_patch(&format!("/api/admin/numbers/{number}"), &json!({"messages_per_sec": 0})).await;
+    assert_eq!(refused.expect_error(422), "validation_failed");
+
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    for i in 0..12 {
+        acme.manager.send_text(&r.conversation_id(), &format!("update {i}")).await.expect(202);
+    }
+    let sends = app.graph.wait_for_sends(12, Duration::from_secs(15)).await;
+    let times: Vec<_> = sends.iter().map(|s| s.at).collect();
+    // Never more than 4 in any one-second window...
+    for (i, start) in times.iter().enumerate() {
+        let within =
+            times[i..].iter().take_while(|t| t.duration_since(*start) < Duration::from_secs(1)).count();
+        assert!(within <= 4, "{within} sends within 1 s of send {i}");
+    }
+    // ...so twelve take well over two seconds.
+    assert!(times[11].duration_since(times[0]) >= Duration::from_millis(2500));
 }

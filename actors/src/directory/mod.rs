@@ -213,7 +213,12 @@ impl Actor for Directory {
         }
         Ok(DirectoryState {
             tenants: load(&ctx, Tree::Tenants, |t: &Tenant| t.id)?,
-            numbers: load(&ctx, Tree::Numbers, |n: &Number| n.id)?,
+            numbers: ctx
+                .store
+                .scan_prefix_upgrading::<Number, tenants::NumberV1>(Tree::Numbers, &[])?
+                .into_iter()
+                .map(|(_, n)| (n.id, n))
+                .collect(),
             teams: load(&ctx, Tree::Teams, |t: &Team| t.id)?,
             labels: load(&ctx, Tree::Labels, |l: &Label| l.id)?,
             canned: load(&ctx, Tree::CannedReplies, |c: &CannedReply| c.id)?,

@@ -109,7 +109,8 @@ impl Actor for Outbox {
         me: ActorRef<OutboxMsg>,
         a: OutboxArgs,
     ) -> Result<OutboxState, ActorProcessingErr> {
-        let rate = NonZeroU32::new(a.ctx.settings.outbox_rate_per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
+        let per_sec = a.number.messages_per_sec.unwrap_or(a.ctx.settings.outbox_rate_per_sec);
+        let rate = NonZeroU32::new(per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
         let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
         let pending = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
         let mut s = OutboxState {
@@ -122,7 +123,10 @@ impl Actor for Outbox {
             queue: VecDeque::new(),
             known: HashSet::new(),
             in_flight: 0,
-            limiter: RateLimiter::direct(Quota::per_second(rate)),
+            // Evenly spaced, no burst: never more than `rate` sends in
+            // any one-second window (a burst of `rate` would allow twice
+            // that across a window's edge).
+            limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)),
             pump_scheduled: false,
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),

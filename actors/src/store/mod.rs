@@ -228,6 +228,24 @@ impl Store {
             .collect()
     }
 
+    /// Like [`Self::scan_prefix`] for a record type whose layout grew: a
+    /// record written in the `Old` layout is read as that and upgraded.
+    pub(crate) fn scan_prefix_upgrading<T: DeserializeOwned, Old: DeserializeOwned + Into<T>>(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+    ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
+        self.tree(tree)
+            .scan_prefix(prefix)
+            .map(|item| {
+                let (k, v) = item.map_err(sled_err)?;
+                let value = codec::decode::<T>(&v)
+                    .or_else(|e| codec::decode::<Old>(&v).map(Into::into).map_err(|_| e))?;
+                Ok((k.to_vec(), value))
+            })
+            .collect()
+    }
+
     /// Up to `limit` records under `prefix` whose key is below `before`
     /// (or all), newest key first.
     pub(crate) fn scan_back<T: DeserializeOwned>(
@@ -325,6 +343,37 @@ mod tests {
         for tree in Tree::ALL {
             assert_eq!(store.tree(tree).name(), tree.name().as_bytes());
         }
+    }
+
+    #[tokio::test]
+    async fn records_in_an_older_layout_are_read_and_upgraded() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct Old {
+            a: u32,
+        }
+        #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        struct New {
+            a: u32,
+            b: Option<u32>,
+        }
+        impl From<Old> for New {
+            fn from(o: Old) -> Self {
+                New { a: o.a, b: None }
+            }
+        }
+        let (_dir, store) = open();
+        let mut batch = Batch::default();
+        batch.put(Tree::Numbers, b"1".to_vec(), &Old { a: 1 }).unwrap();
+        batch.put(Tree::Numbers, b"2".to_vec(), &New { a: 2, b: Some(7) }).unwrap();
+        store.write(batch).unwrap();
+        assert!(store.scan_prefix::<New>(Tree::Numbers, &[]).is_err(), "the old layout is not the new one");
+        let read: Vec<New> = store
+            .scan_prefix_upgrading::<New, Old>(Tree::Numbers, &[])
+            .unwrap()
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(read, vec![New { a: 1, b: None }, New { a: 2, b: Some(7) }]);
     }
 
     #[tokio::test]

@@ -87,7 +87,14 @@ pub struct NumberPatch {
     pub app_secret: Option<Option<String>>,
     /// A new webhook verify token.
     pub verify_token: Option<String>,
+    /// Messages per second for this number (Meta's tier); `null`: the
+    /// deployment's default.
+    #[serde(default, deserialize_with = "present")]
+    pub messages_per_sec: Option<Option<u32>>,
 }
+
+/// Meta's highest throughput tier is 1,000 messages per second.
+const MAX_MESSAGES_PER_SEC: u32 = 1000;
 
 impl NumberPatch {
     /// Every problem.
@@ -104,6 +111,13 @@ impl NumberPatch {
         }
         if let Some(v) = &self.verify_token {
             check.length("verify_token", v, 1, 256);
+        }
+        if let Some(Some(n)) = self.messages_per_sec {
+            check.that(
+                (1..=MAX_MESSAGES_PER_SEC).contains(&n),
+                "messages_per_sec",
+                "1 to 1000 messages per second, or null for the default",
+            );
         }
         check.finish()
     }
@@ -123,6 +137,9 @@ impl NumberPatch {
         if let Some(v) = &self.verify_token {
             number.verify_token = Secret::from(v.trim().to_owned());
         }
+        if let Some(v) = self.messages_per_sec {
+            number.messages_per_sec = v;
+        }
     }
 }
 
@@ -130,6 +147,7 @@ impl std::fmt::Debug for NumberPatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NumberPatch")
             .field("display_phone_number", &self.display_phone_number)
+            .field("messages_per_sec", &self.messages_per_sec)
             .finish_non_exhaustive()
     }
 }

@@ -67,6 +67,7 @@ impl NewNumber {
             app_secret: self.app_secret.map(|s| Secret::from(trimmed(s))),
             verify_token: Secret::from(trimmed(self.verify_token)),
             needs_attention: None,
+            messages_per_sec: None,
             created_at_ms: now_ms,
         }
     }

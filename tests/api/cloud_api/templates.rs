@@ -111,6 +111,12 @@ async fn the_numbers_approved_templates_are_listed_from_every_page() {
         assert_eq!(r.path, format!("/{GRAPH_VERSION}/{}/message_templates", number.meta.waba_id));
         assert_eq!(r.authorization.as_deref(), Some(token.as_str()));
     }
+    // Listed again within the cache's lifetime: served from the cache,
+    // Meta is not asked again.
+    let fetched = requests.len();
+    let again = items(&c.tenant.manager.templates(&number.id).await.expect(200));
+    assert_eq!(again.len(), listed.len());
+    assert_eq!(c.app.graph.template_requests().len(), fetched, "the second listing came from the cache");
     // Another tenant does not get to see this number at all.
     let globex = c.app.onboard_tenant("Globex").await;
     assert_eq!(globex.manager.templates(&number.id).await.expect_error(404), "not_found");

@@ -68,6 +68,10 @@ export function messageItem(m, { grouped = false, quoted = null, onRetry = null 
     const extra = m.media_url && m.type === "document" ? null : detailText(m);
     if (extra) body.push(h("p", { class: "media-detail", dir: "auto" }, extra));
     if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
+  } else if (m.content?.unsupported !== undefined || (!m.text && m.type !== "text" && m.type !== "note")) {
+    // A type WhatsApp added after us (kept with its raw JSON on the server).
+    body.push(h("p", { class: "media-card" }, icon("alert", { size: 16 }), h("span", null, `${MEDIA.unsupported[1]} (${m.content?.unsupported || m.type})`)));
+    if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
   } else {
     body.push(h("p", { class: "msg-text", dir: "auto" }, m.text ?? ""));
   }
