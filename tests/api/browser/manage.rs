@@ -1,6 +1,8 @@
 //! A manager at work: creates a label in Settings, labels a chat and
 //! filters the inbox by it, looks at the agent monitor, and hands a chat
-//! to a team, which an agent's own browser receives live.
+//! to a team, which an agent's own browser receives live; sets up people
+//! (capacity, deactivation), teams, canned replies, the inbox rules and
+//! business hours.
 
 use serde_json::json;
 
@@ -130,6 +132,18 @@ async fn a_manager_sets_up_people_teams_and_canned_replies_then_uses_them() {
         .cloned()
         .expect("Zoë");
     assert_eq!(zoe["max_open_chats"], 5, "{zoe}");
+    let zoe_row = "[...document.querySelectorAll('tr')].find((r) => r.textContent.includes('Zoë Agent'))";
+    browser
+        .js(&format!("[...{zoe_row}.querySelectorAll('button')].find((b) => b.textContent === 'Deactivate').click(); return true;"))
+        .await;
+    browser.wait_until("Zoë deactivated", &format!("{zoe_row}?.textContent.includes('Deactivated')")).await;
+    let zoe_id = zoe["id"].as_str().expect("id").to_string();
+    assert_eq!(acme.manager.raw_get(&format!("/api/users/{zoe_id}")).await.body["active"], false);
+    browser
+        .js(&format!("[...{zoe_row}.querySelectorAll('button')].find((b) => b.textContent === 'Activate').click(); return true;"))
+        .await;
+    browser.wait_until("Zoë active again", &format!("{zoe_row}?.textContent.includes('Active')")).await;
+    assert_eq!(acme.manager.raw_get(&format!("/api/users/{zoe_id}")).await.body["active"], true);
 
     // A team with her in it.
     browser.goto("/#/settings/teams").await;
@@ -195,5 +209,58 @@ async fn a_manager_sets_up_people_teams_and_canned_replies_then_uses_them() {
     let conv = acme.manager.get_conversation(&chat).await.expect(200);
     assert_eq!(conv["assignee_id"], zoe["id"], "{conv}");
     browser.screenshots("18-after-transfer").await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_sets_the_inbox_rules_and_business_hours() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    browser.goto("/#/settings/inbox").await;
+    browser.wait_for("#staff-see-unassigned").await;
+    assert_eq!(
+        browser.js("return document.querySelector('#staff-see-unassigned').checked").await,
+        json!(false)
+    );
+
+    // Staff may pick up Not assigned chats; three open chats each.
+    browser.click("#staff-see-unassigned").await;
+    browser.type_into("#default-capacity", "3").await;
+    browser.click_text("button[type=submit]", "Save").await;
+    browser.wait_for_text(".toast", "Inbox rules saved").await;
+    let settings = acme.manager.raw_get("/api/settings").await.expect(200);
+    assert_eq!(
+        (settings["staff_see_unassigned"].clone(), settings["default_max_open_chats"].clone()),
+        (json!(true), json!(3))
+    );
+
+    // Business hours: Berlin, weekdays 9 to 17 (the form's default), a holiday.
+    browser
+        .js("const z = document.querySelector('#hours-zone'); z.value = 'Europe/Berlin'; return true;")
+        .await;
+    browser.type_into("#hours-holidays", "2026-12-25").await;
+    browser.click_text("button[type=submit]", "Save hours").await;
+    browser.wait_for_text(".toast", "Business hours saved").await;
+    let hours = acme.manager.raw_get("/api/settings").await.expect(200)["business_hours"].clone();
+    assert_eq!(hours["time_zone"], "Europe/Berlin");
+    assert_eq!(hours["weekly"][0], json!([[540, 1020]]), "Monday 9:00-17:00");
+    assert_eq!(hours["weekly"][6], json!([]), "closed on Sunday");
+    assert_eq!(hours["holidays"], json!(["2026-12-25"]));
+
+    // A zone that does not exist is refused with the reason, and nothing changes.
+    browser
+        .js("const z = document.querySelector('#hours-zone'); z.value = 'Mars/Olympus'; return true;")
+        .await;
+    browser.click_text("button[type=submit]", "Save hours").await;
+    browser.wait_for_text(".form-error", "time_zone").await;
+    assert_eq!(
+        acme.manager.raw_get("/api/settings").await.expect(200)["business_hours"]["time_zone"],
+        "Europe/Berlin"
+    );
+    browser.assert_accessible("inbox rules").await;
+    browser.screenshots("23-inbox-rules").await;
     browser.finish().await;
 }

@@ -1,5 +1,6 @@
 // Settings for managers: people (create, deactivate, capacity), teams,
-// labels, canned replies and the catalog each number sells from. A
+// labels, canned replies, inbox rules and business hours, and the catalog
+// each number sells from. A
 // section whose endpoint the server does not
 // have yet says so instead of failing.
 
@@ -10,12 +11,14 @@ import * as store from "../store.js";
 import { avatar, button, dialog, emptyState, field, formError, labelChip, skeletonRows, toast } from "../ui.js";
 import { loadDirectory, roleName } from "../directory.js";
 import { catalogSettings } from "./catalogsettings.js";
+import { inboxSettings } from "./inboxsettings.js";
 
 const TABS = [
   { id: "users", text: "People", iconName: "users" },
   { id: "teams", text: "Teams", iconName: "users" },
   { id: "labels", text: "Labels", iconName: "tag" },
   { id: "canned", text: "Canned replies", iconName: "zap" },
+  { id: "inbox", text: "Inbox rules", iconName: "clock" },
   { id: "catalog", text: "Catalog", iconName: "cart" },
 ];
 
@@ -31,7 +34,7 @@ export function settingsView() {
   }
 
   async function renderTab() {
-    const render = { users, teams, labels, canned, catalog: (b) => catalogSettings(b, section) }[tab];
+    const render = { users, teams, labels, canned, inbox: (b) => inboxSettings(b, section), catalog: (b) => catalogSettings(b, section) }[tab];
     await render(body);
   }
 
