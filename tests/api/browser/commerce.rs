@@ -3,8 +3,9 @@
 //! total), sends them as one `product_list` (Meta's exact body reaches the
 //! Graph API); the customer orders; the order card appears live in the
 //! chat, its status moves from the card (the customer is told), the
-//! order history and the managers' orders page show it, and on a phone
-//! the panel is a bottom sheet.
+//! order history and the managers' orders page show it, on a phone the
+//! panel is a bottom sheet, and Settings › Catalog shows the sync and
+//! syncs on demand.
 
 use serde_json::{json, Value};
 
@@ -155,5 +156,18 @@ async fn a_two_product_cart_goes_out_and_the_customers_order_appears() {
         .js("const s = document.querySelector('.orders-filters select'); s.value = 'delivered'; s.dispatchEvent(new Event('change'));")
         .await;
     browser.wait_for_text(".orders-body", "No order matches these filters.").await;
+
+    // Settings > Catalog: which catalog, how many products, Sync now.
+    let syncs_before = app.graph.catalog_requests().len();
+    browser.goto("/#/settings/catalog").await;
+    browser.wait_for_text(".catalog-state", &format!("Catalog {} · 12 products · 1 set", catalog.id)).await;
+    browser.click_text(".catalog-number button", "Sync now").await;
+    browser.wait_for_text(".toast", "Sync started").await;
+    poll_until(WAIT, "the catalog synced again", || async {
+        (app.graph.catalog_requests().len() > syncs_before).then_some(())
+    })
+    .await;
+    browser.assert_accessible("catalog settings").await;
+    browser.screenshots("24-catalog-settings").await;
     browser.finish().await;
 }

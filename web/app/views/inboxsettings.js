@@ -77,11 +77,15 @@ function hoursCard(hours, section) {
     return { day, open, from, to, el: h("div", { class: "hours-row" }, h("label", { class: "check-row" }, open, h("span", null, day)), from, to) };
   });
   const holidays = h("input", { type: "text", id: "hours-holidays", placeholder: "2026-12-25, 2027-01-01", value: (hours?.holidays || []).join(", ") });
+  let card = null;
+  const describe = (set) => (set ? "Chatbot flows can answer differently outside these hours." : "Not set: the business counts as always open.");
   const save = async (value) => {
     error.show("");
     try {
       await api.put("/api/settings/business-hours", value);
       toast(value ? "Business hours saved" : "Always open now", { kind: "success" });
+      const note = card?.querySelector(".card-head .muted");
+      if (note) note.textContent = describe(Boolean(value));
     } catch (err) {
       const details = (err.details || []).map((d) => `${d.path}: ${d.message}`).join("; ");
       error.show(details || api.describe(err));
@@ -108,5 +112,6 @@ function hoursCard(hours, section) {
     holidays,
     h("div", { class: "dialog-actions" }, button({ text: "Always open", kind: "ghost", onClick: () => save(null) }), button({ text: "Save hours", kind: "primary", type: "submit" })),
   );
-  return section("Business hours", hours ? "Chatbot flows can answer differently outside these hours." : "Not set: the business counts as always open.", null, form);
+  card = section("Business hours", describe(Boolean(hours)), null, form);
+  return card;
 }
