@@ -161,13 +161,14 @@ async fn a_two_product_cart_goes_out_and_the_customers_order_appears() {
     let syncs_before = app.graph.catalog_requests().len();
     browser.goto("/#/settings/catalog").await;
     browser.wait_for_text(".catalog-state", &format!("Catalog {} · 12 products · 1 set", catalog.id)).await;
+    // (axe first: a toast fading in has, for a moment, too little contrast)
+    browser.assert_accessible("catalog settings").await;
     browser.click_text(".catalog-number button", "Sync now").await;
     browser.wait_for_text(".toast", "Sync started").await;
     poll_until(WAIT, "the catalog synced again", || async {
         (app.graph.catalog_requests().len() > syncs_before).then_some(())
     })
     .await;
-    browser.assert_accessible("catalog settings").await;
     browser.screenshots("24-catalog-settings").await;
     browser.finish().await;
 }

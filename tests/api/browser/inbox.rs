@@ -2,7 +2,7 @@
 //! whatever it contains), a reply reaches the Graph API and its ticks
 //! follow Meta's statuses, staff see only their own chats and get an
 //! assignment live, and closing moves a chat to Closed until the customer
-//! writes again.
+//! writes again; the contact panel shows what the chatbot collected.
 
 use serde_json::{json, Value};
 
@@ -289,5 +289,41 @@ async fn outside_the_24_hour_window_the_composer_offers_templates_only() {
     browser.click("dialog[open] .dialog-head button").await;
     browser.wait_gone("dialog[open]").await;
     assert!(app.graph.send_requests().iter().all(|r| r.body["type"] != "text"), "no free-form message left");
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_panel_shows_what_the_chatbot_collected() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let flow = json!({
+        "name": "Email first", "number_ids": [acme.number().id], "trigger": {"on": "new_conversation"},
+        "start": "ask",
+        "steps": {
+            "ask": {"type": "ask", "text": "Your email, please?", "save_as": "email", "validate": "email", "next": "thanks"},
+            "thanks": {"type": "message", "text": "Thanks!"},
+        },
+    });
+    crate::support::bot::publish_new(&acme, &flow).await;
+    let wa_id = "447700900077";
+    customer_writes(&acme, wa_id, "Noor Haddad", "hello").await;
+    let id = acme.wait_for_conversation(wa_id).await["id"].as_str().expect("id").to_string();
+    wait_for_text_send(&app.graph, "Your email, please?").await;
+    customer_writes(&acme, wa_id, "Noor Haddad", "noor@example.com").await;
+    wait_for_text_send(&app.graph, "Thanks!").await;
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    browser.goto(&format!("/#/inbox/open/{id}")).await;
+    browser.wait_for_text(".msg-in .msg-text", "noor@example.com").await;
+    browser.click("button[data-action=contact]").await;
+    browser.wait_for_text(".contact-attributes dd[data-attribute=email]", "noor@example.com").await;
+    assert_eq!(
+        browser.js("return document.querySelector('.contact-name').textContent").await,
+        json!("Noor Haddad")
+    );
+    browser.assert_accessible("contact panel").await;
+    browser.screenshot("26-contact-panel-desktop").await;
     browser.finish().await;
 }

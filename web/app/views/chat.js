@@ -118,11 +118,13 @@ export function chatView({ id, navigate, backHref }) {
       renderHead();
     },
   });
-  const ordersButton = () =>
+  const sideButtons = () => [
+    button({ iconName: "user", label: "Contact details", kind: "ghost", attrs: { "aria-expanded": String(side.tab() === "contact"), "data-action": "contact" }, onClick: () => side.toggle("contact") }),
     side.available()
-      ? [button({ iconName: "cart", label: "Catalog and orders", kind: "ghost", attrs: { "aria-expanded": String(side.isOpen()), "data-action": "commerce" }, onClick: () => side.toggle() })]
-      : [];
-  const header = chatHeader({ id, back, section: el, extraActions: ordersButton });
+      ? button({ iconName: "cart", label: "Catalog and orders", kind: "ghost", attrs: { "aria-expanded": String(side.tab() === "catalog" || side.tab() === "orders"), "data-action": "commerce" }, onClick: () => side.toggle(side.tab() === "orders" ? "orders" : "catalog") })
+      : null,
+  ].filter(Boolean);
+  const header = chatHeader({ id, back, section: el, extraActions: sideButtons });
   el.append(header.head, header.labelsRow, h("div", { class: "chat-columns" }, h("div", { class: "chat-main" }, h("div", { class: "chat-body" }, scroller, jump), form), side.el));
   const renderHead = () => header.render(conv);
 
