@@ -786,3 +786,27 @@ async fn a_wait_step_keeps_its_time_across_a_restart_and_then_goes_on() {
     sheena.taps("yes", "Yes").await;
     sheena.expect(&["Glad we could help!"]).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopen_flow_greets_a_customer_who_writes_to_a_closed_chat() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let welcome_back = json!({
+        "name": "Welcome back", "number_ids": [acme.number().id], "trigger": {"on": "reopen"},
+        "start": "hello",
+        "steps": {"hello": {"type": "message", "text": "Welcome back! An agent will be with you shortly."}},
+    });
+    publish_new(&acme, &welcome_back).await;
+    let mut sheena = Customer::new(&acme, &app.graph, "Sheena");
+    // A new chat is not a reopen: nothing from this flow.
+    sheena.says("hi").await;
+    let id = sheena.conversation_id().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sheena.received().len(), 0, "a reopen flow does not greet a new chat");
+
+    acme.manager.raw_post(&format!("/api/conversations/{id}/close"), &json!({})).await.expect(200);
+    sheena.says("me again").await;
+
+    sheena.expect(&["Welcome back! An agent will be with you shortly."]).await;
+    assert_eq!(sheena.conversation().await["status"], "open");
+}
