@@ -22,7 +22,8 @@ async fn a_manager_labels_filters_and_hands_a_chat_to_a_team() {
         .receive_text("447700900020", "Farah Haddad", "I want 40 units, what's your best price?")
         .await
         .conversation_id();
-    acme.receive_text("447700900021", "Gus Brown", "Where is my parcel?").await;
+    let parcel =
+        acme.receive_text("447700900021", "Gus Brown", "Where is my parcel?").await.conversation_id();
 
     // The agent is online in their own browser, looking at their chats.
     let agent = Browser::open(&app.address).await;
@@ -57,6 +58,14 @@ async fn a_manager_labels_filters_and_hands_a_chat_to_a_team() {
     manager.goto("/#/monitor").await;
     manager.wait_for_text(".person-name", "A staff").await;
     manager.wait_for_text(".presence", "Online").await;
+    // A chat assigned to the agent shows in their load, live.
+    let load = "[...document.querySelectorAll('tr')].find((r) => r.textContent.includes('A staff'))?.querySelector('.load')?.textContent";
+    manager.wait_until("no load yet", &format!("{load} === '0'")).await;
+    acme.manager
+        .raw_post(&format!("/api/conversations/{parcel}/assign"), &json!({"to": {"user_id": staff.id()}}))
+        .await
+        .expect(200);
+    manager.wait_until("the agent's load to show the chat", &format!("{load}?.startsWith('1')")).await;
     manager.assert_accessible("agent monitor").await;
     manager.screenshots("13-agents").await;
 

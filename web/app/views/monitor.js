@@ -1,8 +1,9 @@
 // The agent monitor for managers: who is online, how many chats each has
-// open against their capacity, live from `presence` events.
+// open against their capacity, live: statuses from `presence` events, loads
+// re-read (debounced) whenever a chat is created, assigned, moved or closed.
 
 import * as api from "../api.js";
-import { h, mount } from "../dom.js";
+import { debounce, h, mount } from "../dom.js";
 import * as store from "../store.js";
 import { avatar, emptyState, skeletonRows, button } from "../ui.js";
 import { roleName } from "../directory.js";
@@ -76,7 +77,13 @@ export function monitorView() {
       if (api.features.presence) render();
     }),
     store.on("directory", () => api.features.presence && render()),
+    // A chat changing hands changes someone's load: ask again, at most
+    // every half second however busy the inbox is.
+    store.on("changed", (frame) => {
+      if (api.features.presence && /^conversation\./.test(frame.type || "")) reloadLoads();
+    }),
   ];
+  const reloadLoads = debounce(load, 500);
 
   document.title = "Agents · Switchboard";
   load();
