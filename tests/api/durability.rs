@@ -1,6 +1,6 @@
-//! Nothing acknowledged is lost: a panicking ConversationActor, the
-//! process killed with SIGKILL right after a 200, a clean SIGTERM stop,
-//! and an outbox that survives a crash.
+//! Nothing acknowledged is lost: a panicking ConversationActor or
+//! NumberActor, the process killed with SIGKILL right after a 200, a clean
+//! SIGTERM stop, and an outbox that survives a crash.
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
@@ -44,6 +44,38 @@ async fn a_panicking_conversation_actor_is_respawned_and_loses_nothing() {
     assert_eq!(texts(&acme.messages_of(&bystander.conversation_id()).await), ["a neighbour"]);
     assert_eq!(acme.conversations().await.len(), 2);
     assert_eq!(metric(&app.metrics_text().await, "switchboard_actor_restarts_total"), Some(1.0));
+    app.client().readyz().await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_number_actor_is_respawned_from_sled_with_its_inbox_intact() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let sheena = acme.receive_text("16505551234", "Sheena", "first").await;
+    let dana = acme.receive_text("15550001111", "Dana", "second").await;
+    acme.manager.send_text(&dana.conversation_id(), "noted").await.expect(202);
+    app.graph.wait_for_sends(1, WAIT).await;
+    let number = app.system().number(acme.number().number_id()).expect("the number's actor runs");
+
+    number.crash().expect("the crash is delivered");
+    poll_until(WAIT, "the number's restart to be counted", || async {
+        metric(&app.metrics_text().await, "switchboard_actor_restarts_total").filter(|n| *n >= 1.0)
+    })
+    .await;
+
+    // The index is rebuilt from sled: both chats listed, nothing doubled.
+    let listed = poll_until(WAIT, "the inbox listed again", || async {
+        let list = acme.conversations().await;
+        (list.len() == 2).then_some(list)
+    })
+    .await;
+    assert_eq!(listed.len(), 2);
+    // Webhooks land in the same conversation, replies still go out.
+    acme.receive_text("16505551234", "Sheena", "after the crash").await;
+    assert_eq!(texts(&acme.messages_of(&sheena.conversation_id()).await), ["first", "after the crash"]);
+    acme.manager.send_text(&sheena.conversation_id(), "still here").await.expect(202);
+    app.graph.wait_for_sends(2, WAIT).await;
+    assert_eq!(acme.conversations().await.len(), 2);
     app.client().readyz().await.expect(200);
 }
 

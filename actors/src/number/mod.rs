@@ -101,6 +101,8 @@ pub enum NumberMsg {
     Counts(Box<Viewer>, RpcReplyPort<Counts>),
     /// A tenant-wide change for every affected conversation.
     Sweep(Sweep),
+    /// Fault injection for supervision tests: panic.
+    Crash,
     /// The outbox found the number needs a person (or healthy again).
     Attention(Option<String>),
     /// A conversation settled a send from Meta's status webhook.
@@ -407,6 +409,7 @@ async fn handle(
             reply(r, queue);
         }
         NumberMsg::Counts(viewer, r) => reply(r, s.index.counts(&viewer)),
+        NumberMsg::Crash => panic!("fault injection: number {} crashed", s.number.id),
         NumberMsg::Sweep(sweep) => {
             let affected = match &sweep {
                 Sweep::RemoveLabel(name) | Sweep::RenameLabel(name, _) => {
@@ -825,6 +828,15 @@ impl NumberHandle {
     pub fn sweep(&self, sweep: Sweep) -> Result<(), ActorError> {
         self.actor()?
             .cast(NumberMsg::Sweep(sweep))
+            .map_err(|_| ActorError::Unavailable("number is not running".into()))
+    }
+
+    /// Fault injection for supervision tests: makes this NumberActor panic
+    /// (its children go with it; the root respawns it from sled). Not
+    /// reachable over HTTP.
+    pub fn crash(&self) -> Result<(), ActorError> {
+        self.actor()?
+            .cast(NumberMsg::Crash)
             .map_err(|_| ActorError::Unavailable("number is not running".into()))
     }
 
