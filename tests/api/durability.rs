@@ -182,6 +182,55 @@ async fn sigterm_stops_cleanly_with_exit_0_and_keeps_everything() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let mut server = spawn_binary(&data, &graph.url(), &[]).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    // Two hundred customers write at once; SIGTERM lands while they are in
+    // flight. Those answered 200 must all be kept; the others (refused once
+    // the server stopped accepting) are for Meta to redeliver.
+    let http = reqwest::Client::new();
+    let url = format!("{}/webhooks/whatsapp", server.address);
+    let posts: Vec<_> = (0..200)
+        .map(|i| {
+            let (http, url) = (http.clone(), url.clone());
+            let wa_id = format!("1650555{i:04}");
+            let payload =
+                meta::text_webhook(&acme.number().meta, &wa_id, "Burst", &meta::wamid(), "in flight");
+            let body = meta::bytes(&payload);
+            let signature = meta::sign(&acme.number().signing_secret, &body);
+            tokio::spawn(async move {
+                let sent = http.post(url).header("x-hub-signature-256", signature).body(body).send().await;
+                (wa_id, sent.map(|r| r.status().as_u16()).unwrap_or(0))
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    server.signal("TERM");
+    let (mut acknowledged, mut refused) = (Vec::new(), 0);
+    for post in posts {
+        match post.await.expect("the post task") {
+            (wa_id, 200) => acknowledged.push(wa_id),
+            _ => refused += 1,
+        }
+    }
+    let status = server.wait_exit(Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(0), "exit {status:?}; stderr:\n{}", server.logs());
+
+    // Everything that was answered 200 is there after a restart, once.
+    let restarted = spawn_binary(&data, &graph.url(), &[]).await;
+    let acme = acme.signed_in_at(&restarted.address).await;
+    for wa_id in &acknowledged {
+        let c = acme.wait_for_conversation(wa_id).await;
+        let messages = acme.messages_of(c["id"].as_str().expect("id")).await;
+        assert_eq!(messages.len(), 1, "{wa_id}: {messages:?}");
+    }
+    eprintln!("{} webhooks acknowledged, {refused} refused once the stop began", acknowledged.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
     let graph = FakeGraph::start().await;
     let dir = tempfile::tempdir().expect("a temp dir");
