@@ -230,6 +230,7 @@ export function applyEvent(frame) {
       break;
     case "message.created":
     case "message.status":
+    case "message.updated": // a reaction, stored media, an edit of its details
       if (frame.conversation) upsertConversation(frame.conversation, { force: true });
       upsertMessage(frame.message);
       break;

@@ -12,11 +12,13 @@
 //! - `manage`: labels, filters, the agent monitor, handing a chat to a team;
 //! - `phone`: the two-screen layout at 390x844;
 //! - `reconnect`: a dropped socket catches up with `since=`; keyboard;
-//! - `commerce`: the catalog panel, a cart sent, the order card, orders.
+//! - `commerce`: the catalog panel, a cart sent, the order card, orders;
+//! - `history`: media inline, a quoted reply, a reaction, a failed send.
 
 pub mod harness;
 
 mod commerce;
+mod history;
 mod inbox;
 mod manage;
 mod phone;

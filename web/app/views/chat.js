@@ -169,7 +169,7 @@ export function chatView({ id, navigate, backHref }) {
       }
       const grouped = prev && prev.direction === m.direction && prev.type !== "note" && m.type !== "note" && prev.author_id === m.author_id && new Date(m.created_at) - new Date(prev.created_at) < 5 * 60000;
       const quoted = m.reply_to ? byWamid.get(m.reply_to) : null;
-      const sig = JSON.stringify([m.status, m.text, m.error, m.type, grouped, quoted?.id, store.state.users.size, m.local, m.type === "order" ? store.state.orders.get(m.id)?.updated_at : null]);
+      const sig = JSON.stringify([m.status, m.text, m.error, m.type, grouped, quoted?.id, store.state.users.size, m.local, m.reactions, m.media_url, m.type === "order" ? store.state.orders.get(m.id)?.updated_at : null]);
       let entry = rendered.get(m.id);
       if (!entry || entry.sig !== sig) {
         entry = { sig, el: messageItem(m, { grouped, quoted, onRetry: m.local && pending.get(m.id)?.body ? () => retry(m.id) : null }) };

@@ -67,7 +67,9 @@ export function messageItem(m, { grouped = false, quoted = null, onRetry = null 
     body.push(mediaBlock(m));
     const extra = m.media_url && m.type === "document" ? null : detailText(m);
     if (extra) body.push(h("p", { class: "media-detail", dir: "auto" }, extra));
-    if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
+    // A document's "text" is its file name, already on its download button.
+    const filename = m.content?.document?.filename || m.content?.filename;
+    if (m.text && !(m.type === "document" && m.text === filename)) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
   } else if (m.content?.unsupported !== undefined || (!m.text && m.type !== "text" && m.type !== "note")) {
     // A type WhatsApp added after us (kept with its raw JSON on the server).
     body.push(h("p", { class: "media-card" }, icon("alert", { size: 16 }), h("span", null, `${MEDIA.unsupported[1]} (${m.content?.unsupported || m.type})`)));
