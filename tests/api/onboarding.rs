@@ -1,4 +1,5 @@
-//! The platform admin onboards tenants and numbers; managers add users.
+//! The platform admin onboards tenants and numbers, suspends and resumes
+//! them; managers add users.
 
 use serde_json::{json, Value};
 
@@ -140,4 +141,41 @@ async fn meta_verification_echoes_the_challenge_for_a_known_verify_token() {
     let bad = app.client().verify_webhook("subscribe", "someone-elses-token", "1158201444").await;
     assert_eq!(bad.status, 403, "{}", bad.text);
     assert!(!bad.text.contains("1158201444"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_tenant_cannot_sign_in_and_its_webhooks_are_dropped_until_resumed() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let globex = app.onboard_tenant("Globex").await;
+    acme.receive_text("16505550001", "Sheena", "before").await;
+
+    let suspended =
+        app.admin.raw_post(&format!("/api/admin/tenants/{}/suspend", acme.id), &json!({})).await.expect(200);
+    assert_eq!(suspended["suspended"], true);
+    // Its sessions end and nobody of it signs in; the other tenant is untouched.
+    assert_eq!(acme.manager.me().await.status, 401);
+    assert!(app.client().login(&acme.manager_email, PASSWORD).await.status.is_client_error());
+    globex.manager.me().await.expect(200);
+    // Meta gets its 200 (no retries piling up), nothing is stored.
+    let payload =
+        meta::text_webhook(&acme.number().meta, "16505550002", "Dana", &meta::wamid(), "while away");
+    acme.post_webhook(&payload).await.expect(200);
+    // The platform admin still sees it, marked suspended.
+    let tenants = app.admin.raw_get("/api/admin/tenants").await.expect(200);
+    let listed =
+        tenants["items"].as_array().expect("items").iter().find(|t| t["id"] == json!(acme.id)).cloned();
+    assert_eq!(listed.expect("Acme listed")["suspended"], true);
+
+    app.admin.raw_post(&format!("/api/admin/tenants/{}/resume", acme.id), &json!({})).await.expect(200);
+    let (manager, _) = app.client().signed_in(&acme.manager_email, PASSWORD).await;
+    let list = manager.raw_get("/api/conversations?status=open").await.expect(200);
+    let customers: Vec<&Value> =
+        list["items"].as_array().expect("items").iter().map(|c| &c["customer"]["wa_id"]).collect();
+    assert_eq!(customers, [&json!("16505550001")], "the webhook sent while suspended was dropped");
+    // And traffic flows again.
+    let payload = meta::text_webhook(&acme.number().meta, "16505550003", "Noor", &meta::wamid(), "after");
+    acme.post_webhook(&payload).await.expect(200);
+    let list = manager.raw_get("/api/conversations?status=open").await.expect(200);
+    assert_eq!(list["items"].as_array().expect("items").len(), 2, "{list}");
 }

@@ -1,4 +1,7 @@
-//! Signing in and out in the browser, and the platform admin's console.
+//! Signing in and out in the browser, and the platform admin's console:
+//! onboarding, each number's health, suspending and resuming a tenant.
+
+use serde_json::Value;
 
 use super::harness::{sign_in, Browser};
 use crate::support::{new_number, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
@@ -70,11 +73,31 @@ async fn signing_in_survives_a_reload_and_signing_out_returns_to_the_form() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_platform_admin_onboards_a_tenant_from_the_console() {
     let app = spawn_app().await;
-    app.onboard_tenant("Acme").await;
+    let acme = app.onboard_tenant("Acme").await;
+    acme.receive_text("16505550010", "Sheena", "hello").await;
     let browser = Browser::open(&app.address).await;
     browser.goto("/").await;
     sign_in(&browser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     browser.wait_for_text(".tenant .card-title", "Acme").await;
+    // Each number's health: a webhook was seen, one chat, nothing wrong.
+    let acme_card = "[...document.querySelectorAll('li.tenant')].find((t) => t.querySelector('.card-title').textContent === 'Acme')";
+    let row: Value = browser
+        .js(&format!("return [...{acme_card}.querySelectorAll('tbody td')].map((td) => td.textContent)"))
+        .await;
+    let row: Vec<&str> =
+        row.as_array().expect("cells").iter().map(|c| c.as_str().unwrap_or_default()).collect();
+    assert_ne!(row[2], "None yet", "the last webhook is shown: {row:?}");
+    assert_eq!((row[3], row[4]), ("1", "OK"), "{row:?}");
+
+    // Suspend Acme from the console (with a confirmation), then resume it.
+    browser.js(&format!("[...{acme_card}.querySelectorAll('button')].find((b) => b.textContent === 'Suspend').click(); return true;")).await;
+    browser.click_text("dialog[open] button", "Suspend").await;
+    browser.wait_until("Acme suspended", &format!("{acme_card}?.textContent.includes('Suspended')")).await;
+    assert_eq!(acme.manager.me().await.status, 401, "a suspended tenant's sessions end");
+    browser.js(&format!("[...{acme_card}.querySelectorAll('button')].find((b) => b.textContent === 'Resume').click(); return true;")).await;
+    browser.click_text("dialog[open] button", "Resume").await;
+    browser.wait_until("Acme active again", &format!("{acme_card}?.textContent.includes('Active')")).await;
+    app.client().signed_in(&acme.manager_email, PASSWORD).await;
 
     let (_, known) = new_number(true);
     browser.click(".page-head .btn-primary").await;
