@@ -70,6 +70,18 @@ async fn on_a_phone_the_list_and_the_chat_are_two_screens() {
         )
         .await;
 
+    // The smallest phones we support, 360 px wide: nothing runs off the
+    // side, in the list or in the chat.
+    browser.viewport((360, 740)).await;
+    let overflow = "document.documentElement.scrollWidth <= 360";
+    browser.wait_until("the list within 360 px", overflow).await;
+    browser.click(&format!("a.conv[data-id=\"{id}\"]")).await;
+    browser.wait_for_text(".msg-in .msg-text", "Do you ship to Haifa?").await;
+    browser.wait_until("the chat within 360 px", overflow).await;
+    browser.screenshot("08-phone-chat-360").await;
+    browser.click(".chat-back").await;
+    browser.viewport(PHONE).await;
+
     // Installable: a manifest and a service worker controlling the page.
     browser.wait_until("the service worker", "navigator.serviceWorker && navigator.serviceWorker.getRegistration().then((r) => (window.__sw = Boolean(r && r.active))) && window.__sw").await;
     browser.finish().await;
