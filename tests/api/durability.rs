@@ -1,6 +1,8 @@
 //! Nothing acknowledged is lost: a panicking ConversationActor or
 //! NumberActor, the process killed with SIGKILL right after a 200, a clean
-//! SIGTERM stop, and an outbox that survives a crash.
+//! SIGTERM stop (also mid-burst), an outbox that survives a crash, and a
+//! reply Meta took just before a crash, settled by its status, never sent
+//! twice.
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
@@ -268,4 +270,44 @@ async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
     assert_eq!(graph.wamids().len(), 1, "sent exactly once");
     let last = graph.send_requests().pop().expect("a send");
     assert_eq!(last.body["text"]["body"], "are you there?");
+}
+
+/// Meta accepted a reply, but the process died before its answer arrived:
+/// after the restart the send is in doubt, so it is not sent again at once;
+/// Meta's status webhook naming our message settles it, and nothing is
+/// delivered twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_meta_took_before_a_sigkill_is_settled_by_its_status_not_sent_twice() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let env = [("SWITCHBOARD__WHATSAPP__OUTBOX_AMBIGUOUS_GRACE_MS", "60000")];
+    let mut server = spawn_binary(&data, &graph.url(), &env).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "hi");
+    acme.post_webhook(&payload).await.expect(200);
+    let conversation = acme.wait_for_conversation("16505551234").await["id"].as_str().unwrap().to_string();
+    let gate = graph.hold_next_send();
+    let accepted = acme.manager.send_text(&conversation, "Your parcel left today").await.expect(202);
+    let message_id = accepted["id"].as_str().expect("id").to_string();
+    graph.wait_for_sends(1, WAIT).await; // Meta has it; its answer is held
+
+    server.signal("KILL");
+    server.wait_exit(Duration::from_secs(10)).await;
+    drop(gate);
+    let restarted = spawn_binary(&data, &graph.url(), &env).await;
+    let acme = acme.signed_in_at(&restarted.address).await;
+    let wamid = graph.wamids()[0].clone();
+    let mut status = meta::status_webhook(&acme.number().meta, &wamid, "delivered", "16505551234");
+    status["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = json!(message_id);
+    acme.post_webhook(&status).await.expect(200);
+
+    let settled = poll_until(WAIT, "the status to settle the reply", || async {
+        let messages = acme.messages_of(&conversation).await;
+        messages.into_iter().find(|m| m["id"] == json!(message_id) && m["wamid"] == json!(wamid))
+    })
+    .await;
+    assert_eq!(settled["status"], "delivered", "{settled}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(graph.send_requests().len(), 1, "delivered once: {:#?}", graph.send_requests());
 }
