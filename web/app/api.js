@@ -237,6 +237,7 @@ const FEATURE_PATHS = {
   media: ["post", "/api/numbers/{}/media"],
   catalog: ["get", "/api/numbers/{}/catalog/products"],
   orders: ["get", "/api/orders"],
+  flows: ["get", "/api/flows"],
 };
 
 /**

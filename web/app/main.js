@@ -3,7 +3,7 @@
 // in views/; each is {el, update(route), destroy()}.
 //
 // Routes: #/signin · #/inbox/<filter>[/<conversation id>] · #/monitor ·
-// #/orders · #/settings/<tab> · #/admin
+// #/orders · #/flows[/<flow id>] · #/settings/<tab> · #/admin
 
 import * as api from "./api.js";
 import { debounce, h, mount } from "./dom.js";
@@ -17,6 +17,7 @@ import { adminView } from "./views/admin.js";
 import { settingsView } from "./views/settings.js";
 import { monitorView } from "./views/monitor.js";
 import { ordersView } from "./views/orders.js";
+import { flowsView } from "./views/flows/page.js";
 import { notify } from "./notify.js";
 import { loadDirectory, roleName } from "./directory.js";
 
@@ -56,6 +57,7 @@ function allowed(name) {
   if (name === "inbox") return true;
   if (name === "monitor" || name === "settings") return me.role === "manager";
   if (name === "orders") return me.role === "manager" && api.features.orders !== false;
+  if (name === "flows") return me.role === "manager" && api.features.flows !== false;
   return false;
 }
 
@@ -69,7 +71,7 @@ function render() {
     showView("signin", () => signInView({ onSignedIn: start }), route, { shell: false });
     return;
   }
-  const makers = { inbox: inboxView, admin: adminView, settings: settingsView, monitor: monitorView, orders: ordersView };
+  const makers = { inbox: inboxView, admin: adminView, settings: settingsView, monitor: monitorView, orders: ordersView, flows: flowsView };
   showView(route.name, () => makers[route.name]({ navigate, live: () => live }), route, { shell: true });
 }
 
@@ -98,6 +100,7 @@ const navItems = () => {
   if (me.role === "manager") {
     items.push({ name: "monitor", text: "Agents", iconName: "activity", href: "#/monitor" });
     if (api.features.orders !== false) items.push({ name: "orders", text: "Orders", iconName: "cart", href: "#/orders" });
+    if (api.features.flows !== false) items.push({ name: "flows", text: "Chatbot", iconName: "bot", href: "#/flows" });
     items.push({ name: "settings", text: "Settings", iconName: "settings", href: "#/settings/users" });
   }
   return items;

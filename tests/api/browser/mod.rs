@@ -13,11 +13,13 @@
 //! - `phone`: the two-screen layout at 390x844;
 //! - `reconnect`: a dropped socket catches up with `since=`; keyboard;
 //! - `commerce`: the catalog panel, a cart sent, the order card, orders;
-//! - `history`: media inline, a quoted reply, a reaction, a failed send.
+//! - `history`: media inline, a quoted reply, a reaction, a failed send;
+//! - `flows`: the chatbot builder: build, check limits, try, publish, run.
 
 pub mod harness;
 
 mod commerce;
+mod flows;
 mod history;
 mod inbox;
 mod manage;
