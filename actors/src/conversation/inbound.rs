@@ -232,16 +232,17 @@ fn settles(
     (m.direction == Direction::Out && m.wamid.is_none()).then_some(id)
 }
 
-/// Meta's error as we keep it: code, then title, message and details.
+/// Meta's error as we keep it: code, then title, message and details,
+/// each once (Meta often repeats the title as the message and details).
 pub(super) fn meta_error(e: &MetaError) -> MessageError {
-    MessageError {
-        code: e.code,
-        message: [e.title.as_deref(), e.message.as_deref(), e.details.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(": "),
+    let norm = |s: &str| s.trim().trim_end_matches('.').to_lowercase();
+    let mut parts: Vec<&str> = Vec::new();
+    for part in [e.title.as_deref(), e.message.as_deref(), e.details.as_deref()].into_iter().flatten() {
+        if !part.trim().is_empty() && !parts.iter().any(|p| norm(p) == norm(part)) {
+            parts.push(part.trim());
+        }
     }
+    MessageError { code: e.code, message: parts.join(": ") }
 }
 
 /// Moves an outbound message's status forward (never backwards); true if

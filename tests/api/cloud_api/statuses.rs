@@ -45,7 +45,10 @@ async fn status_fixtures_move_our_message_forward_and_never_back() {
     assert_eq!(status_of(&failed), "failed", "{failed}");
     assert_eq!(failed["error"]["code"], 131026, "{failed}");
     let reason = failed["error"]["message"].as_str().unwrap_or_default();
-    assert!(reason.contains("Message undeliverable"), "Meta's title or details: {reason:?}");
+    assert_eq!(
+        reason, "Message undeliverable",
+        "Meta's title, message and error_data.details, each said once"
+    );
     let frame = loop {
         let frame = socket.next_of_type("message.status", WAIT).await;
         if frame["message"]["id"] == second["id"] && frame["message"]["status"] == "failed" {
