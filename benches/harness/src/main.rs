@@ -21,6 +21,7 @@ const USAGE: &str = "usage: switchboard-bench <closed|open|baseline|scale|outbou
   closed|open|baseline: --tenants 1000 --sockets 500 --staff-per-tenant 1 --customers 100000
                   --connections 64|256 --secs 20|60 --warmup 3|5 --drain 10 --rate 25000 (open)
                   --no-baseline (closed)  --messages N (stop after N instead of --secs)
+                  --flow (a greeting chatbot flow published on every tenant)
   scale:          --tenants 1000 --conversations 1000000 --big 100000 --connections 64 --settle 10
                   --queries 500 --no-drop-caches
   outbound:       --numbers 125 --customers 10 --sends-per-number 800 --rate-per-number 80
@@ -136,5 +137,6 @@ fn inbound_params(scenario: &str, args: &Args) -> anyhow::Result<InboundParams> 
         drain_secs: args.get("drain", d.drain_secs)?,
         baseline: d.baseline && !args.flag("no-baseline"),
         ours: d.ours,
+        flow: args.flag("flow"),
     })
 }

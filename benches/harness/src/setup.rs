@@ -181,6 +181,33 @@ pub async fn populate(
     Ok(World { admin_token, tenants: onboarded, sockets: agent_sockets.into_iter().flatten().collect() })
 }
 
+/// Publishes on every tenant's number a one-step chatbot flow that greets
+/// each new conversation, so the load also runs the bot and its replies.
+pub async fn publish_greetings(api: &Api, world: &World) -> anyhow::Result<()> {
+    stream::iter(world.tenants.iter())
+        .map(|tenant| {
+            let api = api.clone();
+            async move {
+                let manager = api.login(&tenant.manager_email, PASSWORD).await?;
+                let flow = json!({
+                    "name": "Greeting", "number_ids": [tenant.number_id], "trigger": {"on": "new_conversation"},
+                    "start": "hi",
+                    "steps": {"hi": {"type": "message", "text": "Thanks for writing! An agent will answer soon."}},
+                });
+                let created =
+                    api.expect(201, reqwest::Method::POST, "/api/flows", Some(&manager), Some(&flow)).await?;
+                let id = created["id"].as_str().context("flow id")?;
+                let path = format!("/api/flows/{id}/publish");
+                api.expect(200, reqwest::Method::POST, &path, Some(&manager), Some(&json!({}))).await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffered(CONCURRENCY)
+        .try_collect::<Vec<()>>()
+        .await?;
+    Ok(())
+}
+
 /// Signs in a tenant's manager and creates and signs in `count - 1` staff.
 async fn agents_of(api: &Api, t: usize, tenant: &Tenant, count: usize) -> anyhow::Result<Vec<SocketSpec>> {
     let manager = api.login(&tenant.manager_email, PASSWORD).await?;

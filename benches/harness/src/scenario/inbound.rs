@@ -47,6 +47,9 @@ pub struct InboundParams {
     pub baseline: bool,
     /// Run our server (`false`: baseline only).
     pub ours: bool,
+    /// Publish a greeting flow on every tenant first, so every new
+    /// conversation also runs the chatbot (issue 7).
+    pub flow: bool,
 }
 
 impl InboundParams {
@@ -63,6 +66,7 @@ impl InboundParams {
             warmup_secs: 3.0,
             messages: None,
             drain_secs: 10.0,
+            flow: false,
             baseline: true,
             ours: true,
         }
@@ -138,6 +142,9 @@ pub async fn run(env: &Env, name: &str, p: &InboundParams) -> anyhow::Result<(Re
     let world =
         setup::populate(&stack.api, p.tenants, if p.ours { p.sockets } else { 0 }, p.staff_per_tenant, &run)
             .await?;
+    if p.flow && p.ours {
+        setup::publish_greetings(&stack.api, &world).await?;
+    }
     let numbers = world.numbers();
     let spread = Spread::Uniform {
         tenants: p.tenants,

@@ -39,6 +39,8 @@ pub fn closed_params() -> InboundParams {
         warmup_secs: 0.0,
         messages: Some(200),
         drain_secs: 10.0,
+        // The chatbot runs in the smoke too, so its harness path cannot rot.
+        flow: true,
         baseline: true,
         ours: true,
     }
