@@ -89,6 +89,8 @@ pub enum HubMsg {
     Disconnect(u64),
     /// A durable change to fan out.
     Publish(Box<LiveEvent>),
+    /// A block of seqs up to this bound is durable (see [`next_seq`]).
+    Reserved(TenantId, u64),
     /// Closes every socket of this user (deactivation).
     CloseUser(UserId),
     /// Closes the sockets opened with this session (logout).
@@ -131,6 +133,8 @@ struct TenantLog {
     seq: u64,
     /// Highest seq persisted as reserved.
     reserved: u64,
+    /// A further block is being made durable (see [`next_seq`]).
+    extending: bool,
     /// Recent events, oldest first.
     recent: VecDeque<Logged>,
 }
@@ -169,8 +173,20 @@ impl Actor for Hub {
             let Ok(bytes) = <[u8; 16]>::try_from(key.as_slice()) else { continue };
             logs.insert(
                 TenantId::from_bytes(bytes),
-                TenantLog { seq: reserved, reserved, recent: VecDeque::new() },
+                TenantLog { seq: reserved, reserved, extending: false, recent: VecDeque::new() },
             );
+        }
+        // A restart continues after the last reserved seq; reserve the next
+        // block for every tenant now, in one flush, rather than one flush
+        // per tenant inside the first events' fan-out.
+        if !logs.is_empty() {
+            let mut batch = Batch::default();
+            for (tenant, log) in logs.iter_mut() {
+                log.reserved += SEQ_BLOCK;
+                batch.put(Tree::Hub, tenant.to_bytes().to_vec(), &log.reserved)?;
+            }
+            ctx.store.write(batch)?;
+            ctx.store.commit().durable().await?;
         }
         Ok(HubState { ctx, logs, sockets: HashMap::new(), presence: HashMap::new(), next_socket: 1 })
     }
@@ -185,6 +201,9 @@ impl Actor for Hub {
             HubMsg::Connect { viewer, token, since, tx, reply: port } => {
                 let (tenant, user) = (viewer.tenant_id, viewer.user_id);
                 reply(port, connect(s, viewer, token, since, tx));
+                // Someone will be watching: have this tenant's seqs reserved
+                // before its first event, not during it.
+                reserve_ahead(s, tenant)?;
                 let c = connection(s, tenant, user);
                 c.sockets += 1;
                 c.in_grace = false;
@@ -199,6 +218,12 @@ impl Actor for Hub {
                 }
             }
             HubMsg::Publish(event) => publish(s, *event).await?,
+            HubMsg::Reserved(tenant, bound) => {
+                if let Some(log) = s.logs.get_mut(&tenant) {
+                    log.reserved = log.reserved.max(bound);
+                    log.extending = false;
+                }
+            }
             HubMsg::CloseUser(user) => close_where(&me, s, |sock| sock.viewer.user_id == user).await?,
             HubMsg::CloseSession(token) => close_where(&me, s, |sock| sock.token == token).await?,
             HubMsg::Viewers(tenant, viewers) => {
@@ -394,11 +419,18 @@ async fn publish(s: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
     Ok(())
 }
 
-/// Hands out the next seq, reserving (durably) a new block when needed.
+/// Hands out the next seq. A seq is only handed out below a durably
+/// reserved bound, so a restart never hands the same one out twice. Half
+/// way through a block the next one is written and made durable by the
+/// group commit in the background (`HubMsg::Reserved` raises the bound);
+/// only a tenant's first event, or a block used up before its successor is
+/// durable, waits for a flush here.
 async fn next_seq(s: &mut HubState, tenant: TenantId) -> Result<u64, ActorError> {
     let log = s.logs.entry(tenant).or_default();
     log.seq += 1;
     let seq = log.seq;
+    reserve_ahead(s, tenant)?;
+    let Some(log) = s.logs.get(&tenant) else { return Ok(seq) };
     if seq > log.reserved {
         let reserved = seq + SEQ_BLOCK;
         let mut batch = Batch::default();
@@ -410,6 +442,28 @@ async fn next_seq(s: &mut HubState, tenant: TenantId) -> Result<u64, ActorError>
         }
     }
     Ok(seq)
+}
+
+/// Starts making the next block of `tenant`'s seqs durable, without
+/// waiting, once fewer than half a block is left (or none was ever
+/// reserved); `HubMsg::Reserved` raises the bound when it is on disk.
+fn reserve_ahead(s: &mut HubState, tenant: TenantId) -> Result<(), ActorError> {
+    let log = s.logs.entry(tenant).or_default();
+    if log.extending || log.seq > log.reserved || log.reserved - log.seq >= SEQ_BLOCK / 2 {
+        return Ok(());
+    }
+    log.extending = true;
+    let next = log.reserved + SEQ_BLOCK;
+    let mut batch = Batch::default();
+    batch.put(Tree::Hub, tenant.to_bytes().to_vec(), &next)?;
+    s.ctx.store.write(batch)?;
+    let routes = s.ctx.routes.clone();
+    s.ctx.store.commit().then(move || {
+        if let Some(hub) = routes.hub() {
+            let _ = hub.cast(HubMsg::Reserved(tenant, next));
+        }
+    });
+    Ok(())
 }
 
 /// Typed access to the Hub.
