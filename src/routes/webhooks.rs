@@ -96,7 +96,11 @@ pub async fn receive(
     if deliveries.iter().any(|(_, s)| s.is_none()) || deliveries.is_empty() {
         match deployment_secret {
             Some(s) => secrets.push(s),
-            None if deliveries.is_empty() => {}
+            // Only numbers we do not know, and no deployment secret to check
+            // the signature with: acknowledged (Meta would otherwise retry,
+            // and in the end disable the app's webhook) but not counted as
+            // received, since nobody vouched for it. Nothing is stored.
+            None if deliveries.is_empty() => return Ok(StatusCode::OK),
             None => {
                 Metrics::inc(&metrics.webhooks_rejected_signature);
                 return Err(ApiError::BadSignature);
@@ -110,13 +114,6 @@ pub async fn receive(
             Metrics::inc(&metrics.webhooks_rejected_signature);
             return Err(ApiError::BadSignature);
         }
-    }
-    if secrets.is_empty() {
-        // Only numbers we do not know, and no deployment secret to check
-        // the signature with: acknowledged (Meta would otherwise retry, and
-        // in the end disable the app's webhook) but not counted as
-        // received, since nobody vouched for it. Nothing is stored.
-        return Ok(StatusCode::OK);
     }
     Metrics::inc(&metrics.webhooks_received);
     // A suspended tenant's traffic is acknowledged (so Meta stops retrying)

@@ -102,6 +102,15 @@ export function toast(message, { kind = "info", action, timeout = kind === "succ
   return el;
 }
 
+/** A table with column `headers` and body `rows` (<tr> nodes), scrolling sideways when narrow. */
+export function dataTable(headers, rows, cls = "") {
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h("table", { class: `table ${cls}`.trim() }, h("thead", null, h("tr", null, headers.map((t) => h("th", { scope: "col" }, t)))), h("tbody", null, rows)),
+  );
+}
+
 // ---- dialogs -----------------------------------------------------------------------
 
 /**

@@ -430,8 +430,7 @@ async fn next_seq(s: &mut HubState, tenant: TenantId) -> Result<u64, ActorError>
     log.seq += 1;
     let seq = log.seq;
     reserve_ahead(s, tenant)?;
-    let Some(log) = s.logs.get(&tenant) else { return Ok(seq) };
-    if seq > log.reserved {
+    if seq > s.logs.get(&tenant).map_or(0, |log| log.reserved) {
         let reserved = seq + SEQ_BLOCK;
         let mut batch = Batch::default();
         batch.put(Tree::Hub, tenant.to_bytes().to_vec(), &reserved)?;

@@ -219,13 +219,7 @@ impl Store {
         tree: Tree,
         prefix: &[u8],
     ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
-        self.tree(tree)
-            .scan_prefix(prefix)
-            .map(|item| {
-                let (k, v) = item.map_err(sled_err)?;
-                Ok((k.to_vec(), codec::decode(&v)?))
-            })
-            .collect()
+        self.scan_decoding(tree, prefix, |v| codec::decode(v))
     }
 
     /// Like [`Self::scan_prefix`] for a record type whose layout grew: a
@@ -235,13 +229,23 @@ impl Store {
         tree: Tree,
         prefix: &[u8],
     ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
+        self.scan_decoding(tree, prefix, |v| {
+            codec::decode::<T>(v).or_else(|e| codec::decode::<Old>(v).map(Into::into).map_err(|_| e))
+        })
+    }
+
+    /// Every record under `prefix`, in key order, decoded by `decode`.
+    fn scan_decoding<T>(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        decode: impl Fn(&[u8]) -> Result<T, ActorError>,
+    ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
         self.tree(tree)
             .scan_prefix(prefix)
             .map(|item| {
                 let (k, v) = item.map_err(sled_err)?;
-                let value = codec::decode::<T>(&v)
-                    .or_else(|e| codec::decode::<Old>(&v).map(Into::into).map_err(|_| e))?;
-                Ok((k.to_vec(), value))
+                Ok((k.to_vec(), decode(&v)?))
             })
             .collect()
     }

@@ -5,7 +5,7 @@
 import * as api from "../api.js";
 import { debounce, h, mount } from "../dom.js";
 import * as store from "../store.js";
-import { avatar, emptyState, skeletonRows, button } from "../ui.js";
+import { avatar, dataTable, emptyState, skeletonRows, button } from "../ui.js";
 import { roleName } from "../directory.js";
 
 const STATUS = { online: "Online", available: "Online", away: "Away", busy: "Busy", offline: "Offline" };
@@ -62,7 +62,7 @@ export function monitorView() {
         { class: "card" },
         h("div", { class: "card-head" }, h("div", null, h("h2", { class: "card-title" }, "Your team now"), h("p", { class: "muted" }, `${online} of ${people.length} online · ${open} open ${open === 1 ? "chat" : "chats"} assigned`))),
         people.length
-          ? h("div", { class: "table-wrap" }, h("table", { class: "table" }, h("thead", null, h("tr", null, ["Agent", "Status", "Open chats"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", null, rows)))
+          ? dataTable(["Agent", "Status", "Open chats"], rows)
           : emptyState({ iconName: "users", title: "No agents yet", body: "Add people in Settings." }),
       ),
     );

@@ -11,7 +11,7 @@ import { h, mount } from "../dom.js";
 import { icon } from "../icons.js";
 import { fullStamp, listTime, money, plural } from "../format.js";
 import * as store from "../store.js";
-import { button, dialog, emptyState, formError, skeletonRows, spinner, toast } from "../ui.js";
+import { button, dataTable, dialog, emptyState, formError, skeletonRows, spinner, toast } from "../ui.js";
 
 const STATUSES = ["received", "confirmed", "paid", "shipped", "delivered", "canceled"];
 
@@ -305,20 +305,7 @@ export function ordersView({ navigate }) {
     });
     mount(
       body,
-      h(
-        "div",
-        { class: "card" },
-        h(
-          "div",
-          { class: "table-wrap" },
-          h(
-            "table",
-            { class: "table orders-table" },
-            h("thead", null, h("tr", null, ["Placed", "Customer", "Items", "Total", "Status", ""].map((t) => h("th", { scope: "col" }, t)))),
-            h("tbody", null, rows),
-          ),
-        ),
-      ),
+      h("div", { class: "card" }, dataTable(["Placed", "Customer", "Items", "Total", "Status", ""], rows, "orders-table")),
       cursor ? h("div", { class: "load-more" }, button({ text: "Show more", onClick: () => more() })) : null,
     );
   }

@@ -8,7 +8,7 @@ import * as api from "../api.js";
 import { h, mount } from "../dom.js";
 import { icon } from "../icons.js";
 import * as store from "../store.js";
-import { avatar, button, dialog, emptyState, field, formError, labelChip, skeletonRows, toast } from "../ui.js";
+import { avatar, button, dataTable, dialog, emptyState, field, formError, labelChip, skeletonRows, toast } from "../ui.js";
 import { loadDirectory, roleName } from "../directory.js";
 import { catalogSettings } from "./catalogsettings.js";
 import { inboxSettings } from "./inboxsettings.js";
@@ -96,7 +96,7 @@ async function users(body) {
       "Everyone who can sign in to this inbox. Capacity limits how many open chats round-robin gives a person.",
       button({ text: "Add person", iconName: "userPlus", kind: "primary", onClick: () => addUser().then((u) => u && reloadDirectory()) }),
       people.length
-        ? h("div", { class: "table-wrap" }, h("table", { class: "table" }, h("thead", null, h("tr", null, ["Name", "Role", "Status", "Max open chats", ""].map((t) => h("th", { scope: "col" }, t)))), h("tbody", null, rows)))
+        ? dataTable(["Name", "Role", "Status", "Max open chats", ""], rows)
         : emptyState({ iconName: "users", title: "Just you so far", body: "Add your agents so they can answer chats." }),
     ),
   );

@@ -5,7 +5,7 @@
 
 import * as api from "../../api.js";
 import { h, mount } from "../../dom.js";
-import { button, confirmDialog, emptyState, skeletonRows, toast } from "../../ui.js";
+import { button, confirmDialog, dataTable, emptyState, skeletonRows, toast } from "../../ui.js";
 import { forgetKeptEdits } from "./kept.js";
 import { triggerText, versionState } from "./model.js";
 
@@ -86,15 +86,7 @@ export function flowList({ navigate }) {
     });
     mount(
       body,
-      h(
-        "div",
-        { class: "card" },
-        h(
-          "div",
-          { class: "table-wrap" },
-          h("table", { class: "table table-stack flows-table" }, h("thead", null, h("tr", null, ["Flow", "Starts when", "Numbers", "Version", ""].map((t) => h("th", { scope: "col" }, t)))), h("tbody", null, rows)),
-        ),
-      ),
+      h("div", { class: "card" }, dataTable(["Flow", "Starts when", "Numbers", "Version", ""], rows, "table-stack flows-table")),
     );
   }
 
