@@ -25,9 +25,18 @@ where
 {
     match actor.call(build, Some(timeout)).await {
         Ok(CallResult::Success(value)) => Ok(value),
-        Ok(CallResult::Timeout) => Err(ActorError::Unavailable("actor timed out".into())),
-        Ok(CallResult::SenderError) | Err(_) => Err(ActorError::Unavailable("actor is not running".into())),
+        Ok(CallResult::Timeout) => Err(ActorError::Unavailable(format!("{} timed out", actor_kind::<M>()))),
+        Ok(CallResult::SenderError) => {
+            Err(ActorError::Unavailable(format!("{} dropped the request", actor_kind::<M>())))
+        }
+        Err(_) => Err(ActorError::Unavailable(format!("{} is not running", actor_kind::<M>()))),
     }
+}
+
+/// The actor a message type belongs to, for error details in the log.
+fn actor_kind<M>() -> &'static str {
+    let name = std::any::type_name::<M>();
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 /// [`ask`] for handlers that answer with a `Result`.

@@ -6,12 +6,19 @@
 //! it spawns or respawns a child), so callers always find the current actor
 //! after a restart instead of keeping a dead reference, and the webhook path
 //! reads it without a round trip through the root.
+//!
+//! Between a child's failure and its respawn the table still names the
+//! stopped actor; [`Routes::live`] waits (briefly) for the replacement, so
+//! a request that arrives in that moment is served by the new actor
+//! instead of failing with a 503.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
-use ractor::ActorRef;
+use ractor::{ActorRef, ActorStatus, Message};
 use tenants::{NumberId, Secret, TeamId, TenantId};
+use tokio::sync::watch;
 
 use crate::directory::DirectoryMsg;
 use crate::hub::HubMsg;
@@ -39,9 +46,17 @@ struct Table {
 }
 
 /// Shared handle to the snapshot.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Routes {
     inner: Arc<RwLock<Table>>,
+    /// Bumped on every change, for [`Routes::live`] to wait on.
+    changed: Arc<watch::Sender<u64>>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Self { inner: Arc::default(), changed: Arc::new(watch::Sender::new(0)) }
+    }
 }
 
 impl std::fmt::Debug for Routes {
@@ -55,8 +70,32 @@ impl Routes {
         self.inner.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Table> {
-        self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Changes the table and wakes whoever waits in [`Routes::live`].
+    fn update<T>(&self, change: impl FnOnce(&mut Table) -> T) -> T {
+        let out = change(&mut self.inner.write().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        self.changed.send_modify(|n| *n += 1);
+        out
+    }
+
+    /// The actor `find` picks from the table; while that actor has stopped
+    /// (failed, its supervisor not yet done respawning it), waits up to
+    /// `wait` for the table to name its successor. Gives back what it
+    /// found when the wait runs out, and the call to it then fails as
+    /// before.
+    pub(crate) async fn live<M: Message>(
+        &self,
+        wait: Duration,
+        find: impl Fn(&Self) -> Option<ActorRef<M>>,
+    ) -> Option<ActorRef<M>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut changed = self.changed.subscribe();
+        loop {
+            let found = find(self);
+            let stopped = found.as_ref().is_some_and(|a| a.get_status() >= ActorStatus::Stopping);
+            if !stopped || !matches!(tokio::time::timeout_at(deadline, changed.changed()).await, Ok(Ok(()))) {
+                return found;
+            }
+        }
     }
 
     pub(crate) fn directory(&self) -> Option<ActorRef<DirectoryMsg>> {
@@ -81,11 +120,11 @@ impl Routes {
     }
 
     pub(crate) fn set_directory(&self, actor: ActorRef<DirectoryMsg>) {
-        self.write().directory = Some(actor);
+        self.update(|t| t.directory = Some(actor));
     }
 
     pub(crate) fn set_hub(&self, actor: ActorRef<HubMsg>) {
-        self.write().hub = Some(actor);
+        self.update(|t| t.hub = Some(actor));
     }
 
     pub(crate) fn team(&self, id: TeamId) -> Option<ActorRef<TeamMsg>> {
@@ -97,11 +136,11 @@ impl Routes {
     }
 
     pub(crate) fn set_team(&self, id: TeamId, tenant: TenantId, actor: ActorRef<TeamMsg>) {
-        self.write().teams.insert(id, (tenant, actor));
+        self.update(|t| t.teams.insert(id, (tenant, actor)));
     }
 
     pub(crate) fn remove_team(&self, id: TeamId) -> Option<ActorRef<TeamMsg>> {
-        self.write().teams.remove(&id).map(|(_, a)| a)
+        self.update(|t| t.teams.remove(&id).map(|(_, a)| a))
     }
 
     pub(crate) fn is_suspended(&self, tenant: TenantId) -> bool {
@@ -109,17 +148,19 @@ impl Routes {
     }
 
     pub(crate) fn set_suspended(&self, tenant: TenantId, suspended: bool) {
-        let mut table = self.write();
-        if suspended {
-            table.suspended.insert(tenant);
-        } else {
-            table.suspended.remove(&tenant);
-        }
+        self.update(|t| {
+            if suspended {
+                t.suspended.insert(tenant);
+            } else {
+                t.suspended.remove(&tenant);
+            }
+        });
     }
 
     pub(crate) fn set_number(&self, phone_number_id: String, route: NumberRoute) {
-        let mut table = self.write();
-        table.by_id.insert(route.number_id, phone_number_id.clone());
-        table.by_phone.insert(phone_number_id, route);
+        self.update(|t| {
+            t.by_id.insert(route.number_id, phone_number_id.clone());
+            t.by_phone.insert(phone_number_id, route);
+        });
     }
 }

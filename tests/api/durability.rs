@@ -66,12 +66,9 @@ async fn a_panicking_number_actor_is_respawned_from_sled_with_its_inbox_intact()
     .await;
 
     // The index is rebuilt from sled: both chats listed, nothing doubled.
-    let listed = poll_until(WAIT, "the inbox listed again", || async {
-        let list = acme.conversations().await;
-        (list.len() == 2).then_some(list)
-    })
-    .await;
-    assert_eq!(listed.len(), 2);
+    // Asked while the respawn may still be running: the request waits for
+    // the new actor instead of failing.
+    assert_eq!(acme.conversations().await.len(), 2);
     // Webhooks land in the same conversation, replies still go out.
     acme.receive_text("16505551234", "Sheena", "after the crash").await;
     assert_eq!(texts(&acme.messages_of(&sheena.conversation_id()).await), ["first", "after the crash"]);

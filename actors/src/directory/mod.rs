@@ -333,18 +333,27 @@ impl DirectoryHandle {
         self.ctx.routes.directory().ok_or_else(|| ActorError::Unavailable("directory is not running".into()))
     }
 
+    /// The running actor, waiting out a respawn in progress (for calls).
+    async fn live(&self) -> Result<ActorRef<DirectoryMsg>, ActorError> {
+        let routes = &self.ctx.routes;
+        routes
+            .live(self.ctx.settings.call_timeout, |r| r.directory())
+            .await
+            .ok_or_else(|| ActorError::Unavailable("directory is not running".into()))
+    }
+
     async fn ask<T: Send + 'static>(
         &self,
         build: impl FnOnce(RpcReplyPort<T>) -> DirectoryMsg,
     ) -> Result<T, ActorError> {
-        ask(&self.actor()?, build, self.ctx.settings.call_timeout).await
+        ask(&self.live().await?, build, self.ctx.settings.call_timeout).await
     }
 
     async fn ask_result<T: Send + 'static>(
         &self,
         build: impl FnOnce(Reply<T>) -> DirectoryMsg,
     ) -> Result<T, ActorError> {
-        ask_result(&self.actor()?, build, self.ctx.settings.call_timeout).await
+        ask_result(&self.live().await?, build, self.ctx.settings.call_timeout).await
     }
 
     /// Creates `user` as the first platform admin unless one exists.

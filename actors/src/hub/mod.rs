@@ -476,6 +476,15 @@ impl HubHandle {
         self.ctx.routes.hub().ok_or_else(|| ActorError::Unavailable("hub is not running".into()))
     }
 
+    /// The running actor, waiting out a respawn in progress (for calls).
+    async fn live(&self) -> Result<ActorRef<HubMsg>, ActorError> {
+        let routes = &self.ctx.routes;
+        routes
+            .live(self.ctx.settings.call_timeout, |r| r.hub())
+            .await
+            .ok_or_else(|| ActorError::Unavailable("hub is not running".into()))
+    }
+
     fn cast(&self, msg: HubMsg) {
         if let Ok(hub) = self.actor() {
             let _ = hub.cast(msg);
@@ -491,7 +500,7 @@ impl HubHandle {
     ) -> Result<(Connected, mpsc::Receiver<Arc<str>>), ActorError> {
         let (tx, rx) = mpsc::channel(self.ctx.settings.hub_socket_buffer);
         let connected = ask(
-            &self.actor()?,
+            &self.live().await?,
             |reply| HubMsg::Connect { viewer, token, since, tx, reply },
             self.ctx.settings.call_timeout,
         )
@@ -526,18 +535,22 @@ impl HubHandle {
         user: UserId,
         manual: Option<Presence>,
     ) -> Result<Presence, ActorError> {
-        ask(&self.actor()?, |r| HubMsg::SetPresence(tenant, user, manual, r), self.ctx.settings.call_timeout)
-            .await
+        ask(
+            &self.live().await?,
+            |r| HubMsg::SetPresence(tenant, user, manual, r),
+            self.ctx.settings.call_timeout,
+        )
+        .await
     }
 
     /// Statuses of `users`, in order.
     pub async fn presence(&self, tenant: TenantId, users: Vec<UserId>) -> Result<Vec<Presence>, ActorError> {
-        ask(&self.actor()?, |r| HubMsg::Presence(tenant, users, r), self.ctx.settings.call_timeout).await
+        ask(&self.live().await?, |r| HubMsg::Presence(tenant, users, r), self.ctx.settings.call_timeout).await
     }
 
     /// Every known status in a tenant.
     pub async fn presence_all(&self, tenant: TenantId) -> Result<Vec<(UserId, Presence)>, ActorError> {
-        ask(&self.actor()?, |r| HubMsg::PresenceAll(tenant, r), self.ctx.settings.call_timeout).await
+        ask(&self.live().await?, |r| HubMsg::PresenceAll(tenant, r), self.ctx.settings.call_timeout).await
     }
 }
 

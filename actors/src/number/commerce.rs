@@ -96,7 +96,7 @@ impl NumberHandle {
         &self,
         build: impl FnOnce(RpcReplyPort<T>) -> CommerceMsg,
     ) -> Result<T, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::Commerce(build(r)), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::Commerce(build(r)), self.timeout()).await
     }
 
     /// The number's catalog (search it with [`crate::number::catalog::Catalog::search`]).
@@ -113,7 +113,8 @@ impl NumberHandle {
 
     /// Uses catalog `id` (`None`: the one connected to the WABA) and syncs it.
     pub async fn choose_catalog(&self, id: Option<String>) -> Result<CatalogStatus, ActorError> {
-        ask_result(&self.actor()?, |r| NumberMsg::Commerce(CommerceMsg::Choose(id, r)), self.timeout()).await
+        ask_result(&self.live().await?, |r| NumberMsg::Commerce(CommerceMsg::Choose(id, r)), self.timeout())
+            .await
     }
 
     /// Up to `limit` orders matching `filter` that `viewer` may see, newest first.

@@ -630,6 +630,16 @@ impl NumberHandle {
             .ok_or_else(|| ActorError::Unavailable("number is not running".into()))
     }
 
+    /// The running actor, waiting out a respawn in progress (for calls).
+    async fn live(&self) -> Result<ActorRef<NumberMsg>, ActorError> {
+        let id = self.number_id;
+        self.ctx
+            .routes
+            .live(self.timeout(), |r| r.by_id(id).map(|r| r.actor))
+            .await
+            .ok_or_else(|| ActorError::Unavailable("number is not running".into()))
+    }
+
     fn timeout(&self) -> std::time::Duration {
         self.ctx.settings.call_timeout
     }
@@ -643,7 +653,7 @@ impl NumberHandle {
         messages: Vec<InboundMessage>,
     ) -> Result<InboundOutcome, ActorError> {
         ask_result(
-            &self.actor()?,
+            &self.live().await?,
             |reply| NumberMsg::Inbound { wa_id, profile_name, messages, reply },
             self.timeout(),
         )
@@ -652,13 +662,13 @@ impl NumberHandle {
 
     /// Applies delivery statuses.
     pub async fn statuses(&self, wa_id: String, updates: Vec<StatusUpdate>) -> Result<(), ActorError> {
-        ask_result(&self.actor()?, |reply| NumberMsg::Statuses { wa_id, updates, reply }, self.timeout())
+        ask_result(&self.live().await?, |reply| NumberMsg::Statuses { wa_id, updates, reply }, self.timeout())
             .await
     }
 
     /// One conversation's summary.
     pub async fn find(&self, id: ConversationId) -> Result<Option<ConversationRecord>, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::Find(id, r), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::Find(id, r), self.timeout()).await
     }
 
     /// A filtered page of summaries, newest activity first.
@@ -668,7 +678,7 @@ impl NumberHandle {
         limit: usize,
         after: Option<Cursor>,
     ) -> Result<Vec<ConversationRecord>, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::List(Box::new(filter), limit, after, r), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::List(Box::new(filter), limit, after, r), self.timeout()).await
     }
 
     /// A page of a conversation's messages, oldest first.
@@ -691,7 +701,7 @@ impl NumberHandle {
         id: ConversationId,
         build: impl FnOnce(RpcReplyPort<Result<T, ActorError>>) -> ConversationMsg,
     ) -> Result<T, ActorError> {
-        ask_result(&self.actor()?, |reply| NumberMsg::Route(id, build(reply)), self.timeout()).await
+        ask_result(&self.live().await?, |reply| NumberMsg::Route(id, build(reply)), self.timeout()).await
     }
 
     /// Changes the assignee and/or team, if the precondition holds.
@@ -763,17 +773,17 @@ impl NumberHandle {
 
     /// Open chats of each user, in order.
     pub async fn loads(&self, users: Vec<UserId>) -> Result<Vec<u32>, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::Loads(users, r), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::Loads(users, r), self.timeout()).await
     }
 
     /// A team's queue on this number.
     pub async fn team_queue(&self, team: TeamId) -> Result<Vec<(i64, ConversationRef)>, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::TeamQueue(team, r), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::TeamQueue(team, r), self.timeout()).await
     }
 
     /// Badge counts for `viewer`.
     pub async fn counts(&self, viewer: Viewer) -> Result<Counts, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::Counts(Box::new(viewer), r), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::Counts(Box::new(viewer), r), self.timeout()).await
     }
 
     /// Uploads a file to Meta for sending; returns Meta's media id. The
@@ -784,7 +794,7 @@ impl NumberHandle {
         mime: &str,
         filename: &str,
     ) -> Result<String, ActorError> {
-        let auth = ask(&self.actor()?, NumberMsg::Auth, self.timeout()).await?;
+        let auth = ask(&self.live().await?, NumberMsg::Auth, self.timeout()).await?;
         self.ctx
             .graph
             .upload_media(&auth, bytes, mime, filename)
@@ -794,7 +804,7 @@ impl NumberHandle {
 
     /// The number's templates as Meta describes them (cached).
     pub async fn templates(&self) -> Result<Vec<Template>, ActorError> {
-        ask_result(&self.actor()?, NumberMsg::Templates, self.timeout() * 3).await
+        ask_result(&self.live().await?, NumberMsg::Templates, self.timeout() * 3).await
     }
 
     /// The stored media of a message and its file name.
@@ -816,12 +826,12 @@ impl NumberHandle {
 
     /// This number's step counts for a flow since start-up.
     pub async fn flow_stats(&self, flow: String) -> Result<Vec<(String, u64, u64, u64)>, ActorError> {
-        ask(&self.actor()?, |r| NumberMsg::FlowStats(flow, r), self.timeout()).await
+        ask(&self.live().await?, |r| NumberMsg::FlowStats(flow, r), self.timeout()).await
     }
 
     /// How the number is doing.
     pub async fn health(&self) -> Result<NumberHealth, ActorError> {
-        ask(&self.actor()?, NumberMsg::Health, self.timeout()).await
+        ask(&self.live().await?, NumberMsg::Health, self.timeout()).await
     }
 
     /// Applies a tenant-wide change to every affected conversation.

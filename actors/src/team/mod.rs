@@ -363,10 +363,16 @@ impl TeamHandle {
         self.ctx.routes.team(self.team_id).ok_or(ActorError::NotFound)
     }
 
+    /// The running actor, waiting out a respawn in progress (for calls).
+    async fn live(&self) -> Result<ActorRef<TeamMsg>, ActorError> {
+        let id = self.team_id;
+        self.ctx.routes.live(self.ctx.settings.call_timeout, |r| r.team(id)).await.ok_or(ActorError::NotFound)
+    }
+
     /// Routes a chat through the team and returns its new summary.
     pub async fn dispatch(&self, d: Dispatch) -> Result<ConversationRecord, ActorError> {
         ask_result(
-            &self.actor()?,
+            &self.live().await?,
             |r| TeamMsg::Dispatch(Box::new(d), Some(r)),
             self.ctx.settings.call_timeout * 2,
         )
@@ -382,7 +388,7 @@ impl TeamHandle {
 
     /// Chats waiting in the queue.
     pub async fn queue_length(&self) -> Result<usize, ActorError> {
-        ask(&self.actor()?, TeamMsg::QueueLength, self.ctx.settings.call_timeout).await
+        ask(&self.live().await?, TeamMsg::QueueLength, self.ctx.settings.call_timeout).await
     }
 }
 
