@@ -106,6 +106,10 @@ async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
         (&notes[0]["text"], &notes[0]["mentions"]),
         (&json!("call back after 5pm"), &json!([ann.id()]))
     );
+    // History search is in sled too: a word of the note, and of a chat's
+    // first customer message.
+    assert_eq!(listed(&acme.manager, "q=5pm").await, set(&[&routed[1].0.id]));
+    assert_eq!(listed(&acme.manager, "q=hello%20loose").await, set(&[&loose.id]));
     assert_eq!(acme.manager.list_labels().await.expect(200)["items"][0]["name"], "Hot Lead");
     assert_eq!(acme.manager.list_canned().await.expect(200)["items"][0]["shortcut"], "hours");
     let settings = acme.manager.get_settings().await.expect(200);

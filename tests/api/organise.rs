@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use crate::support::inbox::{listed, set, spawn_inbox_app, Chat};
-use crate::support::TestTenant;
+use crate::support::{poll_until, TestTenant, WAIT};
 
 async fn label(acme: &TestTenant, name: &str, color: &str) -> String {
     let l = acme.manager.create_label(name, color).await.expect(201);
@@ -194,6 +194,57 @@ async fn staff_filters_apply_within_what_they_see() {
     assert_eq!(listed(ann, "unread=true").await, set(&[queued, done]));
     assert_eq!(listed(&f.bob.client, "q=maria").await, BTreeSet::new());
     assert_eq!(listed(&f.bob.client, "q=bruno").await, set(&[bobs]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_finds_words_anywhere_in_the_history_within_what_each_viewer_sees() {
+    let app = spawn_inbox_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let globex = app.onboard_tenant("Globex").await;
+    let ann = acme.staff_named("Ann").await;
+    let bob = acme.staff_named("Bob").await;
+    // Sheena's refund request is an old message: her latest says thanks,
+    // and the agent's reply and a note sit in between.
+    let sheena = acme.new_chat_saying("Sheena", "I need a refund for order 8812, the box was crushed").await;
+    acme.manager.send_text(&sheena.id, "Sorry! Your replacement parcel ships tomorrow").await.expect(202);
+    acme.manager.add_note(&sheena.id, "courier claim opened", &[]).await.expect(201);
+    acme.customer_writes(&sheena.wa_id, "Sheena", "thanks").await;
+    let dana = acme.new_chat_saying("Dana", "Do you deliver to Lisbon?").await;
+    acme.manager.assign_to_user(&dana.id, ann.id()).await.expect(200);
+    let theirs = globex.new_chat_saying("Gil", "refund please").await;
+    poll_until(WAIT, "Sheena's latest message in the list", || async {
+        let c = acme.conversation(&sheena.id).await;
+        (c["preview"] == "thanks").then_some(())
+    })
+    .await;
+
+    let m = &acme.manager;
+    let cases: Vec<(&str, BTreeSet<String>)> = vec![
+        ("refund", set(&[&sheena.id])),
+        // Search as you type: the start of a word, in any case.
+        ("REFU", set(&[&sheena.id])),
+        ("8812", set(&[&sheena.id])),
+        // The agent's reply and the internal note are history too.
+        ("parcel", set(&[&sheena.id])),
+        ("courier%20claim", set(&[&sheena.id])),
+        // Every word must be somewhere: the name, the number or the history.
+        ("sheena%20crushed", set(&[&sheena.id])),
+        ("dana%20refund", BTreeSet::new()),
+        ("lisbon", set(&[&dana.id])),
+        ("crushed%20lisbon", BTreeSet::new()),
+        // Inside a word is not a word start.
+        ("efund", BTreeSet::new()),
+    ];
+    for (q, expected) in cases {
+        assert_eq!(listed(m, &format!("q={q}")).await, expected, "q={q}");
+    }
+    // Other filters still narrow it.
+    assert_eq!(listed(m, "q=refund&status=closed").await, BTreeSet::new());
+    // Staff find only what they may see; another tenant only its own.
+    assert_eq!(listed(&ann.client, "q=refund").await, BTreeSet::new());
+    assert_eq!(listed(&ann.client, "q=lisbon").await, set(&[&dana.id]));
+    assert_eq!(listed(&bob.client, "q=lisbon").await, BTreeSet::new());
+    assert_eq!(listed(&globex.manager, "q=refund").await, set(&[&theirs.id]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,7 @@ use super::ConversationState;
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::hub::{publish_when_durable, Audience, LiveEvent, Visibility};
-use crate::number::NumberMsg;
+use crate::number::{search, NumberMsg};
 use crate::store::{key, seq, Batch, Tree};
 use crate::view::{ConversationView, MessageView};
 
@@ -131,7 +131,11 @@ impl ConversationState {
             self.publish(kind, None, Some(c.previous));
         }
         for (kind, m) in &c.messages {
-            let message = serde_json::to_value(MessageView::new(m)).unwrap_or_default();
+            let view = MessageView::new(m);
+            if *kind == "message.created" {
+                self.index_words(view.text.as_deref());
+            }
+            let message = serde_json::to_value(view).unwrap_or_default();
             self.publish(kind, Some(("message", message)), None);
         }
         for (kind, order) in c.orders {
@@ -144,6 +148,20 @@ impl ConversationState {
             self.notify(notice);
         }
         Ok(())
+    }
+
+    /// Records a new message's words for history search. Written after
+    /// the transaction and before the caller waits on the flush, so they
+    /// are durable when the message is; derived data, so a failure is
+    /// logged, not returned.
+    fn index_words(&self, text: Option<&str>) {
+        let Some(words) = text.map(search::words).filter(|w| !w.is_empty()) else { return };
+        let r = &self.record;
+        if let Err(e) =
+            self.ctx.store.insert_keys(Tree::Words, search::word_keys(r.tenant_id, r.number_id, r.id, &words))
+        {
+            tracing::warn!(conversation.id = %r.id, error = %e, "message words not indexed");
+        }
     }
 
     fn conversation_json(&self) -> serde_json::Value {

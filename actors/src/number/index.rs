@@ -9,6 +9,7 @@ use tenants::{ConversationId, TeamId, UserId};
 
 use crate::conversation::record::{ConversationRecord, ConversationStatus};
 use crate::hub::{may_see, Viewer, Visibility};
+use crate::number::search::WordHits;
 
 /// Which assignee a list asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,9 @@ pub struct ListFilter {
     pub team: Option<TeamId>,
     /// Carries this label.
     pub label: Option<String>,
-    /// Text in the customer's name, number or latest message (lowercase).
+    /// Text in the customer's name, number or any message (lowercase):
+    /// matched as a whole against the summary, and word by word against
+    /// the history (`number::search`).
     pub q: Option<String>,
     /// Only chats with unread customer messages.
     pub unread: bool,
@@ -98,8 +101,9 @@ pub fn cursor_of(r: &ConversationRecord) -> Cursor {
     (r.last_message_at_ms, r.id)
 }
 
-/// Whether `r` passes `f`.
-pub fn matches(f: &ListFilter, r: &ConversationRecord) -> bool {
+/// Whether `r` passes `f`; `words` are where the query's words occur in
+/// message history (none: the summary alone is searched).
+pub fn matches(f: &ListFilter, words: Option<&WordHits>, r: &ConversationRecord) -> bool {
     visible(&f.viewer, r)
         && f.status.is_none_or(|s| s == r.status)
         && f.assignee.is_none_or(|a| match a {
@@ -110,10 +114,21 @@ pub fn matches(f: &ListFilter, r: &ConversationRecord) -> bool {
         && f.label.as_ref().is_none_or(|l| r.labels.iter().any(|x| x == l))
         && f.labels.iter().all(|l| r.labels.contains(l))
         && (!f.unread || r.unread > 0)
-        && f.q.as_ref().is_none_or(|q| {
-            r.wa_id.contains(q.as_str())
-                || r.customer_name.as_ref().is_some_and(|n| contains_folded(n, q))
-                || r.preview.as_ref().is_some_and(|p| contains_folded(p, q))
+        && f.q.as_ref().is_none_or(|q| text_matches(q, words, r))
+}
+
+/// The whole query in the summary, or each of its words in the summary or
+/// the history.
+fn text_matches(q: &str, words: Option<&WordHits>, r: &ConversationRecord) -> bool {
+    let in_summary = |text: &str| {
+        r.wa_id.contains(text)
+            || r.customer_name.as_ref().is_some_and(|n| contains_folded(n, text))
+            || r.preview.as_ref().is_some_and(|p| contains_folded(p, text))
+    };
+    in_summary(q)
+        || words.is_some_and(|h| {
+            !h.words.is_empty()
+                && h.words.iter().zip(&h.hits).all(|(w, hits)| hits.contains(&r.id) || in_summary(w))
         })
 }
 
@@ -234,12 +249,18 @@ impl Index {
     }
 
     /// Up to `limit` matching summaries after `cursor`, newest activity first.
-    pub fn list(&self, f: &ListFilter, limit: usize, after: Option<Cursor>) -> Vec<ConversationRecord> {
+    pub fn list(
+        &self,
+        f: &ListFilter,
+        words: Option<&WordHits>,
+        limit: usize,
+        after: Option<Cursor>,
+    ) -> Vec<ConversationRecord> {
         let mut hits: Vec<&ConversationRecord> = self
             .by_id
             .values()
             .filter(|r| after.is_none_or(|c| cursor_of(r) < c))
-            .filter(|r| matches(f, r))
+            .filter(|r| matches(f, words, r))
             .collect();
         let limit = limit.min(hits.len());
         if limit == 0 {
@@ -322,9 +343,9 @@ mod tests {
             index.upsert(record(tenant, at, None));
         }
         let f = filter(manager);
-        let first = index.list(&f, 2, None);
+        let first = index.list(&f, None, 2, None);
         assert_eq!(first.iter().map(|r| r.last_message_at_ms).collect::<Vec<_>>(), vec![5, 4]);
-        let next = index.list(&f, 2, Some(cursor_of(&first[1])));
+        let next = index.list(&f, None, 2, Some(cursor_of(&first[1])));
         assert_eq!(next.iter().map(|r| r.last_message_at_ms).collect::<Vec<_>>(), vec![3, 2]);
     }
 
@@ -342,10 +363,10 @@ mod tests {
         index.upsert(record(tenant, 1, Some(staff.user_id)));
         index.upsert(record(tenant, 2, None));
         index.upsert(record(tenant, 3, Some(UserId::new())));
-        assert_eq!(index.list(&filter(staff.clone()), 10, None).len(), 1);
+        assert_eq!(index.list(&filter(staff.clone()), None, 10, None).len(), 1);
         let mut nobody = filter(staff);
         nobody.assignee = Some(AssigneeFilter::Nobody);
-        assert!(index.list(&nobody, 10, None).is_empty());
+        assert!(index.list(&nobody, None, 10, None).is_empty());
     }
 
     #[test]
@@ -363,10 +384,40 @@ mod tests {
         let mut f = filter(manager);
         for q in ["customer 7", "15557", "hello"] {
             f.q = Some(q.into());
-            assert_eq!(index.list(&f, 10, None).len(), 1, "{q}");
+            assert_eq!(index.list(&f, None, 10, None).len(), 1, "{q}");
         }
         f.q = Some("nobody".into());
-        assert!(index.list(&f, 10, None).is_empty());
+        assert!(index.list(&f, None, 10, None).is_empty());
+    }
+
+    #[test]
+    fn each_query_word_is_found_in_the_history_or_the_summary() {
+        let tenant = TenantId::new();
+        let manager = Viewer {
+            tenant_id: tenant,
+            user_id: UserId::new(),
+            role: Role::Manager,
+            team_ids: vec![],
+            see_unassigned: false,
+        };
+        let mut index = Index::default();
+        let (seven, eight) = (record(tenant, 7, None), record(tenant, 8, None));
+        let (seven_id, eight_id) = (seven.id, eight.id);
+        index.upsert(seven);
+        index.upsert(eight);
+        let mut f = filter(manager);
+        f.q = Some("customer 7 refund".into());
+        let words = |hits: Vec<Vec<ConversationId>>| WordHits {
+            words: vec!["customer".into(), "7".into(), "refund".into()],
+            hits: hits.into_iter().map(|h| h.into_iter().collect()).collect(),
+        };
+        // "refund" only in 8's history: 7 lacks it, 8 lacks "7".
+        let h = words(vec![vec![], vec![], vec![eight_id]]);
+        assert!(index.list(&f, Some(&h), 10, None).is_empty());
+        // "refund" in 7's history, "customer" and "7" in its name.
+        let h = words(vec![vec![], vec![], vec![seven_id]]);
+        let found: Vec<ConversationId> = index.list(&f, Some(&h), 10, None).iter().map(|r| r.id).collect();
+        assert_eq!(found, [seven_id]);
     }
 }
 

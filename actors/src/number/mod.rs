@@ -22,6 +22,7 @@ pub mod index;
 mod media;
 pub mod orders;
 pub mod outbox;
+pub mod search;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub use commerce::CommerceMsg;
 use index::{Counts, Cursor, Index, ListFilter};
 use orders::Orders;
 use outbox::{Outbox, OutboxArgs, OutboxMsg};
+use search::WordHits;
 
 /// NumberActor requests.
 pub enum NumberMsg {
@@ -86,7 +88,13 @@ pub enum NumberMsg {
     /// One summary from the index.
     Find(ConversationId, RpcReplyPort<Option<ConversationRecord>>),
     /// A filtered page of summaries from the index.
-    List(Box<ListFilter>, usize, Option<Cursor>, RpcReplyPort<Vec<ConversationRecord>>),
+    List(
+        Box<ListFilter>,
+        Option<Arc<WordHits>>,
+        usize,
+        Option<Cursor>,
+        RpcReplyPort<Vec<ConversationRecord>>,
+    ),
     /// A conversation wrote a new summary.
     SummaryChanged(Box<ConversationRecord>),
     /// A durable send for the outbox.
@@ -254,6 +262,7 @@ impl Actor for NumberActor {
                 crate::conversation::schedule_bot_timer(&me, r, until);
             }
         }
+        backfill_search(&state);
         start_outbox(&me, &mut state).await?;
         commerce::start_catalog(&me, &mut state).await?;
         start_ticks(&me, state.ctx.settings.passivate_after);
@@ -360,7 +369,9 @@ async fn handle(
             None => msg.fail(ActorError::NotFound),
         },
         NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
-        NumberMsg::List(filter, limit, cursor, r) => reply(r, s.index.list(&filter, limit, cursor)),
+        NumberMsg::List(filter, words, limit, cursor, r) => {
+            reply(r, s.index.list(&filter, words.as_deref(), limit, cursor))
+        }
         NumberMsg::SummaryChanged(record) => {
             if let Some(freed) = s.index.upsert(*record) {
                 for team in s.ctx.routes.teams_of(s.number.tenant_id) {
@@ -610,6 +621,18 @@ async fn route(
     }
 }
 
+/// Indexes the words of messages stored before history search existed, in
+/// the background, once per number (a no-op after the first time).
+fn backfill_search(s: &NumberState) {
+    let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
+    let conversations = s.index.ids_where(|_| true);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = search::backfill(&store, tenant, number, conversations) {
+            tracing::warn!(number.id = %number, error = %e, "older messages not indexed for search");
+        }
+    });
+}
+
 /// Typed access to one NumberActor; finds the current actor on every call,
 /// so a handle outlives restarts.
 #[derive(Clone, Debug)]
@@ -678,7 +701,23 @@ impl NumberHandle {
         limit: usize,
         after: Option<Cursor>,
     ) -> Result<Vec<ConversationRecord>, ActorError> {
-        ask(&self.live().await?, |r| NumberMsg::List(Box::new(filter), limit, after, r), self.timeout()).await
+        let words = match filter.q.as_deref().map(search::query_words) {
+            Some(words) if !words.is_empty() => {
+                let (store, tenant, number) = (self.ctx.store.clone(), self.tenant_id, self.number_id);
+                // A prefix scan per word: off the async workers.
+                let found = tokio::task::spawn_blocking(move || search::find(&store, tenant, number, words))
+                    .await
+                    .map_err(|e| ActorError::Store(format!("search: {e}")))??;
+                Some(Arc::new(found))
+            }
+            _ => None,
+        };
+        ask(
+            &self.live().await?,
+            |r| NumberMsg::List(Box::new(filter), words, limit, after, r),
+            self.timeout(),
+        )
+        .await
     }
 
     /// A page of a conversation's messages, oldest first.

@@ -73,10 +73,13 @@ pub(crate) enum Tree {
     Catalogs,
     /// tenant | number | order -> `OrderRecord` (written by its conversation)
     Orders,
+    /// tenant | number | word | 0 | conversation -> nothing: the words of
+    /// every message, for history search (`number::search`)
+    Words,
 }
 
 impl Tree {
-    const ALL: [Tree; 21] = [
+    const ALL: [Tree; 22] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -98,6 +101,7 @@ impl Tree {
         Tree::EarlyStatuses,
         Tree::Catalogs,
         Tree::Orders,
+        Tree::Words,
     ];
 
     fn name(self) -> &'static str {
@@ -123,6 +127,7 @@ impl Tree {
             Tree::FlowVersions => "flow_versions",
             Tree::Catalogs => "catalogs",
             Tree::Orders => "orders",
+            Tree::Words => "words",
         }
     }
 }
@@ -250,6 +255,42 @@ impl Store {
             .collect()
     }
 
+    /// Up to `limit` keys under `prefix`, in key order (for trees whose keys
+    /// are the data).
+    pub(crate) fn scan_keys(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Vec<Vec<u8>>, ActorError> {
+        self.tree(tree)
+            .scan_prefix(prefix)
+            .keys()
+            .take(limit)
+            .map(|k| Ok(k.map_err(sled_err)?.to_vec()))
+            .collect()
+    }
+
+    /// Inserts value-less keys in one atomic batch on one tree: cheaper than
+    /// [`Self::write`]'s transaction, for derived rows that need no
+    /// atomicity with anything else. Durable with the next group commit.
+    pub(crate) fn insert_keys(
+        &self,
+        tree: Tree,
+        keys: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Result<(), ActorError> {
+        let mut batch = sled::Batch::default();
+        for k in keys {
+            batch.insert(k, &[] as &[u8]);
+        }
+        self.tree(tree).apply_batch(batch).map_err(sled_err)
+    }
+
+    /// Whether `key` exists.
+    pub(crate) fn contains(&self, tree: Tree, key: &[u8]) -> Result<bool, ActorError> {
+        self.tree(tree).contains_key(key).map_err(sled_err)
+    }
+
     /// Up to `limit` records under `prefix` whose key is below `before`
     /// (or all), newest key first.
     pub(crate) fn scan_back<T: DeserializeOwned>(
@@ -324,16 +365,21 @@ fn sled_err(e: sled::Error) -> ActorError {
     ActorError::Store(e.to_string())
 }
 
+/// A store in a fresh temp dir, for unit tests (inside a tokio runtime).
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let opts = StoreOptions { path: dir.path().to_path_buf(), cache_capacity: 8 << 20, flush_every_ms: None };
+    let store = Store::open(&opts, Arc::new(Metrics::default())).expect("the store opens");
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn open() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let opts =
-            StoreOptions { path: dir.path().to_path_buf(), cache_capacity: 8 << 20, flush_every_ms: None };
-        let store = Store::open(&opts, Arc::new(Metrics::default())).unwrap();
-        (dir, store)
+        temp_store()
     }
 
     #[tokio::test]

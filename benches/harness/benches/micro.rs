@@ -154,7 +154,7 @@ fn index_filter(c: &mut Criterion) {
     let mut g = c.benchmark_group("index/filter 100k");
     g.throughput(Throughput::Elements(100_000));
     for (name, filter) in cases {
-        g.bench_function(name, |b| b.iter(|| index.list(black_box(&filter), 50, None)));
+        g.bench_function(name, |b| b.iter(|| index.list(black_box(&filter), None, 50, None)));
     }
     g.finish();
 }

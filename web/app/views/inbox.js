@@ -45,7 +45,7 @@ export function inboxView({ navigate }) {
   const search = h("input", {
     type: "search",
     class: "search-input",
-    placeholder: "Search name or number",
+    placeholder: "Search name, number or messages",
     "aria-label": "Search conversations",
     autocomplete: "off",
     oninput: debounce(() => {

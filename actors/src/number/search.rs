@@ -1,0 +1,232 @@
+//! Search over every message of a number's conversations, not only the
+//! latest one the summary holds.
+//!
+//! The words of each message are kept in sled as value-less keys
+//! `tenant | number | word | 0 | conversation`, so the conversations with a
+//! word that *starts with* a query word (search as you type: "refu" finds
+//! "refund") come from one prefix scan, and none of it lives in memory:
+//! a million idle conversations still cost only their summaries. The
+//! in-memory index keeps the other conditions (visibility, status,
+//! labels), and a conversation matches when each query word is in its
+//! history, its customer's name or its number.
+//!
+//! Words are runs of letters and digits, lowercased, in any script. Text
+//! without spaces between words (Chinese, Japanese, Thai) is found by its
+//! beginning only; that is a known limit of word keys.
+
+use std::collections::HashSet;
+
+use tenants::{ConversationId, NumberId, TenantId};
+
+use crate::conversation::record::MessageRecord;
+use crate::error::ActorError;
+use crate::store::{key, Store, Tree};
+use crate::view::MessageView;
+
+/// Longest word kept, in bytes (longer ones are cut at a character edge).
+const MAX_WORD_BYTES: usize = 40;
+/// Most words kept from one message (a 4,096-character text has at most
+/// ~700; the first ones say what it is about).
+const MAX_WORDS: usize = 200;
+/// Most words of a query (more only narrows, at the cost of a scan each).
+const MAX_QUERY_WORDS: usize = 8;
+/// Most conversations one query word may match; past that the word is too
+/// common to narrow anything and the scan is cut short.
+const MAX_HITS: usize = 200_000;
+/// Separates the word from the conversation id in a key; never in a word.
+const END_OF_WORD: u8 = 0;
+/// Key of the marker saying a number's older messages were indexed: 0xFF
+/// starts no UTF-8 word, so no word scan ever meets it.
+const INDEXED_MARKER: u8 = 0xFF;
+
+/// The distinct words of `text`, lowercased, at most [`MAX_WORDS`].
+pub fn words(text: &str) -> Vec<String> {
+    let mut seen = HashSet::new();
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| cut(w.to_lowercase()))
+        .filter(|w| seen.insert(w.clone()))
+        .take(MAX_WORDS)
+        .collect()
+}
+
+/// The words of a query, in order, at most [`MAX_QUERY_WORDS`].
+pub fn query_words(q: &str) -> Vec<String> {
+    let mut w = words(q);
+    w.truncate(MAX_QUERY_WORDS);
+    w
+}
+
+fn cut(mut word: String) -> String {
+    if word.len() > MAX_WORD_BYTES {
+        let mut end = MAX_WORD_BYTES;
+        while !word.is_char_boundary(end) {
+            end -= 1;
+        }
+        word.truncate(end);
+    }
+    word
+}
+
+fn number_prefix(tenant: TenantId, number: NumberId) -> Vec<u8> {
+    key(&[&tenant.to_bytes(), &number.to_bytes()])
+}
+
+/// The keys recording that `conversation` has these words.
+pub(crate) fn word_keys(
+    tenant: TenantId,
+    number: NumberId,
+    conversation: ConversationId,
+    words: &[String],
+) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let prefix = number_prefix(tenant, number);
+    words.iter().map(move |w| key(&[&prefix, w.as_bytes(), &[END_OF_WORD], &conversation.to_bytes()]))
+}
+
+/// For each query word, the conversations of the number with a word
+/// starting with it.
+#[derive(Debug, Clone, Default)]
+pub struct WordHits {
+    /// The query words, lowercased.
+    pub words: Vec<String>,
+    /// Per word, where it occurs.
+    pub hits: Vec<HashSet<ConversationId>>,
+}
+
+/// Looks the query words up.
+pub(crate) fn find(
+    store: &Store,
+    tenant: TenantId,
+    number: NumberId,
+    words: Vec<String>,
+) -> Result<WordHits, ActorError> {
+    let prefix = number_prefix(tenant, number);
+    let hits = words
+        .iter()
+        .map(|w| {
+            let keys = store.scan_keys(Tree::Words, &key(&[&prefix, w.as_bytes()]), MAX_HITS)?;
+            Ok(keys.iter().filter_map(|k| conversation_of(k)).collect())
+        })
+        .collect::<Result<_, ActorError>>()?;
+    Ok(WordHits { words, hits })
+}
+
+fn conversation_of(k: &[u8]) -> Option<ConversationId> {
+    let id: [u8; 16] = k.get(k.len().checked_sub(16)?..)?.try_into().ok()?;
+    (k.get(k.len() - 17) == Some(&END_OF_WORD)).then(|| ConversationId::from_bytes(id))
+}
+
+/// Indexes the messages a number stored before this index existed (a data
+/// directory from an older version), once: a marker key says it is done.
+/// Runs beside live traffic (inserting a word twice is harmless); until it
+/// finishes, older messages are found by their summary only.
+pub(crate) fn backfill(
+    store: &Store,
+    tenant: TenantId,
+    number: NumberId,
+    conversations: Vec<ConversationId>,
+) -> Result<(), ActorError> {
+    let marker = key(&[&number_prefix(tenant, number), &[INDEXED_MARKER]]);
+    if store.contains(Tree::Words, &marker)? {
+        return Ok(());
+    }
+    for id in conversations {
+        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+        let mut all = Vec::new();
+        for (_, m) in store.scan_prefix::<MessageRecord>(Tree::Messages, &prefix)? {
+            all.extend(MessageView::new(&m).text.as_deref().map(words).unwrap_or_default());
+        }
+        all.sort_unstable();
+        all.dedup();
+        store.insert_keys(Tree::Words, word_keys(tenant, number, id, &all))?;
+    }
+    store.insert_keys(Tree::Words, [marker])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_lowercased_runs_of_letters_and_digits_once_each() {
+        assert_eq!(
+            words("Refund for order #A-1234, please! REFUND"),
+            ["refund", "for", "order", "a", "1234", "please"]
+        );
+    }
+
+    #[test]
+    fn words_in_other_scripts_are_kept_and_lowered() {
+        assert_eq!(words("مرحبا بك — Ünïcode ΣΟΦΙΑ 👍"), ["مرحبا", "بك", "ünïcode", "σοφια"]);
+    }
+
+    #[test]
+    fn long_words_are_cut_at_a_character_edge_and_many_words_capped() {
+        let long = "é".repeat(30);
+        let w = words(&long);
+        assert_eq!(w[0].len(), 40);
+        let many: String = (0..1000).map(|i| format!("w{i} ")).collect();
+        assert_eq!(words(&many).len(), MAX_WORDS);
+        assert_eq!(query_words(&many).len(), MAX_QUERY_WORDS);
+    }
+
+    fn message(conversation: ConversationId, text: &str) -> MessageRecord {
+        use crate::conversation::record::{Body, Direction, MessageStatus};
+        MessageRecord {
+            id: tenants::MessageId::new(),
+            conversation_id: conversation,
+            direction: Direction::Internal,
+            body: Body::Note { text: text.into(), mentions: vec![] },
+            wamid: None,
+            status: MessageStatus::Received,
+            error: None,
+            author_id: None,
+            created_at_ms: 0,
+            sent_at_ms: None,
+            reply_to: None,
+            reactions: Vec::new(),
+            media: None,
+            forwarded: false,
+            referral: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn older_messages_are_indexed_once_by_the_backfill() {
+        let (_dir, store) = crate::store::temp_store();
+        let (t, n) = (TenantId::new(), NumberId::new());
+        let (a, b) = (ConversationId::new(), ConversationId::new());
+        let mut batch = crate::store::Batch::default();
+        for (c, text) in [(a, "parcel crushed"), (a, "refund please"), (b, "parcel fine")] {
+            let m = message(c, text);
+            batch.put(Tree::Messages, key(&[&t.to_bytes(), &c.to_bytes(), &m.id.to_bytes()]), &m).unwrap();
+        }
+        store.write(batch).unwrap();
+        let lookup = |w: &[&str]| {
+            let found = find(&store, t, n, w.iter().map(|w| w.to_string()).collect()).unwrap();
+            found.hits.into_iter().map(|h| h.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(lookup(&["parcel", "refund"]), [0, 0], "nothing indexed yet");
+
+        backfill(&store, t, n, vec![a, b]).unwrap();
+        let found = find(&store, t, n, vec!["parcel".into(), "ref".into(), "fine".into()]).unwrap();
+        assert_eq!(found.hits[0], HashSet::from([a, b]));
+        assert_eq!(found.hits[1], HashSet::from([a]));
+        assert_eq!(found.hits[2], HashSet::from([b]));
+        // The marker makes a second run a no-op, and never matches a word.
+        let c = ConversationId::new();
+        backfill(&store, t, n, vec![c]).unwrap();
+        // Six words and the marker.
+        assert_eq!(store.scan_keys(Tree::Words, &number_prefix(t, n), 100).unwrap().len(), 7);
+        // Another number of the tenant has words of its own.
+        assert_eq!(find(&store, t, NumberId::new(), vec!["parcel".into()]).unwrap().hits[0].len(), 0);
+    }
+
+    #[test]
+    fn a_key_gives_back_its_conversation() {
+        let (t, n, c) = (TenantId::new(), NumberId::new(), ConversationId::new());
+        let keys: Vec<Vec<u8>> = word_keys(t, n, c, &["hello".into()]).collect();
+        assert_eq!(conversation_of(&keys[0]), Some(c));
+        assert!(keys[0].starts_with(&key(&[&number_prefix(t, n), b"hel"])));
+    }
+}
