@@ -17,6 +17,9 @@ use crate::number::{search, NumberMsg};
 use crate::store::{key, seq, Batch, Tree};
 use crate::view::{ConversationView, MessageView};
 
+/// Most words a live conversation remembers having indexed.
+const MAX_REMEMBERED_WORDS: usize = 256;
+
 /// Longest preview kept in the summary.
 const PREVIEW_CHARS: usize = 120;
 
@@ -154,13 +157,23 @@ impl ConversationState {
     /// the transaction and before the caller waits on the flush, so they
     /// are durable when the message is; derived data, so a failure is
     /// logged, not returned.
-    fn index_words(&self, text: Option<&str>) {
-        let Some(words) = text.map(search::words).filter(|w| !w.is_empty()) else { return };
+    fn index_words(&mut self, text: Option<&str>) {
+        let mut words = text.map(search::words).unwrap_or_default();
+        words.retain(|w| !self.indexed_words.contains(w));
+        if words.is_empty() {
+            return;
+        }
         let r = &self.record;
-        if let Err(e) =
-            self.ctx.store.insert_keys(Tree::Words, search::word_keys(r.tenant_id, r.number_id, r.id, &words))
+        match self
+            .ctx
+            .store
+            .insert_keys(Tree::Words, search::word_keys(r.tenant_id, r.number_id, r.id, &words))
         {
-            tracing::warn!(conversation.id = %r.id, error = %e, "message words not indexed");
+            Ok(()) => {
+                let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
+                self.indexed_words.extend(words.into_iter().take(room));
+            }
+            Err(e) => tracing::warn!(conversation.id = %r.id, error = %e, "message words not indexed"),
         }
     }
 

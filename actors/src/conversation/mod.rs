@@ -309,6 +309,10 @@ pub struct ConversationState {
     bot: Arc<bot::BotCtx>,
     /// The older flow version a run is pinned to, once loaded.
     pinned: Option<(tenants::FlowId, u32, Arc<chatbot::Flow>)>,
+    /// Words already in the search index for this chat since the actor
+    /// started (customers repeat themselves; each skipped word is a write
+    /// saved). Bounded, and gone with the actor.
+    indexed_words: std::collections::HashSet<String>,
 }
 
 /// The ConversationActor.
@@ -363,6 +367,7 @@ impl Actor for ConversationActor {
             handled: 0,
             bot: a.bot,
             pinned: None,
+            indexed_words: Default::default(),
         })
     }
 

@@ -39,11 +39,19 @@ const END_OF_WORD: u8 = 0;
 /// starts no UTF-8 word, so no word scan ever meets it.
 const INDEXED_MARKER: u8 = 0xFF;
 
-/// The distinct words of `text`, lowercased, at most [`MAX_WORDS`].
+/// Longest run of digits kept as a word: phone and order numbers are
+/// shorter; longer runs are ids and timestamps nobody types, and each would
+/// cost a write.
+const MAX_DIGITS: usize = 15;
+
+/// The distinct words of `text`, lowercased, at most [`MAX_WORDS`]. Single
+/// characters are left out: a one-letter query would match every word
+/// starting with it anyway, so storing them buys nothing.
 pub fn words(text: &str) -> Vec<String> {
     let mut seen = HashSet::new();
     text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .filter(|w| w.chars().nth(1).is_some())
+        .filter(|w| w.len() <= MAX_DIGITS || !w.bytes().all(|b| b.is_ascii_digit()))
         .map(|w| cut(w.to_lowercase()))
         .filter(|w| seen.insert(w.clone()))
         .take(MAX_WORDS)
@@ -151,7 +159,11 @@ mod tests {
     fn words_are_lowercased_runs_of_letters_and_digits_once_each() {
         assert_eq!(
             words("Refund for order #A-1234, please! REFUND"),
-            ["refund", "for", "order", "a", "1234", "please"]
+            ["refund", "for", "order", "1234", "please"]
+        );
+        assert_eq!(
+            words("call +351 912 345 678 at 1733400000123456789"),
+            ["call", "351", "912", "345", "678", "at"]
         );
     }
 
