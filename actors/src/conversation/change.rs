@@ -135,7 +135,7 @@ impl ConversationState {
         }
         for (kind, m) in &c.messages {
             let view = MessageView::new(m);
-            if *kind == "message.created" {
+            if *kind == "message.created" && search::worth_indexing(m) {
                 self.index_words(view.text.as_deref());
             }
             let message = serde_json::to_value(view).unwrap_or_default();
@@ -200,10 +200,7 @@ impl ConversationState {
             previous: previous.filter(|p| *p != visibility),
             conversation_id: self.record.id.to_string(),
         };
-        publish_when_durable(
-            &self.ctx,
-            LiveEvent { tenant_id: self.record.tenant_id, kind, audience, payload },
-        );
+        publish_when_durable(&self.ctx, LiveEvent::new(self.record.tenant_id, kind, audience, payload));
     }
 
     fn notify(&self, n: Notice) {
@@ -219,12 +216,8 @@ impl ConversationState {
         if let Some(note) = n.note {
             payload.insert("note".into(), note.into());
         }
-        let event = LiveEvent {
-            tenant_id: self.record.tenant_id,
-            kind: "notification",
-            audience: Audience::Users(vec![n.to]),
-            payload,
-        };
+        let event =
+            LiveEvent::new(self.record.tenant_id, "notification", Audience::Users(vec![n.to]), payload);
         publish_when_durable(&self.ctx, event);
     }
 }

@@ -62,12 +62,38 @@ pub enum Audience {
 pub struct LiveEvent {
     /// The tenant it belongs to.
     pub tenant_id: TenantId,
-    /// `conversation.created`, `message.created`, `notification`, ...
-    pub kind: &'static str,
     /// Who gets it.
     pub audience: Audience,
-    /// The payload fields, merged into the frame.
-    pub payload: serde_json::Map<String, serde_json::Value>,
+    /// The frame without its seq: a JSON object with `type` and the
+    /// payload fields. Rendered by the publisher, on its own task, so the
+    /// one Hub only splices the seq in (serialising every frame in the Hub
+    /// made it the bottleneck of the live path).
+    body: String,
+}
+
+impl LiveEvent {
+    /// An event of `kind` (`message.created`, `notification`...) with these
+    /// payload fields.
+    pub fn new(
+        tenant_id: TenantId,
+        kind: &'static str,
+        audience: Audience,
+        mut payload: serde_json::Map<String, serde_json::Value>,
+    ) -> Self {
+        payload.insert("type".into(), kind.into());
+        let body = serde_json::Value::Object(payload).to_string();
+        Self { tenant_id, audience, body }
+    }
+
+    /// The frame with its seq.
+    fn frame(&self, seq: u64) -> String {
+        with_seq(&self.body, seq)
+    }
+}
+
+/// `{"seq":N,...}` from `{...}`, a non-empty JSON object.
+fn with_seq(object: &str, seq: u64) -> String {
+    format!("{{\"seq\":{seq},{}", object.strip_prefix('{').unwrap_or(object))
 }
 
 /// Hub requests.
@@ -334,8 +360,7 @@ async fn presence_changed(s: &mut HubState, tenant: TenantId, user: UserId) -> R
     let mut payload = serde_json::Map::new();
     payload.insert("user_id".into(), user.to_string().into());
     payload.insert("status".into(), now.as_str().into());
-    publish(s, LiveEvent { tenant_id: tenant, kind: "presence", audience: Audience::Managers, payload })
-        .await?;
+    publish(s, LiveEvent::new(tenant, "presence", Audience::Managers, payload)).await?;
     for team in s.ctx.routes.teams_of(tenant) {
         let _ = team.cast(TeamMsg::PresenceChanged(user, now));
     }
@@ -385,23 +410,16 @@ fn frame_for(viewer: &Viewer, l: &Logged) -> Option<Arc<str>> {
 
 async fn publish(s: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
     let seq = next_seq(s, event.tenant_id).await?;
-    let mut frame = event.payload;
-    frame.insert("seq".into(), seq.into());
-    frame.insert("type".into(), event.kind.into());
+    // Only a chat whose audience changed can be removed from someone's view.
     let removed = match &event.audience {
-        Audience::Conversation { conversation_id, .. } => Some(
+        Audience::Conversation { conversation_id, previous: Some(_), .. } => Some(
             serde_json::json!({"seq": seq, "type": "conversation.removed", "conversation_id": conversation_id})
                 .to_string()
                 .into(),
         ),
         _ => None,
     };
-    let logged = Logged {
-        seq,
-        audience: event.audience,
-        frame: serde_json::Value::Object(frame).to_string().into(),
-        removed,
-    };
+    let logged = Logged { seq, frame: event.frame(seq).into(), audience: event.audience, removed };
     if let Some(sockets) = s.sockets.get_mut(&event.tenant_id) {
         // A full buffer means a client that cannot keep up: drop it (its
         // socket task sees the channel close and ends the connection).
@@ -562,4 +580,18 @@ pub(crate) fn publish_when_durable(ctx: &Ctx, event: LiveEvent) {
             let _ = hub.cast(HubMsg::Publish(Box::new(event)));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seq_is_spliced_into_the_rendered_frame() {
+        let mut payload = serde_json::Map::new();
+        payload.insert("user_id".into(), "u1".into());
+        let event = LiveEvent::new(TenantId::new(), "presence", Audience::Managers, payload);
+        let frame: serde_json::Value = serde_json::from_str(&event.frame(42)).expect("valid JSON");
+        assert_eq!(frame, serde_json::json!({"seq": 42, "type": "presence", "user_id": "u1"}));
+    }
 }

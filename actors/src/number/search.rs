@@ -18,7 +18,7 @@ use std::collections::HashSet;
 
 use tenants::{ConversationId, NumberId, TenantId};
 
-use crate::conversation::record::MessageRecord;
+use crate::conversation::record::{Direction, MessageRecord};
 use crate::error::ActorError;
 use crate::store::{key, Store, Tree};
 use crate::view::MessageView;
@@ -56,6 +56,14 @@ pub fn words(text: &str) -> Vec<String> {
         .filter(|w| seen.insert(w.clone()))
         .take(MAX_WORDS)
         .collect()
+}
+
+/// Whether a new message's words go into the index: the customer's, and
+/// what a person on the team wrote. What the chatbot or the system sends
+/// (greetings, menus, order notices) is the same text in every chat: it
+/// would make those words match everything, and cost a write each time.
+pub fn worth_indexing(m: &MessageRecord) -> bool {
+    m.direction == Direction::In || m.author_id.is_some()
 }
 
 /// The words of a query, in order, at most [`MAX_QUERY_WORDS`].
@@ -142,6 +150,9 @@ pub(crate) fn backfill(
         let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
         let mut all = Vec::new();
         for (_, m) in store.scan_prefix::<MessageRecord>(Tree::Messages, &prefix)? {
+            if !worth_indexing(&m) {
+                continue;
+            }
             all.extend(MessageView::new(&m).text.as_deref().map(words).unwrap_or_default());
         }
         all.sort_unstable();
@@ -183,11 +194,11 @@ mod tests {
     }
 
     fn message(conversation: ConversationId, text: &str) -> MessageRecord {
-        use crate::conversation::record::{Body, Direction, MessageStatus};
+        use crate::conversation::record::{Body, MessageStatus};
         MessageRecord {
             id: tenants::MessageId::new(),
             conversation_id: conversation,
-            direction: Direction::Internal,
+            direction: Direction::In,
             body: Body::Note { text: text.into(), mentions: vec![] },
             wamid: None,
             status: MessageStatus::Received,
@@ -232,6 +243,21 @@ mod tests {
         assert_eq!(store.scan_keys(Tree::Words, &number_prefix(t, n), 100).unwrap().len(), 7);
         // Another number of the tenant has words of its own.
         assert_eq!(find(&store, t, NumberId::new(), vec!["parcel".into()]).unwrap().hits[0].len(), 0);
+    }
+
+    #[test]
+    fn the_customers_and_the_teams_words_are_indexed_the_bots_are_not() {
+        let c = ConversationId::new();
+        let mut m = message(c, "Welcome! Sales or Support?");
+        m.direction = Direction::Out;
+        assert!(!worth_indexing(&m), "a chatbot message");
+        m.author_id = Some(tenants::UserId::new());
+        assert!(worth_indexing(&m), "an agent's reply");
+        m.direction = Direction::Internal;
+        assert!(worth_indexing(&m), "an agent's note");
+        m.direction = Direction::In;
+        m.author_id = None;
+        assert!(worth_indexing(&m), "the customer");
     }
 
     #[test]
