@@ -236,11 +236,14 @@ async fn each_number_sends_no_faster_than_its_own_rate() {
     }
     let sends = app.graph.wait_for_sends(12, Duration::from_secs(15)).await;
     let times: Vec<_> = sends.iter().map(|s| s.at).collect();
-    // Never more than 4 in any one-second window...
+    // Never more than 4 in any one-second window. The times are taken where
+    // the fake Graph API receives each request, so a send held up on a busy
+    // machine arrives late and the next one (correctly released 250 ms after
+    // the first was) looks closer: the window allows 100 ms of that jitter.
+    let window = Duration::from_millis(900);
     for (i, start) in times.iter().enumerate() {
-        let within =
-            times[i..].iter().take_while(|t| t.duration_since(*start) < Duration::from_secs(1)).count();
-        assert!(within <= 4, "{within} sends within 1 s of send {i}");
+        let within = times[i..].iter().take_while(|t| t.duration_since(*start) < window).count();
+        assert!(within <= 4, "{within} sends within {window:?} of send {i}: {times:?}");
     }
     // ...so twelve take well over two seconds.
     assert!(times[11].duration_since(times[0]) >= Duration::from_millis(2500));
