@@ -1,6 +1,6 @@
 //! How a conversation writes: a `Change` collects the rows, events, live
 //! events and notifications of one operation; `commit` appends the events
-//! to the log, writes everything with the summary in one transaction, tells
+//! to the log, writes everything with the summary in one batch, tells
 //! the NumberActor the new summary and orders (before the caller hears
 //! back) and
 //! queues the live events for after the flush.
@@ -154,7 +154,7 @@ impl ConversationState {
     }
 
     /// Records a new message's words for history search. Written after
-    /// the transaction and before the caller waits on the flush, so they
+    /// the batch and before the caller waits on the flush, so they
     /// are durable when the message is; derived data, so a failure is
     /// logged, not returned.
     fn index_words(&mut self, text: Option<&str>) {

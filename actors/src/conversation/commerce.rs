@@ -1,6 +1,6 @@
 //! The conversation's side of commerce: a customer's cart (`order`
 //! message) becomes an order record, written with the message in the same
-//! transaction; agents move an order's status, optionally telling the
+//! batch; agents move an order's status, optionally telling the
 //! customer in the same step. Every change is an event of the chat's log
 //! and a live `order.created` / `order.updated` event.
 

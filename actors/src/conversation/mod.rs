@@ -2,7 +2,7 @@
 //! the unit of consistency.
 //!
 //! Every change (a message in or out, a delivery status, ...) is an event
-//! appended to the conversation's log, written in one sled transaction with
+//! appended to the conversation's log, written in one batch (all or nothing) with
 //! the message and the updated summary. After each write the actor tells its
 //! NumberActor the new summary *before* answering, so a caller that got the
 //! answer and then queries the NumberActor's index sees the change (one

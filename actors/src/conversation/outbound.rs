@@ -94,7 +94,7 @@ fn prepare(
 }
 
 /// Queues an agent's message: checks the window, writes the message with
-/// its outbox entry (and idempotency key) in one transaction, and hands it
+/// its outbox entry (and idempotency key) in one batch, and hands it
 /// to the outbox once durable. The request carries our message id as
 /// `biz_opaque_callback_data`, so Meta's status webhooks name it even when
 /// we never saw the answer to the send.

@@ -371,7 +371,7 @@ pub struct Event {
 }
 
 /// A send waiting for the Cloud API: written with its message, removed in
-/// the same transaction as the send's outcome, so a restart resumes it.
+/// the same batch as the send's outcome, so a restart resumes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// The message being sent.

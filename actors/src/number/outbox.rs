@@ -1,7 +1,7 @@
 //! The Outbox: the durable send queue of one business number.
 //!
 //! A send is written to sled (with its message) before it gets here and is
-//! removed in the same transaction that records its outcome, so a restart
+//! removed in the same batch that records its outcome, so a restart
 //! resends whatever had no outcome. Sends go out through the Graph client in
 //! tasks (a handler never waits on the network), at most `max_in_flight` at
 //! once and no faster than the number's rate (`governor`). Network errors,

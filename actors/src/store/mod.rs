@@ -1,6 +1,6 @@
 //! The store: one sled database, a fixed set of named trees, typed records
-//! in a versioned bincode envelope, atomic multi-tree batches and group
-//! commit.
+//! in a versioned bincode envelope, multi-tree batches made crash-atomic by
+//! a journal, and group commit.
 //!
 //! This module is private to the `actors` crate: only actors write the
 //! store, which the compiler checks (`grep -rn 'sled::' src tenants
@@ -10,14 +10,13 @@
 
 mod codec;
 mod commit;
+mod journal;
 pub(crate) mod keys;
 pub(crate) mod media;
 
 use std::sync::Arc;
 
 use serde::{de::DeserializeOwned, Serialize};
-use sled::transaction::{ConflictableTransactionError, TransactionError};
-use sled::Transactional;
 
 pub use commit::GroupCommit;
 pub(crate) use keys::{key, seq, NO_TENANT};
@@ -76,10 +75,12 @@ pub(crate) enum Tree {
     /// tenant | number | word | 0 | conversation -> nothing: the words of
     /// every message, for history search (`number::search`)
     Words,
+    /// row number (u64) -> a batch being written (`journal`)
+    Journal,
 }
 
 impl Tree {
-    const ALL: [Tree; 22] = [
+    const ALL: [Tree; 23] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -102,6 +103,7 @@ impl Tree {
         Tree::Catalogs,
         Tree::Orders,
         Tree::Words,
+        Tree::Journal,
     ];
 
     fn name(self) -> &'static str {
@@ -128,6 +130,7 @@ impl Tree {
             Tree::Catalogs => "catalogs",
             Tree::Orders => "orders",
             Tree::Words => "words",
+            Tree::Journal => "journal",
         }
     }
 }
@@ -149,6 +152,8 @@ pub(crate) struct Store {
     db: sled::Db,
     trees: Arc<[sled::Tree]>,
     commit: GroupCommit,
+    /// The next free row of the write journal.
+    journal_next: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -157,11 +162,11 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// Writes that must land together: applied in one sled transaction over
-/// every tree they touch.
+/// Writes that must land together: after a crash, all of them or none
+/// (`journal`).
 #[derive(Default)]
 pub(crate) struct Batch {
-    ops: Vec<(Tree, Vec<u8>, Option<Vec<u8>>)>,
+    ops: Vec<journal::Op>,
 }
 
 impl Batch {
@@ -198,7 +203,9 @@ impl Store {
             .map(|t| db.open_tree(t.name()).map_err(sled_err))
             .collect::<Result<Vec<_>, _>>()?;
         let commit = GroupCommit::start(db.clone(), metrics);
-        Ok(Self { db, trees: trees.into(), commit })
+        let mut store = Self { db, trees: trees.into(), commit, journal_next: Arc::new(Default::default()) };
+        store.journal_next = Arc::new(journal::replay(&store)?);
+        Ok(store)
     }
 
     fn tree(&self, tree: Tree) -> &sled::Tree {
@@ -317,31 +324,13 @@ impl Store {
             .collect()
     }
 
-    /// Applies a batch atomically across the trees it touches. Not durable
-    /// until [`GroupCommit::durable`] resolves.
+    /// Applies a batch: all of it or, after a crash, none (`journal`). Not
+    /// durable until [`GroupCommit::durable`] resolves.
     pub(crate) fn write(&self, batch: Batch) -> Result<(), ActorError> {
         if batch.ops.is_empty() {
             return Ok(());
         }
-        let mut involved: Vec<Tree> = Vec::new();
-        for (t, _, _) in &batch.ops {
-            if !involved.contains(t) {
-                involved.push(*t);
-            }
-        }
-        let trees: Vec<sled::Tree> = involved.iter().map(|t| self.tree(*t).clone()).collect();
-        let result: Result<(), TransactionError<()>> = trees.as_slice().transaction(|views| {
-            for (t, k, v) in &batch.ops {
-                let idx = involved.iter().position(|x| x == t).unwrap_or_default();
-                let view = &views[idx];
-                match v {
-                    Some(v) => view.insert(k.as_slice(), v.as_slice())?,
-                    None => view.remove(k.as_slice())?,
-                };
-            }
-            Ok::<(), ConflictableTransactionError<()>>(())
-        });
-        result.map_err(|e| ActorError::Store(format!("transaction: {e:?}")))
+        journal::write(self, batch.ops)
     }
 
     /// Flushes synchronously: the last step of shutdown.

@@ -9,7 +9,7 @@
 //!   summaries (Not Assigned, a label, a text search), first page of 50.
 //! - `store/*`: the store is private to `actors`, so append + group commit
 //!   is measured through the nearest public API: `NumberHandle::inbound`
-//!   (NumberActor -> ConversationActor -> one sled transaction) followed by
+//!   (NumberActor -> ConversationActor -> one journaled batch) followed by
 //!   `GroupCommit::durable`, one writer at a time and 64 at once; plus an
 //!   empty `durable()` (the flusher's round trip alone).
 //! - `catalog/*`: `actors::number::catalog::Catalog::search` over 10,000
