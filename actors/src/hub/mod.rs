@@ -115,7 +115,7 @@ pub enum HubMsg {
     Disconnect(u64),
     /// A durable change to fan out.
     Publish(Box<LiveEvent>),
-    /// A block of seqs up to this bound is durable (see [`next_seq`]).
+    /// A block of seqs up to this bound is durable (see [`deliver_reserved`]).
     Reserved(TenantId, u64),
     /// Closes every socket of this user (deactivation).
     CloseUser(UserId),
@@ -159,10 +159,13 @@ struct TenantLog {
     seq: u64,
     /// Highest seq persisted as reserved.
     reserved: u64,
-    /// A further block is being made durable (see [`next_seq`]).
+    /// A further block is being made durable (see [`reserve_ahead`]).
     extending: bool,
     /// Recent events, oldest first.
     recent: VecDeque<Logged>,
+    /// Events waiting for a durable seq (see [`deliver_reserved`]), oldest
+    /// first.
+    waiting: VecDeque<LiveEvent>,
 }
 
 struct Socket {
@@ -199,7 +202,7 @@ impl Actor for Hub {
             let Ok(bytes) = <[u8; 16]>::try_from(key.as_slice()) else { continue };
             logs.insert(
                 TenantId::from_bytes(bytes),
-                TenantLog { seq: reserved, reserved, extending: false, recent: VecDeque::new() },
+                TenantLog { seq: reserved, reserved, ..TenantLog::default() },
             );
         }
         // A restart continues after the last reserved seq; reserve the next
@@ -243,12 +246,13 @@ impl Actor for Hub {
                     disconnected(&me, s, tenant, user, 1).await?;
                 }
             }
-            HubMsg::Publish(event) => publish(s, *event).await?,
+            HubMsg::Publish(event) => publish(s, *event)?,
             HubMsg::Reserved(tenant, bound) => {
                 if let Some(log) = s.logs.get_mut(&tenant) {
                     log.reserved = log.reserved.max(bound);
                     log.extending = false;
                 }
+                deliver_reserved(s, tenant)?;
             }
             HubMsg::CloseUser(user) => close_where(&me, s, |sock| sock.viewer.user_id == user).await?,
             HubMsg::CloseSession(token) => close_where(&me, s, |sock| sock.token == token).await?,
@@ -360,7 +364,7 @@ async fn presence_changed(s: &mut HubState, tenant: TenantId, user: UserId) -> R
     let mut payload = serde_json::Map::new();
     payload.insert("user_id".into(), user.to_string().into());
     payload.insert("status".into(), now.as_str().into());
-    publish(s, LiveEvent::new(tenant, "presence", Audience::Managers, payload)).await?;
+    publish(s, LiveEvent::new(tenant, "presence", Audience::Managers, payload))?;
     for team in s.ctx.routes.teams_of(tenant) {
         let _ = team.cast(TeamMsg::PresenceChanged(user, now));
     }
@@ -408,8 +412,33 @@ fn frame_for(viewer: &Viewer, l: &Logged) -> Option<Arc<str>> {
     }
 }
 
-async fn publish(s: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
-    let seq = next_seq(s, event.tenant_id).await?;
+/// Queues `event` behind the tenant's earlier ones and delivers what has
+/// a durable seq.
+fn publish(s: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
+    let tenant = event.tenant_id;
+    s.logs.entry(tenant).or_default().waiting.push_back(event);
+    deliver_reserved(s, tenant)
+}
+
+/// Gives the tenant's waiting events their seqs, in order, as far as the
+/// durably reserved bound allows, and fans them out; then makes sure the
+/// next block is on its way. A seq is only handed out below a durable
+/// bound, so a restart never hands the same one out twice, and the Hub
+/// never waits for a flush itself: a tenant whose block is not yet on disk
+/// (its very first event) holds only its own events until `Reserved`
+/// arrives, not every tenant's (waiting here for 1,000 tenants' first
+/// flushes stalled all live frames for a second).
+fn deliver_reserved(s: &mut HubState, tenant: TenantId) -> Result<(), ActorError> {
+    while let Some(log) = s.logs.get_mut(&tenant).filter(|log| log.seq < log.reserved) {
+        let Some(event) = log.waiting.pop_front() else { break };
+        log.seq += 1;
+        let seq = log.seq;
+        fan_out(s, event, seq);
+    }
+    reserve_ahead(s, tenant)
+}
+
+fn fan_out(s: &mut HubState, event: LiveEvent, seq: u64) {
     // Only a chat whose audience changed can be removed from someone's view.
     let removed = match &event.audience {
         Audience::Conversation { conversation_id, previous: Some(_), .. } => Some(
@@ -434,31 +463,6 @@ async fn publish(s: &mut HubState, event: LiveEvent) -> Result<(), ActorError> {
     while log.recent.len() > capacity {
         log.recent.pop_front();
     }
-    Ok(())
-}
-
-/// Hands out the next seq. A seq is only handed out below a durably
-/// reserved bound, so a restart never hands the same one out twice. Half
-/// way through a block the next one is written and made durable by the
-/// group commit in the background (`HubMsg::Reserved` raises the bound);
-/// only a tenant's first event, or a block used up before its successor is
-/// durable, waits for a flush here.
-async fn next_seq(s: &mut HubState, tenant: TenantId) -> Result<u64, ActorError> {
-    let log = s.logs.entry(tenant).or_default();
-    log.seq += 1;
-    let seq = log.seq;
-    reserve_ahead(s, tenant)?;
-    if seq > s.logs.get(&tenant).map_or(0, |log| log.reserved) {
-        let reserved = seq + SEQ_BLOCK;
-        let mut batch = Batch::default();
-        batch.put(Tree::Hub, tenant.to_bytes().to_vec(), &reserved)?;
-        s.ctx.store.write(batch)?;
-        s.ctx.store.commit().durable().await?;
-        if let Some(log) = s.logs.get_mut(&tenant) {
-            log.reserved = reserved;
-        }
-    }
-    Ok(seq)
 }
 
 /// Starts making the next block of `tenant`'s seqs durable, without
@@ -466,7 +470,7 @@ async fn next_seq(s: &mut HubState, tenant: TenantId) -> Result<u64, ActorError>
 /// reserved); `HubMsg::Reserved` raises the bound when it is on disk.
 fn reserve_ahead(s: &mut HubState, tenant: TenantId) -> Result<(), ActorError> {
     let log = s.logs.entry(tenant).or_default();
-    if log.extending || log.seq > log.reserved || log.reserved - log.seq >= SEQ_BLOCK / 2 {
+    if log.extending || log.reserved - log.seq >= SEQ_BLOCK / 2 {
         return Ok(());
     }
     log.extending = true;
