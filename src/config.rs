@@ -113,6 +113,8 @@ pub struct ActorTuning {
     pub restart_window_secs: u64,
     /// Replay buffer per tenant.
     pub hub_replay_capacity: usize,
+    /// Replay buffers of all tenants together, MiB.
+    pub hub_replay_max_mb: usize,
     /// Frames buffered per socket.
     pub hub_socket_buffer: usize,
     /// Online grace after the last socket closes, ms.
@@ -173,6 +175,7 @@ impl Settings {
             template_cache_ttl: Duration::from_secs(w.template_cache_ttl_secs),
             catalog_sync_every: Duration::from_secs(w.catalog_sync_every_secs),
             hub_replay_capacity: a.hub_replay_capacity,
+            hub_replay_max_bytes: a.hub_replay_max_mb << 20,
             hub_socket_buffer: a.hub_socket_buffer,
             presence_grace: Duration::from_millis(a.presence_grace_ms),
             passivate_after: Duration::from_millis(a.passivate_after_ms),

@@ -36,6 +36,9 @@ pub struct ActorSettings {
     pub catalog_sync_every: Duration,
     /// Live events kept per tenant for `since=` replay.
     pub hub_replay_capacity: usize,
+    /// Bytes of frames kept for replay across all tenants; the oldest go
+    /// first (10,000 frames for each of 1,000 tenants would be ~10 GB).
+    pub hub_replay_max_bytes: usize,
     /// Frames buffered per WebSocket before a slow client is dropped.
     pub hub_socket_buffer: usize,
     /// How long a user stays online after their last socket closed.
@@ -69,6 +72,7 @@ impl ActorSettings {
             template_cache_ttl: Duration::from_secs(300),
             catalog_sync_every: Duration::from_secs(6 * 3600),
             hub_replay_capacity: 10_000,
+            hub_replay_max_bytes: 128 << 20,
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),
             passivate_after: Duration::from_secs(60),

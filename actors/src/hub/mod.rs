@@ -18,6 +18,7 @@
 //! reloads over REST.
 
 pub mod presence;
+mod replay;
 pub mod visibility;
 
 use std::collections::{HashMap, VecDeque};
@@ -33,6 +34,7 @@ use crate::error::ActorError;
 use crate::store::{Batch, Tree};
 use crate::team::TeamMsg;
 pub use presence::{effective, Connection, Presence};
+use replay::{Logged, Replay};
 pub use visibility::{may_see, Viewer, Visibility};
 
 /// Sequence numbers reserved per durable write.
@@ -144,14 +146,6 @@ pub struct Connected {
     pub replay: Vec<Arc<str>>,
 }
 
-/// One remembered event.
-struct Logged {
-    seq: u64,
-    audience: Audience,
-    frame: Arc<str>,
-    removed: Option<Arc<str>>,
-}
-
 /// Per-tenant sequence and replay buffer.
 #[derive(Default)]
 struct TenantLog {
@@ -161,8 +155,6 @@ struct TenantLog {
     reserved: u64,
     /// A further block is being made durable (see [`reserve_ahead`]).
     extending: bool,
-    /// Recent events, oldest first.
-    recent: VecDeque<Logged>,
     /// Events waiting for a durable seq (see [`deliver_reserved`]), oldest
     /// first.
     waiting: VecDeque<LiveEvent>,
@@ -186,6 +178,8 @@ pub struct HubState {
     presence: HashMap<TenantId, HashMap<UserId, Connection>>,
     /// Next socket id.
     next_socket: u64,
+    /// Frames kept for `since=` replay.
+    replay: Replay,
 }
 
 /// The Hub actor.
@@ -217,7 +211,8 @@ impl Actor for Hub {
             ctx.store.write(batch)?;
             ctx.store.commit().durable().await?;
         }
-        Ok(HubState { ctx, logs, sockets: HashMap::new(), presence: HashMap::new(), next_socket: 1 })
+        let replay = Replay::new(ctx.settings.hub_replay_capacity, ctx.settings.hub_replay_max_bytes);
+        Ok(HubState { ctx, logs, sockets: HashMap::new(), presence: HashMap::new(), next_socket: 1, replay })
     }
 
     async fn handle(
@@ -383,10 +378,11 @@ fn connect(
     let mut replay = Vec::new();
     let mut resync = false;
     if let Some(since) = since {
-        let oldest_held = log.recent.front().map(|l| l.seq).unwrap_or(latest + 1);
+        let oldest_held = s.replay.oldest(viewer.tenant_id).unwrap_or(latest + 1);
         // Events in (since, oldest_held) are gone (or from before a restart).
         resync = since < latest && since + 1 < oldest_held;
-        replay.extend(log.recent.iter().filter(|l| l.seq > since).filter_map(|l| frame_for(&viewer, l)));
+        let missed = s.replay.recent(viewer.tenant_id).filter(|l| l.seq > since);
+        replay.extend(missed.filter_map(|l| frame_for(&viewer, l)));
     }
     let hello = serde_json::json!({"seq": latest, "type": "hello", "resync": resync});
     let socket = s.next_socket;
@@ -457,12 +453,7 @@ fn fan_out(s: &mut HubState, event: LiveEvent, seq: u64) {
             None => !sock.tx.is_closed(),
         });
     }
-    let capacity = s.ctx.settings.hub_replay_capacity;
-    let log = s.logs.entry(event.tenant_id).or_default();
-    log.recent.push_back(logged);
-    while log.recent.len() > capacity {
-        log.recent.pop_front();
-    }
+    s.replay.keep(event.tenant_id, logged);
 }
 
 /// Starts making the next block of `tenant`'s seqs durable, without
