@@ -2,7 +2,7 @@
 //! list filters it answers. Pure: list and filter queries never touch sled
 //! and never wake a sleeping conversation.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use tenants::{ConversationId, TeamId, UserId};
@@ -149,6 +149,9 @@ fn contains_folded(hay: &str, needle: &str) -> bool {
 pub struct Index {
     by_id: HashMap<ConversationId, ConversationRecord>,
     by_wa: HashMap<String, ConversationId>,
+    /// Every summary's sort key: a list walks it newest first and stops at
+    /// a full page, instead of filtering and sorting every summary.
+    by_recency: BTreeSet<Cursor>,
     /// Open chats per assignee (routing's "load").
     loads: HashMap<UserId, u32>,
 }
@@ -156,7 +159,10 @@ pub struct Index {
 impl Index {
     /// Inserts or replaces a summary; returns the agent whose load went
     /// down, if any (their team may hand them a queued chat).
-    pub fn upsert(&mut self, r: ConversationRecord) -> Option<UserId> {
+    pub fn upsert(&mut self, mut r: ConversationRecord) -> Option<UserId> {
+        // Only the conversation itself reads this (for read receipts, from
+        // its own copy): a million summaries need not hold a million wamids.
+        r.last_inbound_wamid = None;
         let before = self.by_id.get(&r.id).and_then(open_assignee);
         let after = open_assignee(&r);
         if before != after {
@@ -170,6 +176,11 @@ impl Index {
             }
         }
         self.by_wa.insert(r.wa_id.clone(), r.id);
+        let moved = self.by_id.get(&r.id).map(cursor_of).filter(|old| *old != cursor_of(&r));
+        if let Some(old) = moved {
+            self.by_recency.remove(&old);
+        }
+        self.by_recency.insert(cursor_of(&r));
         self.by_id.insert(r.id, r);
         before.filter(|b| Some(*b) != after)
     }
@@ -256,20 +267,16 @@ impl Index {
         limit: usize,
         after: Option<Cursor>,
     ) -> Vec<ConversationRecord> {
-        let mut hits: Vec<&ConversationRecord> = self
-            .by_id
-            .values()
-            .filter(|r| after.is_none_or(|c| cursor_of(r) < c))
+        let newest_first = match after {
+            Some(c) => self.by_recency.range(..c).rev(),
+            None => self.by_recency.range(..).rev(),
+        };
+        newest_first
+            .filter_map(|(_, id)| self.by_id.get(id))
             .filter(|r| matches(f, words, r))
-            .collect();
-        let limit = limit.min(hits.len());
-        if limit == 0 {
-            return Vec::new();
-        }
-        hits.select_nth_unstable_by(limit - 1, |a, b| cursor_of(b).cmp(&cursor_of(a)));
-        hits.truncate(limit);
-        hits.sort_unstable_by_key(|r| std::cmp::Reverse(cursor_of(r)));
-        hits.into_iter().cloned().collect()
+            .take(limit)
+            .cloned()
+            .collect()
     }
 }
 
@@ -347,6 +354,15 @@ mod tests {
         assert_eq!(first.iter().map(|r| r.last_message_at_ms).collect::<Vec<_>>(), vec![5, 4]);
         let next = index.list(&f, None, 2, Some(cursor_of(&first[1])));
         assert_eq!(next.iter().map(|r| r.last_message_at_ms).collect::<Vec<_>>(), vec![3, 2]);
+
+        // New activity moves a chat to the top, once: its old place is gone.
+        let mut oldest = next[1].clone();
+        oldest.last_message_at_ms = 9;
+        index.upsert(oldest);
+        let all = index.list(&f, None, 10, None);
+        assert_eq!(all.iter().map(|r| r.last_message_at_ms).collect::<Vec<_>>(), vec![9, 5, 4, 3, 1]);
+        let closed_only = ListFilter { status: Some(ConversationStatus::Closed), ..f };
+        assert!(index.list(&closed_only, None, 10, None).is_empty());
     }
 
     #[test]
