@@ -259,7 +259,7 @@ fn apply(
             Action::Finished => {}
         }
     }
-    s.record.bot_run = Some(outcome.run);
+    s.record.bot_run = Some(Box::new(outcome.run));
     Ok(())
 }
 

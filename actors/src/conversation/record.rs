@@ -76,8 +76,9 @@ pub struct ConversationRecord {
     /// message.
     pub window_closed_at_ms: Option<i64>,
     /// Where the chatbot is in its flow (kept after it finishes, for
-    /// `restart`).
-    pub bot_run: Option<chatbot::Run>,
+    /// `restart`). Boxed: most chats have none, and every summary in every index
+    /// would otherwise carry its 120 bytes (the same bytes on disk).
+    pub bot_run: Option<Box<chatbot::Run>>,
     /// Contact attributes the customer gave (the bot's `ask` steps).
     pub attributes: Vec<(String, String)>,
 }

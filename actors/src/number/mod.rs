@@ -220,15 +220,7 @@ impl Actor for NumberActor {
         me: ActorRef<NumberMsg>,
         a: NumberArgs,
     ) -> Result<NumberState, ActorProcessingErr> {
-        let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
-        let mut index = Index::default();
-        for (_, record) in a.ctx.store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
-            index.upsert(record);
-        }
-        let mut orders = Orders::default();
-        for (_, order) in a.ctx.store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {
-            orders.upsert(order);
-        }
+        let (index, orders) = load_index(&a.ctx.store, a.number.tenant_id, a.number.id).await?;
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
         let auth = Arc::new(NumberAuth {
             phone_number_id: a.number.phone_number_id.clone(),
@@ -619,6 +611,33 @@ async fn route(
         }
         Err(_) => {}
     }
+}
+
+/// Reads the summaries and orders of a number's conversations. On a
+/// blocking thread: after a cold start these are disk reads, and the Root
+/// starts numbers side by side so that the disk, not one thread, is the
+/// limit.
+async fn load_index(
+    store: &crate::store::Store,
+    tenant: TenantId,
+    number: NumberId,
+) -> Result<(Index, Orders), ActorError> {
+    let store = store.clone();
+    let prefix = key(&[&tenant.to_bytes(), &number.to_bytes()]);
+    let load = move || -> Result<(Index, Orders), ActorError> {
+        let mut index = Index::default();
+        for (_, record) in store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
+            index.upsert(record);
+        }
+        let mut orders = Orders::default();
+        for (_, order) in store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {
+            orders.upsert(order);
+        }
+        Ok((index, orders))
+    };
+    tokio::task::spawn_blocking(load)
+        .await
+        .map_err(|e| ActorError::Unavailable(format!("index load: {e}")))?
 }
 
 /// Indexes the words of messages stored before history search existed, in
