@@ -22,7 +22,8 @@ const USAGE: &str = "usage: switchboard-bench <closed|open|baseline|scale|outbou
                   --connections 64|256 --secs 20|60 --warmup 3|5 --drain 10 --rate 25000 (open)
                   --no-baseline (closed)  --messages N (stop after N instead of --secs)
                   --flow (a greeting chatbot flow published on every tenant)
-  scale:          --tenants 1000 --conversations 1000000 --big 100000 --connections 64 --settle 10
+  scale:          --tenants 1000 --conversations 1000000 --big 100000 --connections 64 --settle 15
+                  --passivate-after-ms 5000
                   --queries 500 --no-drop-caches
   outbound:       --numbers 125 --customers 10 --sends-per-number 800 --rate-per-number 80
                   --connections 64 --idle 15";
@@ -80,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
                 big: args.get("big", d.big)?,
                 connections: args.get("connections", d.connections)?,
                 settle_secs: args.get("settle", d.settle_secs)?,
+                passivate_after_ms: args.get("passivate-after-ms", d.passivate_after_ms)?,
                 queries: args.get("queries", d.queries)?,
                 drop_caches: !args.flag("no-drop-caches"),
             };

@@ -85,6 +85,7 @@ pub async fn run(server_bin: &Path) -> anyhow::Result<Smoke> {
         big: 200,
         connections: 4,
         settle_secs: 0.0,
+        passivate_after_ms: 60_000,
         queries: 5,
         drop_caches: false,
     };
