@@ -4,7 +4,9 @@
 //! 2. the listener stops accepting; WebSockets are told to close;
 //! 3. in-flight HTTP requests finish, bounded by `shutdown_grace_secs`
 //!    (a webhook being stored completes and is acknowledged);
-//! 4. the actor tree stops (each actor finishes its current message);
+//! 4. the actor tree stops (each actor finishes its current message): each
+//!    NumberActor first stops its conversations and writes its index
+//!    snapshot, for a fast next start;
 //! 5. a final flush makes everything durable.
 
 use std::future::{Future, IntoFuture};

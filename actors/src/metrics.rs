@@ -37,6 +37,8 @@ pub struct Metrics {
     pub passivations: AtomicU64,
     /// Webhooks refused with 503 because too many were in flight.
     pub webhooks_shed: AtomicU64,
+    /// Numbers that started from the index snapshot of a clean shutdown.
+    pub index_snapshots_loaded: AtomicU64,
     flushes: AtomicU64,
     flush_micros_sum: AtomicU64,
     flush_buckets: [AtomicU64; FLUSH_BUCKETS.len()],
@@ -78,7 +80,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 11] = [
+        let counters: [(&str, &str, &AtomicU64); 12] = [
             ("switchboard_webhooks_received_total", "Webhook POSTs accepted.", &self.webhooks_received),
             (
                 "switchboard_webhooks_rejected_signature_total",
@@ -109,6 +111,11 @@ impl Metrics {
                 "switchboard_webhooks_shed_total",
                 "Webhooks refused with 503 under overload.",
                 &self.webhooks_shed,
+            ),
+            (
+                "switchboard_index_snapshots_loaded_total",
+                "Numbers started from a clean shutdown's index snapshot.",
+                &self.index_snapshots_loaded,
             ),
         ];
         for (name, help, value) in counters {

@@ -24,15 +24,15 @@ use crate::directory::{Directory, DirectoryHandle, DirectoryMsg};
 use crate::error::ActorError;
 use crate::hub::{Hub, HubHandle, HubMsg};
 use crate::metrics::Metrics;
-use crate::number::{NumberActor, NumberArgs, NumberHandle};
+use crate::number::{NumberActor, NumberArgs, NumberHandle, NumberMsg};
 use crate::routes::{NumberRoute, Routes};
 use crate::settings::ActorSettings;
 use crate::store::{GroupCommit, MediaStore, Store};
 use crate::supervision::RestartBudget;
 use crate::team::{TeamActor, TeamHandle};
 
-/// Numbers whose actors start at once after a restart (each reads its
-/// index from disk; the disk serves many reads at a time).
+/// Numbers whose actors start (or shut down) at once: each reads (or
+/// writes) its index; the disk serves many requests at a time.
 const NUMBERS_STARTED_AT_ONCE: usize = 32;
 
 /// Root requests.
@@ -403,6 +403,15 @@ impl ActorSystem {
 
     /// Stops the tree (children finish their current message) and flushes.
     pub async fn shutdown(&self) -> Result<(), ActorError> {
+        // Numbers first: each stops its conversations and writes the index
+        // snapshot the next start reads (`number::snapshot`). One that does
+        // not answer in time leaves none, and its next start scans.
+        let timeout = self.ctx.settings.call_timeout * 2;
+        futures::stream::iter(self.ctx.routes.numbers())
+            .for_each_concurrent(NUMBERS_STARTED_AT_ONCE, |route| async move {
+                let _ = crate::ask::ask(&route.actor, NumberMsg::Shutdown, timeout).await;
+            })
+            .await;
         let _ = self.root.stop_and_wait(Some("shutdown".into()), Some(self.ctx.settings.call_timeout)).await;
         self.ctx.store.flush_now()
     }

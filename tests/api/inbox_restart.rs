@@ -6,7 +6,9 @@
 use serde_json::{json, Value};
 
 use crate::support::inbox::{listed, set, Chat};
-use crate::support::{onboard, spawn_binary, ApiClient, FakeGraph, TestTenant, TestUser, PASSWORD};
+use crate::support::{
+    counter, onboard, spawn_binary, ApiClient, ChildApp, FakeGraph, TestTenant, TestUser, PASSWORD,
+};
 
 /// Presence grace for the child processes, in milliseconds.
 const ENV: [(&str, &str); 1] = [("SWITCHBOARD__ACTORS__PRESENCE_GRACE_MS", "200")];
@@ -15,6 +17,23 @@ const ENV: [(&str, &str); 1] = [("SWITCHBOARD__ACTORS__PRESENCE_GRACE_MS", "200"
 async fn again(user: &TestUser, base: &str) -> TestUser {
     let (client, user_json) = ApiClient::new(base).signed_in(&user.email, PASSWORD).await;
     TestUser { client, user: user_json, email: user.email.clone() }
+}
+
+/// The real binary on a fresh data directory with Acme onboarded; the
+/// directory lives as long as the returned `TempDir`.
+async fn acme_on_the_binary() -> (FakeGraph, tempfile::TempDir, ChildApp, TestTenant) {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let server = spawn_binary(&dir.path().join("data"), &graph.url(), &ENV).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    (graph, dir, server, acme)
+}
+
+/// SIGTERM, and the process must exit cleanly.
+async fn stop_cleanly(server: &mut ChildApp) {
+    server.signal("TERM");
+    let status = server.wait_exit(std::time::Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{}", server.logs());
 }
 
 /// What must survive of a chat.
@@ -29,11 +48,8 @@ async fn snapshot(acme: &TestTenant, chat: &Chat) -> (Value, Vec<Value>, Vec<Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let (graph, dir, server, acme) = acme_on_the_binary().await;
     let data = dir.path().join("data");
-    let server = spawn_binary(&data, &graph.url(), &ENV).await;
-    let acme = onboard(&server.admin().await, "Acme", true).await;
     let ann = acme.staff_named("Ann").await;
     let bob = acme.staff_named("Bob").await;
     let cat = acme.staff_named("Cat").await;
@@ -148,11 +164,8 @@ async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_stop_keeps_the_cursor_as_well() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
+    let (graph, dir, mut server, acme) = acme_on_the_binary().await;
     let data = dir.path().join("data");
-    let mut server = spawn_binary(&data, &graph.url(), &ENV).await;
-    let acme = onboard(&server.admin().await, "Acme", true).await;
     let ann = acme.staff_named("Ann").await;
     let bob = acme.staff_named("Bob").await;
     let sales = acme.create_team("Sales", &[&ann, &bob], "round_robin").await;
@@ -161,9 +174,7 @@ async fn a_clean_stop_keeps_the_cursor_as_well() {
     assert_eq!(acme.manager.assign_to_team(&chat.id, &sales).await.expect(200)["assignee_id"], ann.id());
     drop(sockets);
 
-    server.signal("TERM");
-    let status = server.wait_exit(std::time::Duration::from_secs(20)).await;
-    assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{}", server.logs());
+    stop_cleanly(&mut server).await;
 
     let server = spawn_binary(&data, &graph.url(), &ENV).await;
     let acme = acme.signed_in_at(&server.address).await;
@@ -171,4 +182,44 @@ async fn a_clean_stop_keeps_the_cursor_as_well() {
     let _sockets = [acme.online(&ann).await, acme.online(&bob).await];
     let chat = acme.new_chat("After").await;
     assert_eq!(acme.manager.assign_to_team(&chat.id, &sales).await.expect(200)["assignee_id"], bob.id());
+}
+
+/// `switchboard_index_snapshots_loaded_total` of a running binary.
+async fn snapshots_loaded(server: &ChildApp) -> u64 {
+    counter(&server.client().metrics().await.text, "switchboard_index_snapshots_loaded_total")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_stop_restarts_from_the_index_snapshot_and_a_crash_after_from_the_rows() {
+    let (graph, dir, mut server, acme) = acme_on_the_binary().await;
+    let data = dir.path().join("data");
+    let ann = acme.staff_named("Ann").await;
+    let first = acme.new_chat("First").await;
+    let second = acme.new_chat("Second").await;
+    acme.manager.assign_to_user(&first.id, ann.id()).await.expect(200);
+    let before = [acme.conversation(&first.id).await, acme.conversation(&second.id).await];
+    assert_eq!(snapshots_loaded(&server).await, 0, "a first start has no snapshot");
+
+    stop_cleanly(&mut server).await;
+
+    // The clean stop left the number's summaries as one snapshot.
+    let server = spawn_binary(&data, &graph.url(), &ENV).await;
+    assert_eq!(snapshots_loaded(&server).await, 1, "the number started from its snapshot");
+    let acme = acme.signed_in_at(&server.address).await;
+    let ann = again(&ann, &server.address).await;
+    assert_eq!([acme.conversation(&first.id).await, acme.conversation(&second.id).await], before);
+    assert_eq!(listed(&acme.manager, "").await, set(&[&first.id, &second.id]));
+    assert_eq!(listed(&acme.manager, "assignee=none").await, set(&[&second.id]));
+    assert_eq!(listed(&ann.client, "").await, set(&[&first.id]));
+
+    // Reading it deleted it: after a change and a crash, the rows count.
+    acme.customer_writes(&second.wa_id, &second.name, "Still there?").await;
+    assert_eq!(acme.conversation(&second.id).await["preview"], "Still there?");
+    server.sigkill().await;
+    let server = spawn_binary(&data, &graph.url(), &ENV).await;
+    assert_eq!(snapshots_loaded(&server).await, 0, "no snapshot after a crash");
+    let acme = acme.signed_in_at(&server.address).await;
+    let second_now = acme.conversation(&second.id).await;
+    assert_eq!(second_now["preview"], "Still there?", "{second_now:#}");
+    assert_eq!(listed(&acme.manager, "").await, set(&[&first.id, &second.id]));
 }

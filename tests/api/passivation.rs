@@ -1,14 +1,7 @@
 //! Passivation: idle conversation actors stop, their summaries stay listed,
 //! and the next message wakes them from sled with nothing lost.
 
-use crate::support::{meta, poll_until, spawn_app_with, ApiClient, TestApp, WAIT};
-
-fn counter(metrics: &str, name: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} not in /metrics"))
-}
+use crate::support::{counter, meta, poll_until, spawn_app_with, ApiClient, TestApp, WAIT};
 
 /// Conversation actors running for the number (its health).
 async fn running(manager: &ApiClient, number_id: &str) -> u64 {

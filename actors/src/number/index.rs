@@ -249,6 +249,11 @@ impl Index {
         self.by_id.get(&id)
     }
 
+    /// Every summary, in no particular order.
+    pub fn records(&self) -> impl Iterator<Item = &ConversationRecord> {
+        self.by_id.values()
+    }
+
     /// Number of conversations.
     pub fn len(&self) -> usize {
         self.by_id.len()

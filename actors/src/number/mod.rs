@@ -14,6 +14,10 @@
 //!
 //! More than `max_restarts` failures within `restart_window` and the
 //! NumberActor fails itself, escalating to the RootSupervisor.
+//!
+//! At a clean shutdown it stops its conversations, then writes its index as
+//! one snapshot value that the next start reads instead of every summary
+//! row (`snapshot`).
 
 pub mod catalog;
 mod children;
@@ -23,6 +27,7 @@ mod media;
 pub mod orders;
 pub mod outbox;
 pub mod search;
+mod snapshot;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -148,6 +153,12 @@ pub enum NumberMsg {
     Health(RpcReplyPort<NumberHealth>),
     /// Catalog and orders (see commerce.rs).
     Commerce(CommerceMsg),
+    /// Shutdown: stop the conversations, refuse new work, then write the
+    /// index snapshot (`snapshot`) and answer.
+    Shutdown(RpcReplyPort<()>),
+    /// The second half of `Shutdown`, queued behind the stopped
+    /// conversations' last summaries; `false` when one did not stop.
+    SaveSnapshot(bool, RpcReplyPort<()>),
 }
 
 /// How a business number is doing, for managers and platform admins.
@@ -205,6 +216,8 @@ pub struct NumberState {
     catalog: CatalogSnapshot,
     /// Every order placed with this number.
     orders: Orders,
+    /// Shutting down: nothing more is routed to conversations.
+    closing: bool,
 }
 
 /// The NumberActor.
@@ -220,7 +233,7 @@ impl Actor for NumberActor {
         me: ActorRef<NumberMsg>,
         a: NumberArgs,
     ) -> Result<NumberState, ActorProcessingErr> {
-        let (index, orders) = load_index(&a.ctx.store, a.number.tenant_id, a.number.id).await?;
+        let (index, orders) = load_index(&a.ctx, a.number.tenant_id, a.number.id).await?;
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
         let auth = Arc::new(NumberAuth {
             phone_number_id: a.number.phone_number_id.clone(),
@@ -244,6 +257,7 @@ impl Actor for NumberActor {
             catalog_actor: None,
             catalog: CatalogSnapshot::default(),
             orders,
+            closing: false,
         };
         state.bot = load_bot(&state.ctx, &state.number).await;
         // Chatbot `wait` steps due while we were down, or later: wake them.
@@ -361,6 +375,27 @@ async fn handle(
             None => msg.fail(ActorError::NotFound),
         },
         NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
+        NumberMsg::Shutdown(r) => {
+            s.closing = true;
+            let timeout = Some(s.ctx.settings.call_timeout);
+            let children = s.children.running();
+            let stopped = futures::future::join_all(
+                children.iter().map(|c| c.stop_and_wait(Some("shutdown".into()), timeout)),
+            )
+            .await;
+            let _ = me.cast(NumberMsg::SaveSnapshot(stopped.iter().all(Result::is_ok), r));
+        }
+        NumberMsg::SaveSnapshot(all_stopped, r) => {
+            // A conversation still running could write after the snapshot.
+            let saved = match all_stopped {
+                true => snapshot::save(&s.ctx.store, s.number.tenant_id, s.number.id, &s.index),
+                false => Err(ActorError::Unavailable("a conversation did not stop in time".into())),
+            };
+            if let Err(e) = saved {
+                tracing::warn!(number.id = %s.number.id, error = %e, "no index snapshot; the next start scans");
+            }
+            reply(r, ());
+        }
         NumberMsg::List(filter, words, limit, cursor, r) => {
             reply(r, s.index.list(&filter, words.as_deref(), limit, cursor))
         }
@@ -569,6 +604,9 @@ async fn route(
     wa_id: String,
     msg: ConversationMsg,
 ) {
+    if s.closing {
+        return msg.fail(ActorError::Unavailable("shutting down".into()));
+    }
     let msg = match s.children.get(id) {
         Some(child) => match child.cast(msg) {
             Ok(()) => return s.children.routed(id),
@@ -613,21 +651,27 @@ async fn route(
     }
 }
 
-/// Reads the summaries and orders of a number's conversations. On a
-/// blocking thread: after a cold start these are disk reads, and the Root
-/// starts numbers side by side so that the disk, not one thread, is the
-/// limit.
-async fn load_index(
-    store: &crate::store::Store,
-    tenant: TenantId,
-    number: NumberId,
-) -> Result<(Index, Orders), ActorError> {
-    let store = store.clone();
+/// Reads the summaries (from a clean shutdown's snapshot if there is one,
+/// see `snapshot`) and orders of a number's conversations. On a blocking
+/// thread: after a cold start these are disk reads, and the Root starts
+/// numbers side by side so that the disk, not one thread, is the limit.
+async fn load_index(ctx: &Ctx, tenant: TenantId, number: NumberId) -> Result<(Index, Orders), ActorError> {
+    let (store, store_metrics) = (ctx.store.clone(), ctx.metrics.clone());
     let prefix = key(&[&tenant.to_bytes(), &number.to_bytes()]);
     let load = move || -> Result<(Index, Orders), ActorError> {
         let mut index = Index::default();
-        for (_, record) in store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
-            index.upsert(record);
+        match snapshot::take(&store, tenant, number)? {
+            Some(records) => {
+                Metrics::inc(&store_metrics.index_snapshots_loaded);
+                for record in records {
+                    index.upsert(record);
+                }
+            }
+            None => {
+                for (_, record) in store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
+                    index.upsert(record);
+                }
+            }
         }
         let mut orders = Orders::default();
         for (_, order) in store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {

@@ -77,10 +77,13 @@ pub(crate) enum Tree {
     Words,
     /// row number (u64) -> a batch being written (`journal`)
     Journal,
+    /// tenant | number -> `Vec<ConversationRecord>`: a number's summaries
+    /// as a clean shutdown left them (`number::snapshot`)
+    IndexSnapshots,
 }
 
 impl Tree {
-    const ALL: [Tree; 23] = [
+    const ALL: [Tree; 24] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -104,6 +107,7 @@ impl Tree {
         Tree::Orders,
         Tree::Words,
         Tree::Journal,
+        Tree::IndexSnapshots,
     ];
 
     fn name(self) -> &'static str {
@@ -131,6 +135,7 @@ impl Tree {
             Tree::Orders => "orders",
             Tree::Words => "words",
             Tree::Journal => "journal",
+            Tree::IndexSnapshots => "index_snapshots",
         }
     }
 }

@@ -41,7 +41,7 @@ use switchboard::startup::Application;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
-pub use child::spawn_binary;
+pub use child::{spawn_binary, ChildApp};
 pub use client::{metric, ApiClient, ApiResponse};
 pub use fake_graph::FakeGraph;
 pub use meta::BusinessNumber;
@@ -235,6 +235,14 @@ impl TestApp {
         assert_eq!(resp.status, 200, "/metrics: {}", resp.text);
         resp.text
     }
+}
+
+/// The value of counter `name` in the Prometheus text of `/metrics`.
+pub fn counter(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} not in /metrics:\n{metrics}"))
 }
 
 /// Onboards a tenant through `admin` (a signed-in platform admin of any
