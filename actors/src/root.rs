@@ -270,13 +270,22 @@ impl ActorSystem {
     /// Opens the store and starts the tree.
     pub async fn start(settings: ActorSettings, graph: Arc<dyn GraphApi>) -> Result<Self, ActorError> {
         let metrics = Arc::new(Metrics::default());
+        let started = Instant::now();
         let store = Store::open(&settings.store, metrics.clone())?;
+        let store_open = started.elapsed();
         let media = MediaStore::new(&settings.store.path);
         let ctx =
             Ctx { store, media, metrics, routes: Routes::default(), graph, settings: Arc::new(settings) };
         let (root, task) = Actor::spawn(None, RootSupervisor, ctx.clone())
             .await
             .map_err(|e| ActorError::Unavailable(format!("actor tree did not start: {e}")))?;
+        // Start-up time is mostly disk reads after a cold boot: say where.
+        tracing::info!(
+            store_open_ms = store_open.as_millis() as u64,
+            actor_tree_ms = (started.elapsed() - store_open).as_millis() as u64,
+            numbers = ctx.routes.numbers().len(),
+            "actor tree started"
+        );
         let (tx, stopped) = watch::channel(false);
         tokio::spawn(async move {
             let _ = task.await;
