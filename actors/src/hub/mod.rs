@@ -158,6 +158,18 @@ struct TenantLog {
     /// Events waiting for a durable seq (see [`deliver_reserved`]), oldest
     /// first.
     waiting: VecDeque<LiveEvent>,
+    /// Sockets that connected while events were waiting: they are answered
+    /// once those are delivered.
+    joining: Vec<Joining>,
+}
+
+/// A socket's `Connect`, until it is answered.
+struct Joining {
+    viewer: Viewer,
+    token: TokenHash,
+    since: Option<u64>,
+    tx: mpsc::Sender<Arc<str>>,
+    port: RpcReplyPort<Connected>,
 }
 
 struct Socket {
@@ -224,7 +236,15 @@ impl Actor for Hub {
         match msg {
             HubMsg::Connect { viewer, token, since, tx, reply: port } => {
                 let (tenant, user) = (viewer.tenant_id, viewer.user_id);
-                reply(port, connect(s, viewer, token, since, tx));
+                let joining = Joining { viewer, token, since, tx, port };
+                // Events published before this socket asked are in its hello
+                // seq: while some still wait for their seq, so does the hello.
+                let log = s.logs.entry(tenant).or_default();
+                if log.waiting.is_empty() {
+                    join(s, joining);
+                } else {
+                    log.joining.push(joining);
+                }
                 // Someone will be watching: have this tenant's seqs reserved
                 // before its first event, not during it.
                 reserve_ahead(s, tenant)?;
@@ -366,6 +386,12 @@ async fn presence_changed(s: &mut HubState, tenant: TenantId, user: UserId) -> R
     Ok(now)
 }
 
+/// Registers a socket and answers its `Connect`.
+fn join(s: &mut HubState, j: Joining) {
+    let connected = connect(s, j.viewer, j.token, j.since, j.tx);
+    reply(j.port, connected);
+}
+
 fn connect(
     s: &mut HubState,
     viewer: Viewer,
@@ -430,6 +456,13 @@ fn deliver_reserved(s: &mut HubState, tenant: TenantId) -> Result<(), ActorError
         log.seq += 1;
         let seq = log.seq;
         fan_out(s, event, seq);
+    }
+    let joining = match s.logs.get_mut(&tenant) {
+        Some(log) if log.waiting.is_empty() => std::mem::take(&mut log.joining),
+        _ => Vec::new(),
+    };
+    for j in joining {
+        join(s, j);
     }
     reserve_ahead(s, tenant)
 }

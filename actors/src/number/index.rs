@@ -176,9 +176,8 @@ impl Index {
             }
         }
         self.by_wa.insert(r.wa_id.clone(), r.id);
-        let moved = self.by_id.get(&r.id).map(cursor_of).filter(|old| *old != cursor_of(&r));
-        if let Some(old) = moved {
-            self.by_recency.remove(&old);
+        if let Some(old) = self.by_id.get(&r.id) {
+            self.by_recency.remove(&cursor_of(old));
         }
         self.by_recency.insert(cursor_of(&r));
         self.by_id.insert(r.id, r);

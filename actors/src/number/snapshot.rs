@@ -45,13 +45,14 @@ pub(super) fn take(
     number: NumberId,
 ) -> Result<Option<Vec<ConversationRecord>>, ActorError> {
     let k = snapshot_key(tenant, number);
-    if !store.contains(Tree::IndexSnapshots, &k)? {
-        return Ok(None);
-    }
-    let records = store.get::<Vec<ConversationRecord>>(Tree::IndexSnapshots, &k).unwrap_or_else(|e| {
-        tracing::warn!(number.id = %number, error = %e, "index snapshot unreadable; scanning instead");
-        None
-    });
+    let records = match store.get::<Vec<ConversationRecord>>(Tree::IndexSnapshots, &k) {
+        Ok(None) => return Ok(None),
+        Ok(records) => records,
+        Err(e) => {
+            tracing::warn!(number.id = %number, error = %e, "index snapshot unreadable; scanning instead");
+            None
+        }
+    };
     let mut batch = Batch::default();
     batch.delete(Tree::IndexSnapshots, k);
     store.write(batch)?;

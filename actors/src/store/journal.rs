@@ -32,7 +32,7 @@
 //! Row layout: a sequence of `[tree u8][key len u32][key][0|1][value len
 //! u32][value]`, the value parts present only after a 1.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::error::ActorError;
 
@@ -56,9 +56,9 @@ pub(super) fn write(store: &Store, ops: Vec<Op>) -> Result<(), ActorError> {
     Ok(())
 }
 
-/// Finishes every batch a crash interrupted, oldest first, and returns the
-/// journal's next free row number.
-pub(super) fn replay(store: &Store) -> Result<AtomicU64, ActorError> {
+/// Finishes every batch a crash interrupted, oldest first, and moves the
+/// journal's next free row number past them.
+pub(super) fn replay(store: &Store) -> Result<(), ActorError> {
     let journal = store.tree(Tree::Journal);
     let mut next = 0;
     for row in journal.iter() {
@@ -69,7 +69,8 @@ pub(super) fn replay(store: &Store) -> Result<AtomicU64, ActorError> {
         next = next.max(n + 1);
         tracing::info!(journal.row = n, "finished a write interrupted by a crash");
     }
-    Ok(AtomicU64::new(next))
+    store.journal_next.fetch_max(next, Ordering::Relaxed);
+    Ok(())
 }
 
 fn apply(store: &Store, ops: Vec<Op>) -> Result<(), ActorError> {
@@ -186,9 +187,9 @@ mod tests {
         store.tree(Tree::Messages).insert(b"m2", value(2).unwrap()).unwrap();
         store.tree(Tree::Outbox).insert(b"gone", value(0).unwrap()).unwrap();
 
-        let next = replay(&store).unwrap();
+        replay(&store).unwrap();
 
-        assert_eq!(next.into_inner(), 9, "new rows never reuse a number");
+        assert_eq!(store.journal_next.load(Ordering::Relaxed), 9, "new rows never reuse a number");
         assert!(journal.is_empty());
         assert_eq!(store.get::<u32>(Tree::Messages, b"m1").unwrap(), Some(1));
         assert_eq!(store.get::<u32>(Tree::Messages, b"m2").unwrap(), Some(2));

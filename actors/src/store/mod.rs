@@ -208,8 +208,8 @@ impl Store {
             .map(|t| db.open_tree(t.name()).map_err(sled_err))
             .collect::<Result<Vec<_>, _>>()?;
         let commit = GroupCommit::start(db.clone(), metrics);
-        let mut store = Self { db, trees: trees.into(), commit, journal_next: Arc::new(Default::default()) };
-        store.journal_next = Arc::new(journal::replay(&store)?);
+        let store = Self { db, trees: trees.into(), commit, journal_next: Arc::default() };
+        journal::replay(&store)?;
         Ok(store)
     }
 

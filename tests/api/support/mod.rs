@@ -237,12 +237,10 @@ impl TestApp {
     }
 }
 
-/// The value of counter `name` in the Prometheus text of `/metrics`.
+/// Counter `name` of the Prometheus text of `/metrics` ([`metric`]), which
+/// must be there.
 pub fn counter(metrics: &str, name: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} not in /metrics:\n{metrics}"))
+    metric(metrics, name).unwrap_or_else(|| panic!("{name} not in /metrics:\n{metrics}")) as u64
 }
 
 /// Onboards a tenant through `admin` (a signed-in platform admin of any
