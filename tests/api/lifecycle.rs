@@ -43,6 +43,41 @@ async fn closing_and_reopening_by_hand_keeps_the_assignee_and_is_audited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_pages_back_one_event_at_a_time_even_within_one_write() {
+    // A new chat's first message writes several events at once (created,
+    // received, ...) into one stored run: paging must still cut between them.
+    let app = spawn_inbox_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let chat = acme.new_chat("Olga").await;
+    acme.manager.close(&chat.id).await.expect(200);
+    acme.manager.reopen(&chat.id).await.expect(200);
+    let all = acme.events_of(&chat.id).await;
+    assert!(all.len() >= 4, "created, received, closed, reopened at least: {all:#?}");
+    let seqs: Vec<u64> = all.iter().map(|e| e["seq"].as_u64().expect("a seq")).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "one seq each, in order: {seqs:?}");
+
+    let mut paged = Vec::new();
+    let mut before: Option<u64> = None;
+    loop {
+        let query = match before {
+            Some(b) => format!("limit=1&before={b}"),
+            None => "limit=1".to_string(),
+        };
+        let page = acme.manager.events(&chat.id, &query).await.expect(200);
+        let items = page["items"].as_array().expect("items").clone();
+        let Some(only) = items.first() else { break };
+        assert_eq!(items.len(), 1, "limit=1 gives one: {page}");
+        before = only["seq"].as_u64();
+        paged.push(only.clone());
+    }
+    paged.reverse();
+    assert_eq!(paged, all, "one at a time backwards gives the same trail");
+    let two = acme.manager.events(&chat.id, &format!("limit=2&before={}", seqs[2])).await.expect(200);
+    let got: Vec<&Value> = two["items"].as_array().expect("items").iter().collect();
+    assert_eq!(got, vec![&all[0], &all[1]], "the two before the third, oldest first");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_writing_to_a_closed_chat_reopens_it_for_the_previous_assignee() {
     let app = spawn_inbox_app().await;
     let acme = app.onboard_tenant("Acme").await;

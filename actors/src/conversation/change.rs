@@ -8,7 +8,7 @@
 use tenants::{MessageId, UserId};
 
 use super::order::OrderRecord;
-use super::record::{EventActor, EventKind, MessageRecord};
+use super::record::{Direction, Event, EventActor, EventKind, EventRun, MessageRecord};
 use super::ConversationState;
 use crate::clock::now_ms;
 use crate::error::ActorError;
@@ -116,10 +116,16 @@ impl ConversationState {
     ) -> Result<(), ActorError> {
         let now = now_ms();
         let created = !self.persisted;
-        for (by, kind) in c.events.drain(..) {
-            let event = super::record::Event { seq: self.record.next_seq, at_ms: now, by, kind };
-            c.batch.put(Tree::Events, key(&[&self.prefix(), &seq(event.seq)]), &event)?;
-            self.record.next_seq += 1;
+        let first_seq = self.record.next_seq;
+        let run: Vec<Event> = c
+            .events
+            .drain(..)
+            .zip(first_seq..)
+            .map(|((by, kind), seq)| Event { seq, at_ms: now, by, kind })
+            .collect();
+        if !run.is_empty() {
+            self.record.next_seq += run.len() as u64;
+            c.batch.put(Tree::Events, key(&[&self.prefix(), &seq(first_seq)]), &EventRun(run))?;
         }
         c.batch.put(
             Tree::Conversations,
@@ -129,86 +135,91 @@ impl ConversationState {
         self.ctx.store.write(c.batch)?;
         self.persisted = true;
         let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));
+        // Every live event of the commit carries the same conversation.
+        let conversation = self.conversation_json();
         let kind = if created { Some("conversation.created") } else { conversation_kind };
         if let Some(kind) = kind {
-            self.publish(kind, None, Some(c.previous));
+            self.publish(&conversation, kind, None, Some(c.previous));
         }
         for (kind, m) in &c.messages {
             let view = MessageView::new(m);
             if *kind == "message.created" && search::worth_indexing(m) {
-                self.index_words(view.text.as_deref());
+                self.index_words(m, view.text.as_deref());
             }
-            let message = serde_json::to_value(view).unwrap_or_default();
-            self.publish(kind, Some(("message", message)), None);
+            let message = serde_json::to_string(&view).unwrap_or_default();
+            self.publish(&conversation, kind, Some(("message", message)), None);
         }
         for (kind, order) in c.orders {
-            self.publish(kind, Some(("order", order.view())), None);
+            self.publish(&conversation, kind, Some(("order", order.view().to_string())), None);
             let _ = self
                 .parent
                 .cast(NumberMsg::Commerce(crate::number::CommerceMsg::OrderChanged(Box::new(order))));
         }
         for notice in c.notices {
-            self.notify(notice);
+            self.notify(&conversation, notice);
         }
         Ok(())
     }
 
-    /// Records a new message's words for history search. Written after
-    /// the batch and before the caller waits on the flush, so they
-    /// are durable when the message is; derived data, so a failure is
-    /// logged, not returned.
-    fn index_words(&mut self, text: Option<&str>) {
+    /// Hands a new message's words to the NumberActor, which writes them
+    /// for history search within a second (`number::postings`; after a
+    /// crash it re-reads the latest messages). A note does not move
+    /// `last_message_at_ms`, which that recovery goes by, so its words are
+    /// written here and now: notes are few.
+    fn index_words(&mut self, m: &MessageRecord, text: Option<&str>) {
         let mut words = text.map(search::words).unwrap_or_default();
         words.retain(|w| !self.indexed_words.contains(w));
         if words.is_empty() {
             return;
         }
         let r = &self.record;
-        match self
-            .ctx
-            .store
-            .insert_keys(Tree::Words, search::word_keys(r.tenant_id, r.number_id, r.id, &words))
-        {
-            Ok(()) => {
-                let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
-                self.indexed_words.extend(words.into_iter().take(room));
+        if m.direction == Direction::Internal {
+            let keys = search::word_keys(r.tenant_id, r.number_id, r.id, &words);
+            if let Err(e) = self.ctx.store.insert_keys(Tree::Words, keys) {
+                tracing::warn!(conversation.id = %r.id, error = %e, "note words not indexed");
+                return;
             }
-            Err(e) => tracing::warn!(conversation.id = %r.id, error = %e, "message words not indexed"),
+        } else if self.parent.cast(NumberMsg::Words(r.id, words.clone())).is_err() {
+            return;
         }
+        let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
+        self.indexed_words.extend(words.into_iter().take(room));
     }
 
-    fn conversation_json(&self) -> serde_json::Value {
-        serde_json::to_value(ConversationView::new(&self.record, now_ms())).unwrap_or_default()
+    /// The conversation as live events show it, as JSON text: written once
+    /// per commit and pasted into each of its events (building a
+    /// `serde_json::Value` per event and printing it cost 4% of the
+    /// webhook path's CPU).
+    fn conversation_json(&self) -> String {
+        serde_json::to_string(&ConversationView::new(&self.record, now_ms())).unwrap_or_default()
     }
 
     /// Publishes `kind` with the conversation and, if given, one more
-    /// object (`("message", ...)`, `("order", ...)`).
+    /// object as JSON text (`("message", ...)`, `("order", ...)`).
     fn publish(
         &self,
+        conversation: &str,
         kind: &'static str,
-        with: Option<(&'static str, serde_json::Value)>,
+        with: Option<(&'static str, String)>,
         previous: Option<Visibility>,
     ) {
-        let mut payload = serde_json::Map::new();
-        payload.insert("conversation".into(), self.conversation_json());
-        if let Some((name, value)) = with {
-            payload.insert(name.into(), value);
-        }
+        let with = with.map(|(name, json)| format!(r#","{name}":{json}"#)).unwrap_or_default();
+        let body = format!(r#"{{"conversation":{conversation}{with},"type":"{kind}"}}"#);
         let visibility = self.visibility();
         let audience = Audience::Conversation {
             visibility,
             previous: previous.filter(|p| *p != visibility),
             conversation_id: self.record.id.to_string(),
         };
-        publish_when_durable(&self.ctx, LiveEvent::new(self.record.tenant_id, kind, audience, payload));
+        publish_when_durable(&self.ctx, LiveEvent::from_body(self.record.tenant_id, audience, body));
     }
 
-    fn notify(&self, n: Notice) {
+    fn notify(&self, conversation: &str, n: Notice) {
         let mut payload = serde_json::Map::new();
         payload.insert("kind".into(), n.kind.into());
         payload.insert("conversation_id".into(), self.record.id.to_string().into());
         if !n.private {
-            payload.insert("conversation".into(), self.conversation_json());
+            payload.insert("conversation".into(), serde_json::from_str(conversation).unwrap_or_default());
         }
         if let EventActor::User(by) = n.by {
             payload.insert("by".into(), by.to_string().into());

@@ -3,7 +3,7 @@
 
 use tenants::MessageId;
 
-use super::record::{Body, Event, MessageRecord, StoredMedia};
+use super::record::{Body, Event, EventRun, MessageRecord, StoredMedia};
 use super::ConversationState;
 use crate::error::ActorError;
 use crate::store::{key, seq, Tree};
@@ -28,18 +28,25 @@ pub(super) fn messages(
 }
 
 /// Up to `limit` events before seq `before` (or the latest), oldest first.
+/// A row holds one commit's run of events, keyed by its first seq, so the
+/// row below `before` may also hold events at or after it: they are cut.
 pub(super) fn events(
     s: &ConversationState,
     limit: usize,
     before: Option<u64>,
 ) -> Result<Vec<Event>, ActorError> {
     let before_key = before.map(|b| key(&[&s.prefix(), &seq(b)]));
-    let mut page: Vec<Event> = s
-        .ctx
-        .store
-        .scan_back::<Event>(Tree::Events, &s.prefix(), before_key.as_deref(), limit)?
+    let rows = s.ctx.store.scan_back_upgrading::<EventRun, Event>(
+        Tree::Events,
+        &s.prefix(),
+        before_key.as_deref(),
+        limit,
+    )?;
+    let mut page: Vec<Event> = rows
         .into_iter()
-        .map(|(_, e)| e)
+        .flat_map(|(_, run)| run.0.into_iter().rev())
+        .filter(|e| before.is_none_or(|b| e.seq < b))
+        .take(limit)
         .collect();
     page.reverse();
     Ok(page)

@@ -49,7 +49,9 @@ pub(super) async fn messages(
     let now = now_ms();
     for m in messages {
         let wamid_key = s.wamid_key(&m.wamid);
-        if !seen.insert(m.wamid.clone()) || s.ctx.store.get::<MessageId>(Tree::Wamids, &wamid_key)?.is_some()
+        // A chat never written has no rows yet: nothing to look up.
+        if !seen.insert(m.wamid.clone())
+            || (s.persisted && s.ctx.store.get::<MessageId>(Tree::Wamids, &wamid_key)?.is_some())
         {
             outcome.duplicates += 1;
             continue;

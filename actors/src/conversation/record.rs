@@ -371,6 +371,19 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// The events of one commit, stored as one row keyed by the first one's
+/// seq: a new chat's first message (created, received, the bot's step...)
+/// costs one sled insert instead of one per event. Rows written before
+/// runs existed hold a single [`Event`] and are read as a run of one.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EventRun(pub Vec<Event>);
+
+impl From<Event> for EventRun {
+    fn from(e: Event) -> Self {
+        EventRun(vec![e])
+    }
+}
+
 /// A send waiting for the Cloud API: written with its message, removed in
 /// the same batch as the send's outcome, so a restart resumes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

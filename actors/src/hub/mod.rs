@@ -87,6 +87,12 @@ impl LiveEvent {
         Self { tenant_id, audience, body }
     }
 
+    /// An event whose JSON object the caller wrote; it holds `"type"`.
+    pub(crate) fn from_body(tenant_id: TenantId, audience: Audience, body: String) -> Self {
+        debug_assert!(body.starts_with('{') && body.contains(r#""type":"#), "{body}");
+        Self { tenant_id, audience, body }
+    }
+
     /// The frame with its seq.
     fn frame(&self, seq: u64) -> String {
         with_seq(&self.body, seq)

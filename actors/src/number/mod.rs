@@ -18,6 +18,9 @@
 //! At a clean shutdown it stops its conversations, then writes its index as
 //! one snapshot value that the next start reads instead of every summary
 //! row (`snapshot`).
+//!
+//! It also collects the history-search words of its conversations' new
+//! messages and writes them once a second (`postings`).
 
 pub mod catalog;
 mod children;
@@ -26,6 +29,7 @@ pub mod index;
 mod media;
 pub mod orders;
 pub mod outbox;
+mod postings;
 pub mod search;
 mod snapshot;
 
@@ -64,6 +68,7 @@ pub use commerce::CommerceMsg;
 use index::{Counts, Cursor, Index, ListFilter};
 use orders::Orders;
 use outbox::{Outbox, OutboxArgs, OutboxMsg};
+use postings::Postings;
 use search::WordHits;
 
 /// NumberActor requests.
@@ -159,6 +164,12 @@ pub enum NumberMsg {
     /// The second half of `Shutdown`, queued behind the stopped
     /// conversations' last summaries; `false` when one did not stop.
     SaveSnapshot(bool, RpcReplyPort<()>),
+    /// A conversation's new message has these history-search words.
+    Words(ConversationId, Vec<String>),
+    /// Time to write the words handed over before this tick (its time).
+    WriteWords(i64),
+    /// The words taken at the last `WriteWords` are on disk (or not).
+    WordsWritten(bool),
 }
 
 /// How a business number is doing, for managers and platform admins.
@@ -218,6 +229,8 @@ pub struct NumberState {
     orders: Orders,
     /// Shutting down: nothing more is routed to conversations.
     closing: bool,
+    /// History-search words not yet on disk.
+    postings: Postings,
 }
 
 /// The NumberActor.
@@ -233,7 +246,7 @@ impl Actor for NumberActor {
         me: ActorRef<NumberMsg>,
         a: NumberArgs,
     ) -> Result<NumberState, ActorProcessingErr> {
-        let (index, orders) = load_index(&a.ctx, a.number.tenant_id, a.number.id).await?;
+        let (index, orders, recover_words) = load_index(&a.ctx, a.number.tenant_id, a.number.id).await?;
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
         let auth = Arc::new(NumberAuth {
             phone_number_id: a.number.phone_number_id.clone(),
@@ -258,6 +271,7 @@ impl Actor for NumberActor {
             catalog: CatalogSnapshot::default(),
             orders,
             closing: false,
+            postings: Postings::default(),
         };
         state.bot = load_bot(&state.ctx, &state.number).await;
         // Chatbot `wait` steps due while we were down, or later: wake them.
@@ -268,10 +282,11 @@ impl Actor for NumberActor {
                 crate::conversation::schedule_bot_timer(&me, r, until);
             }
         }
-        backfill_search(&state);
+        backfill_search(&state, recover_words);
         start_outbox(&me, &mut state).await?;
         commerce::start_catalog(&me, &mut state).await?;
         start_ticks(&me, state.ctx.settings.passivate_after);
+        crate::clock::every(&me, postings::WRITE_EVERY, || NumberMsg::WriteWords(crate::clock::now_ms()));
         Ok(state)
     }
 
@@ -392,10 +407,38 @@ async fn handle(
             } else if let Err(e) = snapshot::save(&s.ctx.store, s.number.tenant_id, s.number.id, &s.index) {
                 tracing::warn!(number.id = %s.number.id, error = %e, "no index snapshot; the next start scans");
             }
+            // Clean only if no conversation can still hand words over.
+            let (tenant, number) = (s.number.tenant_id, s.number.id);
+            let last = s.postings.take_all();
+            let checkpoint = postings::Checkpoint { at_ms: crate::clock::now_ms(), clean: all_stopped };
+            if let Err(e) = postings::write(&s.ctx.store, tenant, number, &last, checkpoint) {
+                tracing::warn!(number.id = %number, error = %e, "search words not written at shutdown");
+            }
             reply(r, ());
         }
+        NumberMsg::Words(id, words) => s.postings.add(id, words),
+        NumberMsg::WriteWords(at_ms) => {
+            if let Some(batch) = s.postings.take() {
+                let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
+                let checkpoint = postings::Checkpoint { at_ms, clean: false };
+                tokio::task::spawn_blocking(move || {
+                    let result = postings::write(&store, tenant, number, &batch, checkpoint);
+                    if let Err(e) = &result {
+                        tracing::warn!(number.id = %number, error = %e, "search words not written; retrying");
+                    }
+                    let _ = me.cast(NumberMsg::WordsWritten(result.is_ok()));
+                });
+            }
+        }
+        NumberMsg::WordsWritten(ok) => s.postings.written(ok),
         NumberMsg::List(filter, words, limit, cursor, r) => {
-            reply(r, s.index.list(&filter, words.as_deref(), limit, cursor))
+            // Words handed over in the last second are not on disk yet.
+            let words = words.map(|w| {
+                let mut w = Arc::unwrap_or_clone(w);
+                s.postings.add_hits(&mut w);
+                w
+            });
+            reply(r, s.index.list(&filter, words.as_ref(), limit, cursor))
         }
         NumberMsg::SummaryChanged(record) => {
             if let Some(freed) = s.index.upsert(*record) {
@@ -653,10 +696,17 @@ async fn route(
 /// see `snapshot`) and orders of a number's conversations. On a blocking
 /// thread: after a cold start these are disk reads, and the Root starts
 /// numbers side by side so that the disk, not one thread, is the limit.
-async fn load_index(ctx: &Ctx, tenant: TenantId, number: NumberId) -> Result<(Index, Orders), ActorError> {
+/// Also takes the search words' checkpoint (`postings::take_checkpoint`),
+/// before any new word can move it.
+async fn load_index(
+    ctx: &Ctx,
+    tenant: TenantId,
+    number: NumberId,
+) -> Result<(Index, Orders, Option<postings::Checkpoint>), ActorError> {
     let (store, store_metrics) = (ctx.store.clone(), ctx.metrics.clone());
     let prefix = key(&[&tenant.to_bytes(), &number.to_bytes()]);
-    let load = move || -> Result<(Index, Orders), ActorError> {
+    let started_ms = crate::clock::now_ms();
+    let load = move || -> Result<(Index, Orders, Option<postings::Checkpoint>), ActorError> {
         let mut index = Index::default();
         match snapshot::take(&store, tenant, number)? {
             Some(records) => {
@@ -675,21 +725,34 @@ async fn load_index(ctx: &Ctx, tenant: TenantId, number: NumberId) -> Result<(In
         for (_, order) in store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {
             orders.upsert(order);
         }
-        Ok((index, orders))
+        let recover_words = postings::take_checkpoint(&store, tenant, number, started_ms)?;
+        Ok((index, orders, recover_words))
     };
     tokio::task::spawn_blocking(load)
         .await
         .map_err(|e| ActorError::Unavailable(format!("index load: {e}")))?
 }
 
-/// Indexes the words of messages stored before history search existed, in
-/// the background, once per number (a no-op after the first time).
-fn backfill_search(s: &NumberState) {
+/// In the background: indexes the words of messages stored before history
+/// search existed, once per number (a no-op after the first time), and,
+/// after a stop that was not clean, those of the messages whose words were
+/// still in memory (`postings::recover`).
+fn backfill_search(s: &NumberState, recover_from: Option<postings::Checkpoint>) {
     let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
     let conversations = s.index.ids_where(|_| true);
+    let active = recover_from.map(|from| {
+        let since = postings::active_since(from);
+        (from, s.index.ids_where(|r| r.last_message_at_ms >= since))
+    });
     tokio::task::spawn_blocking(move || {
         if let Err(e) = search::backfill(&store, tenant, number, conversations) {
             tracing::warn!(number.id = %number, error = %e, "older messages not indexed for search");
+        }
+        if let Some((from, active)) = active {
+            match postings::recover(&store, tenant, number, from, active) {
+                Ok(n) => tracing::info!(number.id = %number, messages = n, "search words recovered"),
+                Err(e) => tracing::warn!(number.id = %number, error = %e, "search words not recovered"),
+            }
         }
     });
 }

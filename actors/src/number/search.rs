@@ -1,11 +1,14 @@
 //! Search over every message of a number's conversations, not only the
 //! latest one the summary holds.
 //!
-//! The words of each message are kept in sled as value-less keys
-//! `tenant | number | word | 0 | conversation`, so the conversations with a
-//! word that *starts with* a query word (search as you type: "refu" finds
-//! "refund") come from one prefix scan, and none of it lives in memory:
-//! a million idle conversations still cost only their summaries. The
+//! The words of each message are kept in sled as rows
+//! `tenant | number | word | 0 | batch -> conversation ids` (16 bytes each,
+//! one row per word of each batch `postings` writes), so the conversations
+//! with a word that *starts with* a query word (search as you type: "refu"
+//! finds "refund") come from one prefix scan, and none of it lives in
+//! memory: a million idle conversations still cost only their summaries.
+//! Rows of the first layout, value-less keys `... | 0 | conversation`
+//! (still written by the backfill), are read as well. The
 //! in-memory index keeps the other conditions (visibility, status,
 //! labels), and a conversation matches when each query word is in its
 //! history, its customer's name or its number.
@@ -38,6 +41,9 @@ const END_OF_WORD: u8 = 0;
 /// Key of the marker saying a number's older messages were indexed: 0xFF
 /// starts no UTF-8 word, so no word scan ever meets it.
 const INDEXED_MARKER: u8 = 0xFF;
+/// Key of the number's word checkpoint (`postings`); 0xFE starts no UTF-8
+/// word either.
+pub(crate) const CHECKPOINT_MARKER: u8 = 0xFE;
 
 /// Longest run of digits kept as a word: phone and order numbers are
 /// shorter; longer runs are ids and timestamps nobody types, and each would
@@ -84,8 +90,26 @@ fn cut(mut word: String) -> String {
     word
 }
 
-fn number_prefix(tenant: TenantId, number: NumberId) -> Vec<u8> {
+pub(crate) fn number_prefix(tenant: TenantId, number: NumberId) -> Vec<u8> {
     key(&[&tenant.to_bytes(), &number.to_bytes()])
+}
+
+/// Writes one row per word of `batch`, under a fresh batch id.
+pub(crate) fn insert_batch(
+    store: &Store,
+    tenant: TenantId,
+    number: NumberId,
+    batch: &super::postings::WordBatch,
+) -> Result<(), ActorError> {
+    let prefix = number_prefix(tenant, number);
+    let id = uuid::Uuid::now_v7();
+    store.insert_rows(
+        Tree::Words,
+        batch.iter().filter(|(_, ids)| !ids.is_empty()).map(|(w, ids)| {
+            let ids: Vec<u8> = ids.iter().flat_map(|c| c.to_bytes()).collect();
+            (key(&[&prefix, w.as_bytes(), &[END_OF_WORD], id.as_bytes()]), ids)
+        }),
+    )
 }
 
 /// The keys recording that `conversation` has these words.
@@ -120,8 +144,17 @@ pub(crate) fn find(
     let hits = words
         .iter()
         .map(|w| {
-            let keys = store.scan_keys(Tree::Words, &key(&[&prefix, w.as_bytes()]), MAX_HITS)?;
-            Ok(keys.iter().filter_map(|k| conversation_of(k)).collect())
+            let mut found = HashSet::new();
+            store.for_each_row(Tree::Words, &key(&[&prefix, w.as_bytes()]), |k, ids| {
+                if ids.is_empty() {
+                    found.extend(conversation_of(k));
+                } else {
+                    let ids = ids.chunks_exact(16).filter_map(|c| c.try_into().ok());
+                    found.extend(ids.map(ConversationId::from_bytes));
+                }
+                found.len() < MAX_HITS
+            })?;
+            Ok(found)
         })
         .collect::<Result<_, ActorError>>()?;
     Ok(WordHits { words, hits })
@@ -240,7 +273,14 @@ mod tests {
         let c = ConversationId::new();
         backfill(&store, t, n, vec![c]).unwrap();
         // Six words and the marker.
-        assert_eq!(store.scan_keys(Tree::Words, &number_prefix(t, n), 100).unwrap().len(), 7);
+        let mut rows = 0;
+        store
+            .for_each_row(Tree::Words, &number_prefix(t, n), |_, _| {
+                rows += 1;
+                true
+            })
+            .unwrap();
+        assert_eq!(rows, 7);
         // Another number of the tenant has words of its own.
         assert_eq!(find(&store, t, NumberId::new(), vec!["parcel".into()]).unwrap().hits[0].len(), 0);
     }

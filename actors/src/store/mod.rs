@@ -42,7 +42,7 @@ pub(crate) enum Tree {
     Labels,
     /// tenant | number | conversation -> `ConversationRecord`
     Conversations,
-    /// tenant | conversation | seq -> `Event`
+    /// tenant | conversation | first seq -> `EventRun` (one commit's events)
     Events,
     /// tenant | conversation | message -> `MessageRecord`
     Messages,
@@ -267,22 +267,6 @@ impl Store {
             .collect()
     }
 
-    /// Up to `limit` keys under `prefix`, in key order (for trees whose keys
-    /// are the data).
-    pub(crate) fn scan_keys(
-        &self,
-        tree: Tree,
-        prefix: &[u8],
-        limit: usize,
-    ) -> Result<Vec<Vec<u8>>, ActorError> {
-        self.tree(tree)
-            .scan_prefix(prefix)
-            .keys()
-            .take(limit)
-            .map(|k| Ok(k.map_err(sled_err)?.to_vec()))
-            .collect()
-    }
-
     /// Inserts value-less keys, one by one: for derived rows that need no
     /// atomicity with anything else. Not sled's `apply_batch`, which takes
     /// a lock over the whole database and stalls every writer (it cost a
@@ -295,6 +279,37 @@ impl Store {
         let tree = self.tree(tree);
         for k in keys {
             tree.insert(k, &[] as &[u8]).map_err(sled_err)?;
+        }
+        Ok(())
+    }
+
+    /// Inserts rows one by one, as [`Self::insert_keys`]: for derived rows
+    /// whose values are raw bytes, not records.
+    pub(crate) fn insert_rows(
+        &self,
+        tree: Tree,
+        rows: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>,
+    ) -> Result<(), ActorError> {
+        let tree = self.tree(tree);
+        for (k, v) in rows {
+            tree.insert(k, v).map_err(sled_err)?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with each raw row under `prefix`, in key order, for as
+    /// long as it answers `true`.
+    pub(crate) fn for_each_row(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        mut f: impl FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), ActorError> {
+        for item in self.tree(tree).scan_prefix(prefix) {
+            let (k, v) = item.map_err(sled_err)?;
+            if !f(&k, &v) {
+                break;
+            }
         }
         Ok(())
     }
@@ -313,6 +328,31 @@ impl Store {
         before: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
+        self.scan_back_decoding(tree, prefix, before, limit, |v| codec::decode(v))
+    }
+
+    /// [`Self::scan_back`] for a record type whose layout grew (as
+    /// [`Self::scan_prefix_upgrading`]).
+    pub(crate) fn scan_back_upgrading<T: DeserializeOwned, Old: DeserializeOwned + Into<T>>(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        before: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
+        self.scan_back_decoding(tree, prefix, before, limit, |v| {
+            codec::decode::<T>(v).or_else(|e| codec::decode::<Old>(v).map(Into::into).map_err(|_| e))
+        })
+    }
+
+    fn scan_back_decoding<T>(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        before: Option<&[u8]>,
+        limit: usize,
+        decode: impl Fn(&[u8]) -> Result<T, ActorError>,
+    ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
         let start = prefix.to_vec();
         let end = match before {
             Some(b) => b.to_vec(),
@@ -324,7 +364,7 @@ impl Store {
             .take(limit)
             .map(|item| {
                 let (k, v) = item.map_err(sled_err)?;
-                Ok((k.to_vec(), codec::decode(&v)?))
+                Ok((k.to_vec(), decode(&v)?))
             })
             .collect()
     }
