@@ -130,6 +130,46 @@ async fn a_redelivered_webhook_stores_the_message_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_old_message_redelivered_after_later_ones_is_still_a_duplicate() {
+    // Received messages are deduplicated by reading the chat's messages
+    // stored since the customer sent the message (Meta's timestamp): the
+    // redelivery of one sent an hour ago, behind later ones, must be found.
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let n = &acme.number().meta;
+    let wa_id = "16505550199";
+    let old = meta::wamid();
+    let first = meta::text_webhook_at(n, wa_id, "Sheena", &old, "sent an hour ago", &meta::ts_ago(3600));
+    acme.post_webhook(&first).await.expect(200);
+    for i in 0..40 {
+        acme.post_webhook(&meta::text_webhook(n, wa_id, "Sheena", &meta::wamid(), &format!("later {i}")))
+            .await
+            .expect(200);
+    }
+    acme.post_webhook(&first).await.expect(200);
+    let conversations = acme.conversations().await;
+    let id = conversations[0]["id"].as_str().expect("an id").to_string();
+    assert_eq!(acme.messages_of(&id).await.len(), 41, "the old one once");
+    assert_eq!(metric(&app.metrics_text().await, "switchboard_messages_in_total"), Some(41.0));
+
+    // The customer reacts to their own old message: it is found, too.
+    let reaction = json!({
+        "from": wa_id, "id": meta::wamid(), "timestamp": meta::now_ts(), "type": "reaction",
+        "reaction": {"message_id": old, "emoji": "\u{1F44D}"}
+    });
+    let body = meta::notification(vec![meta::entry(
+        &n.waba_id,
+        vec![meta::change(n, vec![meta::contact(wa_id, "Sheena")], vec![reaction], vec![])],
+    )]);
+    acme.post_webhook(&body).await.expect(200);
+    acme.post_webhook(&body).await.expect(200);
+    let messages = acme.messages_of(&id).await;
+    assert_eq!(messages.len(), 41, "a reaction is not a message of its own");
+    let target = messages.iter().find(|m| m["wamid"] == old.as_str()).expect("the old message");
+    assert_eq!(target["reactions"], json!([{"from": wa_id, "emoji": "\u{1F44D}"}]), "{target}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_post_with_several_messages_and_two_numbers_lands_entirely() {
     let app = spawn_app().await;
     // One Meta app signs for both tenants: the usual SaaS setup.

@@ -50,9 +50,7 @@ pub(super) async fn messages(
     for m in messages {
         let wamid_key = s.wamid_key(&m.wamid);
         // A chat never written has no rows yet: nothing to look up.
-        if !seen.insert(m.wamid.clone())
-            || (s.persisted && s.ctx.store.get::<MessageId>(Tree::Wamids, &wamid_key)?.is_some())
-        {
+        if !seen.insert(m.wamid.clone()) || (s.persisted && stored_already(s, &m, &wamid_key)?) {
             outcome.duplicates += 1;
             continue;
         }
@@ -87,7 +85,6 @@ pub(super) async fn messages(
             body: Body::Received(m.content),
         };
         c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
-        c.batch.put(Tree::Wamids, wamid_key, &message.id)?;
         c.event(EventActor::Customer, EventKind::MessageReceived { message_id: message.id });
         let r = &mut s.record;
         r.unread += 1;
@@ -135,6 +132,61 @@ pub(super) async fn messages(
     Ok(outcome)
 }
 
+/// How much earlier than Meta's timestamp of a message (the customer's
+/// send) our clock may have stored its first delivery.
+const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
+
+/// Most of a chat's latest messages searched for the one a customer
+/// reacts to, when it is one of their own.
+const REACTION_LOOKBACK: usize = 1_000;
+
+/// Whether Meta delivered this message before. Received messages carry
+/// their wamid, and a first delivery can only have been stored after the
+/// customer sent it, so reading the chat's messages stored since then
+/// (less clock skew), newest first, answers exactly: none for a new chat,
+/// a handful for a live one, instead of a wamid row written for every
+/// received message. Reactions attached to another message are not
+/// messages of their own and keep their wamid row.
+fn stored_already(s: &ConversationState, m: &InboundMessage, wamid_key: &[u8]) -> Result<bool, ActorError> {
+    if matches!(m.content, Content::Reaction { .. })
+        && s.ctx.store.get::<MessageId>(Tree::Wamids, wamid_key)?.is_some()
+    {
+        return Ok(true);
+    }
+    let since = m.timestamp.saturating_mul(1000).saturating_sub(CLOCK_SKEW_MS);
+    Ok(find_received(s, &m.wamid, since, usize::MAX)?.is_some())
+}
+
+/// The stored message with this wamid among the `limit` latest stored at
+/// or after `since_ms`.
+fn find_received(
+    s: &ConversationState,
+    wamid: &str,
+    since_ms: i64,
+    limit: usize,
+) -> Result<Option<MessageId>, ActorError> {
+    const PAGE: usize = 32;
+    let (prefix, mut before, mut read) = (s.prefix(), None::<Vec<u8>>, 0);
+    while read < limit {
+        let page =
+            s.ctx.store.scan_back::<MessageRecord>(Tree::Messages, &prefix, before.as_deref(), PAGE)?;
+        for (_, m) in &page {
+            if m.created_at_ms < since_ms {
+                return Ok(None);
+            }
+            if m.wamid.as_deref() == Some(wamid) {
+                return Ok(Some(m.id));
+            }
+        }
+        read += page.len();
+        match page.last() {
+            Some((k, _)) if page.len() == PAGE => before = Some(k.clone()),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
 /// The media a received message carries, if any.
 fn message_media(m: &MessageRecord) -> Option<&whatsapp::Media> {
     match &m.body {
@@ -171,7 +223,13 @@ fn react(
     target_wamid: &str,
     emoji: Option<String>,
 ) -> Result<Option<MessageId>, ActorError> {
-    let Some(id) = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(target_wamid))? else {
+    let known = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(target_wamid))?;
+    // The customer's own messages have no wamid row: look among the latest.
+    let known = match known {
+        Some(id) => Some(id),
+        None => find_received(s, target_wamid, i64::MIN, REACTION_LOOKBACK)?,
+    };
+    let Some(id) = known else {
         return Ok(None);
     };
     let target = match touched.remove(&id) {

@@ -20,7 +20,6 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use rand::Rng;
@@ -87,9 +86,7 @@ pub struct OutboxState {
     /// Sends in progress.
     in_flight: usize,
     /// The number's throughput limit.
-    limiter: DefaultDirectRateLimiter,
-    /// Whether a delayed `Pump` is already scheduled.
-    pump_scheduled: bool,
+    limiter: Arc<DefaultDirectRateLimiter>,
     /// Meta refused the token on the last attempt.
     token_refused: bool,
     /// `tenant | number`: the key prefix of this outbox's rows.
@@ -126,8 +123,7 @@ impl Actor for Outbox {
             // Evenly spaced, no burst: never more than `rate` sends in
             // any one-second window (a burst of `rate` would allow twice
             // that across a window's edge).
-            limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)),
-            pump_scheduled: false,
+            limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN))),
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
         };
@@ -163,7 +159,7 @@ impl Actor for Outbox {
                     s.queue.push_back((entry, 0));
                 }
             }
-            OutboxMsg::Pump => s.pump_scheduled = false,
+            OutboxMsg::Pump => {} // the pump below runs after every message
             OutboxMsg::Retry(entry, attempts) => {
                 if s.known.contains(&entry.message_id) {
                     s.queue.push_back((entry, attempts));
@@ -216,23 +212,23 @@ fn settle(s: &mut OutboxState, id: MessageId) -> Result<(), ActorError> {
     s.ctx.store.write(batch)
 }
 
-/// Starts as many sends as the concurrency and rate limits allow. Each
-/// attempt is recorded (and flushed, with everyone else's writes) before
-/// the request leaves.
+/// Starts as many sends as the concurrency limit allows. Each attempt is
+/// recorded (and flushed, with everyone else's writes) before the request
+/// leaves, and the rate permit is taken after that flush, just before the
+/// request leaves: taken before it, the flush's varying length would let
+/// two sends a permit apart leave closer together than the rate.
 async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), ActorError> {
     while s.in_flight < s.ctx.settings.outbox_max_in_flight && !s.queue.is_empty() {
-        if let Err(not_until) = s.limiter.check() {
-            if !s.pump_scheduled {
-                s.pump_scheduled = true;
-                later(me, not_until.wait_time_from(DefaultClock::default().now()), OutboxMsg::Pump);
-            }
-            return Ok(());
-        }
         let Some((entry, attempts)) = s.queue.pop_front() else { return Ok(()) };
         record_attempt(s, &entry, Attempts { count: attempts + 1, last_at_ms: now_ms(), in_doubt: true })?;
         s.in_flight += 1;
-        let (graph, auth, commit, me) =
-            (s.ctx.graph.clone(), s.auth.clone(), s.ctx.store.commit().clone(), me.clone());
+        let (graph, auth, commit, limiter, me) = (
+            s.ctx.graph.clone(),
+            s.auth.clone(),
+            s.ctx.store.commit().clone(),
+            s.limiter.clone(),
+            me.clone(),
+        );
         tokio::spawn(async move {
             let result = match (
                 commit.durable().await,
@@ -240,7 +236,10 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
             ) {
                 (Err(e), _) => Err(GraphError::InvalidRequest(format!("attempt not recorded: {e}"))),
                 (_, Err(e)) => Err(GraphError::Decode(format!("stored request: {e}"))),
-                (Ok(()), Ok(body)) => graph.send_message(&auth, &body).await,
+                (Ok(()), Ok(body)) => {
+                    limiter.until_ready().await;
+                    graph.send_message(&auth, &body).await
+                }
             };
             let _ = me.cast(OutboxMsg::Attempted(entry, attempts + 1, result));
         });
