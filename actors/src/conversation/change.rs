@@ -8,7 +8,7 @@
 use tenants::{MessageId, UserId};
 
 use super::order::OrderRecord;
-use super::record::{Direction, Event, EventActor, EventKind, EventRun, MessageRecord};
+use super::record::{ConversationRecord, Direction, Event, EventActor, EventKind, EventRun, MessageRecord};
 use super::ConversationState;
 use crate::clock::now_ms;
 use crate::error::ActorError;
@@ -59,6 +59,14 @@ impl Change {
     }
 }
 
+/// Whether two summaries differ in nothing but their event counter.
+fn same_but_seq(a: &ConversationRecord, b: &ConversationRecord) -> bool {
+    if a.next_seq == b.next_seq {
+        return a == b;
+    }
+    ConversationRecord { next_seq: b.next_seq, ..a.clone() } == *b
+}
+
 impl ConversationState {
     pub(super) fn visibility(&self) -> Visibility {
         Visibility {
@@ -78,6 +86,11 @@ impl ConversationState {
             notices: Vec::new(),
             previous: self.visibility(),
         }
+    }
+
+    /// Whether the summary exists in sled yet.
+    pub(super) fn persisted(&self) -> bool {
+        self.written.is_some()
     }
 
     /// `tenant | conversation`: the prefix of this conversation's own rows.
@@ -115,7 +128,7 @@ impl ConversationState {
         conversation_kind: Option<&'static str>,
     ) -> Result<(), ActorError> {
         let now = now_ms();
-        let created = !self.persisted;
+        let created = !self.persisted();
         let first_seq = self.record.next_seq;
         let run: Vec<Event> = c
             .events
@@ -127,14 +140,22 @@ impl ConversationState {
             self.record.next_seq += run.len() as u64;
             c.batch.put(Tree::Events, key(&[&self.prefix(), &seq(first_seq)]), &EventRun(run))?;
         }
-        c.batch.put(
-            Tree::Conversations,
-            super::record_key(self.record.tenant_id, self.record.number_id, self.record.id),
-            &self.record,
-        )?;
+        // A delivery status or a send's outcome changes a message and adds
+        // an event, not the summary: the stored one keeps its older event
+        // counter, which a start corrects from the log (`events_end`).
+        let summary_changed = self.written.as_ref().is_none_or(|w| !same_but_seq(w, &self.record));
+        if summary_changed {
+            c.batch.put(
+                Tree::Conversations,
+                super::record_key(self.record.tenant_id, self.record.number_id, self.record.id),
+                &self.record,
+            )?;
+        }
         self.ctx.store.write(c.batch)?;
-        self.persisted = true;
-        let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));
+        if summary_changed {
+            self.written = Some(self.record.clone());
+            let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));
+        }
         // Every live event of the commit carries the same conversation.
         let conversation = self.conversation_json();
         let kind = if created { Some("conversation.created") } else { conversation_kind };
@@ -230,5 +251,24 @@ impl ConversationState {
         let event =
             LiveEvent::new(self.record.tenant_id, "notification", Audience::Users(vec![n.to]), payload);
         publish_when_durable(&self.ctx, event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_event_counter_moving_leaves_the_summary_as_written() {
+        let r = crate::number::index::tests::record(tenants::TenantId::new(), 5, None);
+        let mut later = r.clone();
+        later.next_seq += 3;
+        assert!(same_but_seq(&r, &later), "only the counter");
+        later.unread += 1;
+        assert!(!same_but_seq(&r, &later), "and something shown");
+        let mut renamed = r.clone();
+        renamed.customer_name = Some("Olga".into());
+        assert!(!same_but_seq(&r, &renamed), "same counter, another name");
+        assert!(same_but_seq(&r, &r.clone()));
     }
 }

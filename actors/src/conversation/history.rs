@@ -6,7 +6,7 @@ use tenants::MessageId;
 use super::record::{Body, Event, EventRun, MessageRecord, StoredMedia};
 use super::ConversationState;
 use crate::error::ActorError;
-use crate::store::{key, seq, Tree};
+use crate::store::{key, seq, Store, Tree};
 use crate::view::MessageView;
 
 /// Up to `limit` messages before `before` (or the latest), oldest first.
@@ -50,6 +50,12 @@ pub(super) fn events(
         .collect();
     page.reverse();
     Ok(page)
+}
+
+/// The seq after the last event in the log under `prefix` (0 if none).
+pub(super) fn events_end(store: &Store, prefix: &[u8]) -> Result<u64, ActorError> {
+    let last = store.scan_back_upgrading::<EventRun, Event>(Tree::Events, prefix, None, 1)?;
+    Ok(last.first().and_then(|(_, run)| run.0.last()).map_or(0, |e| e.seq + 1))
 }
 
 /// A message's stored media and, for documents, its file name.

@@ -33,7 +33,7 @@ pub(super) async fn messages(
 ) -> Result<InboundOutcome, ActorError> {
     let mut c = s.begin();
     let mut outcome = InboundOutcome::default();
-    if !s.persisted {
+    if !s.persisted() {
         c.event(EventActor::Customer, EventKind::Created);
     }
     if let Some(name) = profile_name.filter(|n| Some(n) != s.record.customer_name.as_ref()) {
@@ -44,13 +44,13 @@ pub(super) async fn messages(
     let mut touched: HashMap<MessageId, MessageRecord> = HashMap::new();
     let mut fetch = Vec::new();
     let mut after = super::bot::After::default();
-    let created = !s.persisted;
+    let created = !s.persisted();
     let mut reroute = None;
     let now = now_ms();
     for m in messages {
         let wamid_key = s.wamid_key(&m.wamid);
         // A chat never written has no rows yet: nothing to look up.
-        if !seen.insert(m.wamid.clone()) || (s.persisted && stored_already(s, &m, &wamid_key)?) {
+        if !seen.insert(m.wamid.clone()) || (s.persisted() && stored_already(s, &m, &wamid_key)?) {
             outcome.duplicates += 1;
             continue;
         }

@@ -301,8 +301,10 @@ pub struct ConversationState {
     parent: ActorRef<NumberMsg>,
     /// The summary as stored.
     record: ConversationRecord,
-    /// Whether the record exists in sled yet.
-    persisted: bool,
+    /// The summary as last written to sled (`None`: never written). A
+    /// commit that changes nothing in it but the event counter leaves it
+    /// as it is (`change::commit`).
+    written: Option<ConversationRecord>,
     /// Routed messages handled (passivation compares it with the parent's count).
     handled: u64,
     /// The number's live flows and business hours.
@@ -332,9 +334,9 @@ impl Actor for ConversationActor {
             .ctx
             .store
             .get::<ConversationRecord>(Tree::Conversations, &record_key(a.tenant_id, a.number_id, a.id))?;
-        let persisted = stored.is_some();
+        let written = stored.clone();
         let now = now_ms();
-        let record = stored.unwrap_or(ConversationRecord {
+        let mut record = stored.unwrap_or(ConversationRecord {
             id: a.id,
             tenant_id: a.tenant_id,
             number_id: a.number_id,
@@ -359,11 +361,14 @@ impl Actor for ConversationActor {
             bot_run: None,
             attributes: Vec::new(),
         });
+        // The stored summary's event counter may lag its log (see `written`).
+        let prefix = key(&[&a.tenant_id.to_bytes(), &a.id.to_bytes()]);
+        record.next_seq = record.next_seq.max(history::events_end(&a.ctx.store, &prefix)?);
         Ok(ConversationState {
             ctx: a.ctx,
             parent: a.parent,
             record,
-            persisted,
+            written,
             handled: 0,
             bot: a.bot,
             pinned: None,

@@ -285,11 +285,12 @@ impl Index {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use tenants::{NumberId, Role, TenantId};
 
-    fn record(tenant: TenantId, at: i64, assignee: Option<UserId>) -> ConversationRecord {
+    /// A summary for tests, last active at `at`.
+    pub(crate) fn record(tenant: TenantId, at: i64, assignee: Option<UserId>) -> ConversationRecord {
         ConversationRecord {
             id: ConversationId::new(),
             tenant_id: tenant,
@@ -322,6 +323,8 @@ mod tests {
         assert!(contains_folded("Hello There", "there"));
         assert!(contains_folded("ÉLODIE Martin", "élodie"));
         assert!(contains_folded("anything", ""));
+        assert!(contains_folded("ÉLODIE +351 912", "912"), "digits in any text");
+        assert!(!contains_folded("ÉLODIE +351 912", "913"));
         assert!(!contains_folded("Hello", "help"));
         assert!(!contains_folded("Hi", "hello"));
     }
