@@ -151,7 +151,12 @@ impl ConversationState {
                 &self.record,
             )?;
         }
-        self.ctx.store.write(c.batch)?;
+        if created {
+            // Only the new summary, written last, leads to the new rows.
+            self.ctx.store.write_new(c.batch, Tree::Conversations, &[Tree::Events, Tree::Messages])?;
+        } else {
+            self.ctx.store.write(c.batch)?;
+        }
         if summary_changed {
             self.written = Some(self.record.clone());
             let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));

@@ -73,7 +73,8 @@ pub(super) fn replay(store: &Store) -> Result<(), ActorError> {
     Ok(())
 }
 
-fn apply(store: &Store, ops: Vec<Op>) -> Result<(), ActorError> {
+/// The operations, one by one, in order.
+pub(super) fn apply(store: &Store, ops: Vec<Op>) -> Result<(), ActorError> {
     for (tree, key, value) in ops {
         let tree = store.tree(tree);
         match value {

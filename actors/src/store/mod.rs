@@ -378,6 +378,30 @@ impl Store {
         journal::write(self, batch.ops)
     }
 
+    /// Applies a batch whose every key is new and unreachable until its
+    /// last one exists, without the journal: sled recovers a prefix of its
+    /// log, so after a crash either the last key is there with all the
+    /// others, or the others are leftovers nothing reads. A new chat's
+    /// first commit is one: its events and messages live under its own
+    /// new id, and its summary, written last, is how anything finds them.
+    /// The caller vouches for the keys; the trees are checked.
+    pub(crate) fn write_new(
+        &self,
+        batch: Batch,
+        reached_by: Tree,
+        reached_through: &[Tree],
+    ) -> Result<(), ActorError> {
+        let shape_ok = batch.ops.split_last().is_some_and(|((last, _, v), rest)| {
+            *last == reached_by
+                && v.is_some()
+                && rest.iter().all(|(t, _, v)| v.is_some() && reached_through.contains(t))
+        });
+        if !shape_ok {
+            return self.write(batch);
+        }
+        journal::apply(self, batch.ops)
+    }
+
     /// Flushes synchronously: the last step of shutdown.
     pub(crate) fn flush_now(&self) -> Result<(), ActorError> {
         self.db.flush().map(|_| ()).map_err(sled_err)
@@ -477,6 +501,28 @@ mod tests {
         let older: Vec<(Vec<u8>, u64)> = store.scan_back(Tree::Events, b"p", Some(&before), 10).unwrap();
         assert_eq!(older.iter().map(|(_, v)| *v).collect::<Vec<_>>(), vec![1, 0]);
         assert_eq!(store.get::<u64>(Tree::Hub, b"t").unwrap(), Some(99));
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_new_keys_lands_whole_with_or_without_the_journal() {
+        let (_dir, store) = open();
+        let new = |last: Tree| {
+            let mut b = Batch::default();
+            b.put(Tree::Messages, b"m".to_vec(), &1u64).unwrap();
+            b.put(Tree::Events, b"e".to_vec(), &2u64).unwrap();
+            b.put(last, b"c".to_vec(), &3u64).unwrap();
+            b
+        };
+        // The summary last: no journal needed.
+        store
+            .write_new(new(Tree::Conversations), Tree::Conversations, &[Tree::Events, Tree::Messages])
+            .unwrap();
+        assert_eq!(store.get::<u64>(Tree::Conversations, b"c").unwrap(), Some(3));
+        assert_eq!(store.get::<u64>(Tree::Events, b"e").unwrap(), Some(2));
+        // Another shape (a row outside the new chat's keys) goes through it.
+        store.write_new(new(Tree::Outbox), Tree::Conversations, &[Tree::Events, Tree::Messages]).unwrap();
+        assert_eq!(store.get::<u64>(Tree::Outbox, b"c").unwrap(), Some(3));
+        assert_eq!(store.get::<u64>(Tree::Messages, b"m").unwrap(), Some(1));
     }
 
     #[test]
