@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 
 use crate::support::inbox::{listed, set, Chat};
 use crate::support::{
-    counter, onboard, spawn_binary, ApiClient, ChildApp, FakeGraph, TestTenant, TestUser, PASSWORD,
+    counter, meta, onboard, poll_until, spawn_binary, ApiClient, ChildApp, FakeGraph, TestTenant, TestUser,
+    PASSWORD, WAIT,
 };
 
 /// Presence grace for the child processes, in milliseconds.
@@ -222,4 +223,29 @@ async fn a_clean_stop_restarts_from_the_index_snapshot_and_a_crash_after_from_th
     let second_now = acme.conversation(&second.id).await;
     assert_eq!(second_now["preview"], "Still there?", "{second_now:#}");
     assert_eq!(listed(&acme.manager, "").await, set(&[&first.id, &second.id]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_words_still_in_memory_at_a_sigkill_are_found_after_the_restart() {
+    // Words reach sled once a second per number (`number::postings`); the
+    // process dies right after the 200s, most likely before that write, and
+    // the restarted number re-reads the latest messages for them.
+    let (graph, dir, server, acme) = acme_on_the_binary().await;
+    let first = acme.receive_text("16505550142", "Sheena", "zanzibar shipment").await;
+    let chat = first.conversation_id();
+    let payload = meta::text_webhook(&acme.number().meta, "16505550142", "Sheena", &meta::wamid(), "quokka");
+    acme.post_webhook(&payload).await.expect(200);
+    assert_eq!(listed(&acme.manager, "q=quokka").await, set(&[&chat]), "found before it is on disk");
+    server.sigkill().await;
+
+    let server = spawn_binary(&dir.path().join("data"), &graph.url(), &ENV).await;
+    let acme = acme.signed_in_at(&server.address).await;
+    for word in ["zanzibar", "quokka", "shipm"] {
+        let query = format!("q={word}");
+        poll_until(WAIT, &format!("{word} found after the restart"), || async {
+            (listed(&acme.manager, &query).await == set(&[&chat])).then_some(())
+        })
+        .await;
+    }
+    assert!(listed(&acme.manager, "q=wombat").await.is_empty(), "and nothing else matches");
 }
