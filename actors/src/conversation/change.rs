@@ -59,12 +59,13 @@ impl Change {
     }
 }
 
-/// Whether two summaries differ in nothing but their event counter.
-fn same_but_seq(a: &ConversationRecord, b: &ConversationRecord) -> bool {
-    if a.next_seq == b.next_seq {
-        return a == b;
-    }
-    ConversationRecord { next_seq: b.next_seq, ..a.clone() } == *b
+/// Whether the summary `now` differs from the one `written` in nothing but
+/// its event counter (compared in place: this runs on every commit).
+fn same_but_seq(written: &ConversationRecord, now: &mut ConversationRecord) -> bool {
+    let seq = std::mem::replace(&mut now.next_seq, written.next_seq);
+    let same = *written == *now;
+    now.next_seq = seq;
+    same
 }
 
 impl ConversationState {
@@ -143,7 +144,7 @@ impl ConversationState {
         // A delivery status or a send's outcome changes a message and adds
         // an event, not the summary: the stored one keeps its older event
         // counter, which a start corrects from the log (`events_end`).
-        let summary_changed = self.written.as_ref().is_none_or(|w| !same_but_seq(w, &self.record));
+        let summary_changed = self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
         if summary_changed {
             c.batch.put(
                 Tree::Conversations,
@@ -200,8 +201,8 @@ impl ConversationState {
         }
         let r = &self.record;
         if m.direction == Direction::Internal {
-            let keys = search::word_keys(r.tenant_id, r.number_id, r.id, &words);
-            if let Err(e) = self.ctx.store.insert_keys(Tree::Words, keys) {
+            let batch = words.iter().map(|w| (w.clone(), [r.id].into())).collect();
+            if let Err(e) = search::insert_batch(&self.ctx.store, r.tenant_id, r.number_id, &batch) {
                 tracing::warn!(conversation.id = %r.id, error = %e, "note words not indexed");
                 return;
             }
@@ -268,12 +269,13 @@ mod tests {
         let r = crate::number::index::tests::record(tenants::TenantId::new(), 5, None);
         let mut later = r.clone();
         later.next_seq += 3;
-        assert!(same_but_seq(&r, &later), "only the counter");
+        assert!(same_but_seq(&r, &mut later), "only the counter");
+        assert_eq!(later.next_seq, r.next_seq + 3, "the counter is left as it was");
         later.unread += 1;
-        assert!(!same_but_seq(&r, &later), "and something shown");
+        assert!(!same_but_seq(&r, &mut later), "and something shown");
         let mut renamed = r.clone();
         renamed.customer_name = Some("Olga".into());
-        assert!(!same_but_seq(&r, &renamed), "same counter, another name");
-        assert!(same_but_seq(&r, &r.clone()));
+        assert!(!same_but_seq(&r, &mut renamed), "same counter, another name");
+        assert!(same_but_seq(&r, &mut r.clone()));
     }
 }

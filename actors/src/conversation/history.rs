@@ -1,7 +1,7 @@
 //! Reading a conversation: its messages and its event log (the audit
 //! trail), page by page, oldest first within a page.
 
-use tenants::MessageId;
+use tenants::{ConversationId, MessageId, TenantId};
 
 use super::record::{Body, Event, EventRun, MessageRecord, StoredMedia};
 use super::ConversationState;
@@ -36,13 +36,7 @@ pub(super) fn events(
     before: Option<u64>,
 ) -> Result<Vec<Event>, ActorError> {
     let before_key = before.map(|b| key(&[&s.prefix(), &seq(b)]));
-    let rows = s.ctx.store.scan_back_upgrading::<EventRun, Event>(
-        Tree::Events,
-        &s.prefix(),
-        before_key.as_deref(),
-        limit,
-    )?;
-    let mut page: Vec<Event> = rows
+    let mut page: Vec<Event> = event_rows(&s.ctx.store, &s.prefix(), before_key.as_deref(), limit)?
         .into_iter()
         .flat_map(|(_, run)| run.0.into_iter().rev())
         .filter(|e| before.is_none_or(|b| e.seq < b))
@@ -54,8 +48,49 @@ pub(super) fn events(
 
 /// The seq after the last event in the log under `prefix` (0 if none).
 pub(super) fn events_end(store: &Store, prefix: &[u8]) -> Result<u64, ActorError> {
-    let last = store.scan_back_upgrading::<EventRun, Event>(Tree::Events, prefix, None, 1)?;
+    let last = event_rows(store, prefix, None, 1)?;
     Ok(last.first().and_then(|(_, run)| run.0.last()).map_or(0, |e| e.seq + 1))
+}
+
+/// Up to `limit` event rows under `prefix` below `before`, newest first;
+/// rows from before runs existed hold one event.
+fn event_rows(
+    store: &Store,
+    prefix: &[u8],
+    before: Option<&[u8]>,
+    limit: usize,
+) -> Result<Vec<(Vec<u8>, EventRun)>, ActorError> {
+    store.scan_back_upgrading::<EventRun, Event>(Tree::Events, prefix, before, limit)
+}
+
+/// Calls `visit` with the messages of the conversation `tenant | id`,
+/// newest first, while they were stored at or after `since_ms`, at most
+/// `limit` of them, and while `visit` answers `true`.
+pub(crate) fn newest_messages(
+    store: &Store,
+    tenant: TenantId,
+    id: ConversationId,
+    since_ms: i64,
+    limit: usize,
+    mut visit: impl FnMut(&MessageRecord) -> bool,
+) -> Result<(), ActorError> {
+    const PAGE: usize = 32;
+    let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+    let (mut before, mut read) = (None::<Vec<u8>>, 0);
+    while read < limit {
+        let page = store.scan_back::<MessageRecord>(Tree::Messages, &prefix, before.as_deref(), PAGE)?;
+        for (_, m) in &page {
+            if m.created_at_ms < since_ms || read == limit || !visit(m) {
+                return Ok(());
+            }
+            read += 1;
+        }
+        match page.last() {
+            Some((k, _)) if page.len() == PAGE => before = Some(k.clone()),
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
 }
 
 /// A message's stored media and, for documents, its file name.

@@ -165,26 +165,12 @@ fn find_received(
     since_ms: i64,
     limit: usize,
 ) -> Result<Option<MessageId>, ActorError> {
-    const PAGE: usize = 32;
-    let (prefix, mut before, mut read) = (s.prefix(), None::<Vec<u8>>, 0);
-    while read < limit {
-        let page =
-            s.ctx.store.scan_back::<MessageRecord>(Tree::Messages, &prefix, before.as_deref(), PAGE)?;
-        for (_, m) in &page {
-            if m.created_at_ms < since_ms {
-                return Ok(None);
-            }
-            if m.wamid.as_deref() == Some(wamid) {
-                return Ok(Some(m.id));
-            }
-        }
-        read += page.len();
-        match page.last() {
-            Some((k, _)) if page.len() == PAGE => before = Some(k.clone()),
-            _ => return Ok(None),
-        }
-    }
-    Ok(None)
+    let mut found = None;
+    super::newest_messages(&s.ctx.store, s.record.tenant_id, s.record.id, since_ms, limit, |m| {
+        found = (m.wamid.as_deref() == Some(wamid)).then_some(m.id);
+        found.is_none()
+    })?;
+    Ok(found)
 }
 
 /// The media a received message carries, if any.

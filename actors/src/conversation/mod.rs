@@ -23,6 +23,7 @@ pub mod record;
 pub mod window;
 mod workflow;
 
+pub(crate) use history::newest_messages;
 pub(crate) use outbound::outbox_key;
 pub(crate) use workflow::schedule_bot_timer;
 
@@ -361,9 +362,12 @@ impl Actor for ConversationActor {
             bot_run: None,
             attributes: Vec::new(),
         });
-        // The stored summary's event counter may lag its log (see `written`).
-        let prefix = key(&[&a.tenant_id.to_bytes(), &a.id.to_bytes()]);
-        record.next_seq = record.next_seq.max(history::events_end(&a.ctx.store, &prefix)?);
+        // The stored summary's event counter may lag its log (see
+        // `written`); a chat never written has no log.
+        if written.is_some() {
+            let prefix = key(&[&a.tenant_id.to_bytes(), &a.id.to_bytes()]);
+            record.next_seq = record.next_seq.max(history::events_end(&a.ctx.store, &prefix)?);
+        }
         Ok(ConversationState {
             ctx: a.ctx,
             parent: a.parent,

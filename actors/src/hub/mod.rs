@@ -83,8 +83,7 @@ impl LiveEvent {
         mut payload: serde_json::Map<String, serde_json::Value>,
     ) -> Self {
         payload.insert("type".into(), kind.into());
-        let body = serde_json::Value::Object(payload).to_string();
-        Self { tenant_id, audience, body }
+        Self::from_body(tenant_id, audience, serde_json::Value::Object(payload).to_string())
     }
 
     /// An event whose JSON object the caller wrote; it holds `"type"`.

@@ -21,10 +21,8 @@ use std::sync::Arc;
 use tenants::{ConversationId, NumberId, TenantId};
 
 use super::search::{self, WordHits};
-use crate::conversation::record::MessageRecord;
 use crate::error::ActorError;
-use crate::store::{key, Batch, Store, Tree};
-use crate::view::MessageView;
+use crate::store::{key, Store, Tree};
 
 /// How often a number writes the words handed to it.
 pub(crate) const WRITE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -124,9 +122,7 @@ fn save_checkpoint(
     number: NumberId,
     c: Checkpoint,
 ) -> Result<(), ActorError> {
-    let mut batch = Batch::default();
-    batch.put(Tree::Words, checkpoint_key(tenant, number), &c)?;
-    store.write(batch)
+    store.put(Tree::Words, checkpoint_key(tenant, number), &c)
 }
 
 /// Writes a batch, then its checkpoint (sled recovers a prefix of its log,
@@ -168,8 +164,8 @@ pub(crate) fn take_checkpoint(
 }
 
 /// Re-indexes the messages stored since shortly before `from` in the
-/// given conversations (those active since then). Inserting a word twice
-/// is harmless.
+/// given conversations (those active since then, `active_since`); returns
+/// how many messages were read.
 pub(crate) fn recover(
     store: &Store,
     tenant: TenantId,
@@ -177,31 +173,7 @@ pub(crate) fn recover(
     from: Checkpoint,
     conversations: Vec<ConversationId>,
 ) -> Result<usize, ActorError> {
-    let since = from.at_ms - SLACK_MS;
-    let mut batch = WordBatch::new();
-    let mut messages = 0;
-    for id in conversations {
-        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
-        let mut before: Option<Vec<u8>> = None;
-        'pages: loop {
-            let page = store.scan_back::<MessageRecord>(Tree::Messages, &prefix, before.as_deref(), 64)?;
-            let Some((last_key, _)) = page.last() else { break };
-            before = Some(last_key.clone());
-            for (_, m) in &page {
-                if m.created_at_ms < since {
-                    break 'pages;
-                }
-                messages += 1;
-                if search::worth_indexing(m) {
-                    for w in MessageView::new(m).text.as_deref().map(search::words).unwrap_or_default() {
-                        batch.entry(w).or_default().insert(id);
-                    }
-                }
-            }
-        }
-    }
-    search::insert_batch(store, tenant, number, &batch)?;
-    Ok(messages)
+    search::index_messages(store, tenant, number, conversations, active_since(from))
 }
 
 /// When recovery must look: conversations whose last message is at or
@@ -213,27 +185,8 @@ pub(crate) fn active_since(from: Checkpoint) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conversation::record::{Body, Direction, MessageStatus};
-
-    fn message(conversation: ConversationId, text: &str, at_ms: i64) -> MessageRecord {
-        MessageRecord {
-            id: tenants::MessageId::new(),
-            conversation_id: conversation,
-            direction: Direction::In,
-            body: Body::Note { text: text.into(), mentions: vec![] },
-            wamid: None,
-            status: MessageStatus::Received,
-            error: None,
-            author_id: None,
-            created_at_ms: at_ms,
-            sent_at_ms: None,
-            reply_to: None,
-            reactions: Vec::new(),
-            media: None,
-            forwarded: false,
-            referral: None,
-        }
-    }
+    use crate::number::search::tests::message;
+    use crate::store::Batch;
 
     fn hits(store: &Store, t: TenantId, n: NumberId, p: &Postings, w: &str) -> HashSet<ConversationId> {
         let mut found = search::find(store, t, n, vec![w.to_string()]).unwrap();

@@ -26,6 +26,8 @@ use crate::error::ActorError;
 use crate::store::{key, Store, Tree};
 use crate::view::MessageView;
 
+use super::postings::WordBatch;
+
 /// Longest word kept, in bytes (longer ones are cut at a character edge).
 const MAX_WORD_BYTES: usize = 40;
 /// Most words kept from one message (a 4,096-character text has at most
@@ -99,7 +101,7 @@ pub(crate) fn insert_batch(
     store: &Store,
     tenant: TenantId,
     number: NumberId,
-    batch: &super::postings::WordBatch,
+    batch: &WordBatch,
 ) -> Result<(), ActorError> {
     let prefix = number_prefix(tenant, number);
     let id = uuid::Uuid::now_v7();
@@ -110,17 +112,6 @@ pub(crate) fn insert_batch(
             (key(&[&prefix, w.as_bytes(), &[END_OF_WORD], id.as_bytes()]), ids)
         }),
     )
-}
-
-/// The keys recording that `conversation` has these words.
-pub(crate) fn word_keys(
-    tenant: TenantId,
-    number: NumberId,
-    conversation: ConversationId,
-    words: &[String],
-) -> impl Iterator<Item = Vec<u8>> + '_ {
-    let prefix = number_prefix(tenant, number);
-    words.iter().map(move |w| key(&[&prefix, w.as_bytes(), &[END_OF_WORD], &conversation.to_bytes()]))
 }
 
 /// For each query word, the conversations of the number with a word
@@ -165,10 +156,37 @@ fn conversation_of(k: &[u8]) -> Option<ConversationId> {
     (k.get(k.len() - 17) == Some(&END_OF_WORD)).then(|| ConversationId::from_bytes(id))
 }
 
+/// Indexes the words of the messages stored at or after `since_ms` in the
+/// given conversations (one row per word and conversation); returns how
+/// many messages were read. Inserting a word twice is harmless.
+pub(crate) fn index_messages(
+    store: &Store,
+    tenant: TenantId,
+    number: NumberId,
+    conversations: Vec<ConversationId>,
+    since_ms: i64,
+) -> Result<usize, ActorError> {
+    let mut read = 0;
+    for id in conversations {
+        let mut batch = WordBatch::new();
+        crate::conversation::newest_messages(store, tenant, id, since_ms, usize::MAX, |m| {
+            read += 1;
+            if worth_indexing(m) {
+                for w in MessageView::new(m).text.as_deref().map(words).unwrap_or_default() {
+                    batch.entry(w).or_default().insert(id);
+                }
+            }
+            true
+        })?;
+        insert_batch(store, tenant, number, &batch)?;
+    }
+    Ok(read)
+}
+
 /// Indexes the messages a number stored before this index existed (a data
 /// directory from an older version), once: a marker key says it is done.
-/// Runs beside live traffic (inserting a word twice is harmless); until it
-/// finishes, older messages are found by their summary only.
+/// Runs beside live traffic; until it finishes, older messages are found
+/// by their summary only.
 pub(crate) fn backfill(
     store: &Store,
     tenant: TenantId,
@@ -179,25 +197,24 @@ pub(crate) fn backfill(
     if store.contains(Tree::Words, &marker)? {
         return Ok(());
     }
-    for id in conversations {
-        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
-        let mut all = Vec::new();
-        for (_, m) in store.scan_prefix::<MessageRecord>(Tree::Messages, &prefix)? {
-            if !worth_indexing(&m) {
-                continue;
-            }
-            all.extend(MessageView::new(&m).text.as_deref().map(words).unwrap_or_default());
-        }
-        all.sort_unstable();
-        all.dedup();
-        store.insert_keys(Tree::Words, word_keys(tenant, number, id, &all))?;
-    }
-    store.insert_keys(Tree::Words, [marker])
+    index_messages(store, tenant, number, conversations, i64::MIN)?;
+    store.insert_rows(Tree::Words, [(marker, Vec::new())])
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// The keys of the first layout: value-less, one per word and conversation.
+    fn word_keys(
+        tenant: TenantId,
+        number: NumberId,
+        conversation: ConversationId,
+        words: &[String],
+    ) -> impl Iterator<Item = Vec<u8>> + '_ {
+        let prefix = number_prefix(tenant, number);
+        words.iter().map(move |w| key(&[&prefix, w.as_bytes(), &[END_OF_WORD], &conversation.to_bytes()]))
+    }
 
     #[test]
     fn words_are_lowercased_runs_of_letters_and_digits_once_each() {
@@ -226,7 +243,8 @@ mod tests {
         assert_eq!(query_words(&many).len(), MAX_QUERY_WORDS);
     }
 
-    fn message(conversation: ConversationId, text: &str) -> MessageRecord {
+    /// A customer's note-shaped message stored at `at_ms`.
+    pub(crate) fn message(conversation: ConversationId, text: &str, at_ms: i64) -> MessageRecord {
         use crate::conversation::record::{Body, MessageStatus};
         MessageRecord {
             id: tenants::MessageId::new(),
@@ -237,7 +255,7 @@ mod tests {
             status: MessageStatus::Received,
             error: None,
             author_id: None,
-            created_at_ms: 0,
+            created_at_ms: at_ms,
             sent_at_ms: None,
             reply_to: None,
             reactions: Vec::new(),
@@ -254,7 +272,7 @@ mod tests {
         let (a, b) = (ConversationId::new(), ConversationId::new());
         let mut batch = crate::store::Batch::default();
         for (c, text) in [(a, "parcel crushed"), (a, "refund please"), (b, "parcel fine")] {
-            let m = message(c, text);
+            let m = message(c, text, 0);
             batch.put(Tree::Messages, key(&[&t.to_bytes(), &c.to_bytes(), &m.id.to_bytes()]), &m).unwrap();
         }
         store.write(batch).unwrap();
@@ -288,7 +306,7 @@ mod tests {
     #[test]
     fn the_customers_and_the_teams_words_are_indexed_the_bots_are_not() {
         let c = ConversationId::new();
-        let mut m = message(c, "Welcome! Sales or Support?");
+        let mut m = message(c, "Welcome! Sales or Support?", 0);
         m.direction = Direction::Out;
         assert!(!worth_indexing(&m), "a chatbot message");
         m.author_id = Some(tenants::UserId::new());

@@ -16,7 +16,7 @@ use tenants::{NumberId, TenantId};
 
 use crate::conversation::record::ConversationRecord;
 use crate::error::ActorError;
-use crate::store::{key, Batch, Store, Tree};
+use crate::store::{key, Store, Tree};
 
 use super::index::Index;
 
@@ -32,9 +32,7 @@ pub(super) fn save(
     index: &Index,
 ) -> Result<(), ActorError> {
     let records: Vec<&ConversationRecord> = index.records().collect();
-    let mut batch = Batch::default();
-    batch.put(Tree::IndexSnapshots, snapshot_key(tenant, number), &records)?;
-    store.write(batch)
+    store.put(Tree::IndexSnapshots, snapshot_key(tenant, number), &records)
 }
 
 /// Reads and deletes the number's snapshot, if a clean shutdown left one.
@@ -53,8 +51,6 @@ pub(super) fn take(
             None
         }
     };
-    let mut batch = Batch::default();
-    batch.delete(Tree::IndexSnapshots, k);
-    store.write(batch)?;
+    store.delete(Tree::IndexSnapshots, k)?;
     Ok(records)
 }

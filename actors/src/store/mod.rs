@@ -267,24 +267,11 @@ impl Store {
             .collect()
     }
 
-    /// Inserts value-less keys, one by one: for derived rows that need no
-    /// atomicity with anything else. Not sled's `apply_batch`, which takes
-    /// a lock over the whole database and stalls every writer (it cost a
-    /// third of the webhook throughput). Durable with the next group commit.
-    pub(crate) fn insert_keys(
-        &self,
-        tree: Tree,
-        keys: impl IntoIterator<Item = Vec<u8>>,
-    ) -> Result<(), ActorError> {
-        let tree = self.tree(tree);
-        for k in keys {
-            tree.insert(k, &[] as &[u8]).map_err(sled_err)?;
-        }
-        Ok(())
-    }
-
-    /// Inserts rows one by one, as [`Self::insert_keys`]: for derived rows
-    /// whose values are raw bytes, not records.
+    /// Inserts raw rows one by one: for derived rows that need no
+    /// atomicity with anything else (search words). Not sled's
+    /// `apply_batch`, which takes a lock over the whole database and stalls
+    /// every writer (it cost a third of the webhook throughput). Durable
+    /// with the next group commit.
     pub(crate) fn insert_rows(
         &self,
         tree: Tree,
@@ -367,6 +354,21 @@ impl Store {
                 Ok((k.to_vec(), decode(&v)?))
             })
             .collect()
+    }
+
+    /// Writes one record (atomic by itself). Not durable until
+    /// [`GroupCommit::durable`] resolves.
+    pub(crate) fn put<T: Serialize>(&self, tree: Tree, key: Vec<u8>, value: &T) -> Result<(), ActorError> {
+        let mut batch = Batch::default();
+        batch.put(tree, key, value)?;
+        self.write(batch)
+    }
+
+    /// Removes one record (atomic by itself).
+    pub(crate) fn delete(&self, tree: Tree, key: Vec<u8>) -> Result<(), ActorError> {
+        let mut batch = Batch::default();
+        batch.delete(tree, key);
+        self.write(batch)
     }
 
     /// Applies a batch: all of it or, after a crash, none (`journal`). Not
