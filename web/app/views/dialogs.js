@@ -1,13 +1,14 @@
 // The chat's dialogs: assign, transfer with a note, labels, and the
-// template picker. Each resolves with what the server answered (or the
-// choice), or undefined when dismissed.
+// template picker (its list lives in templates.js). Each resolves with
+// what the server answered (or the choice), or undefined when dismissed.
 
 import * as api from "../api.js";
 import { h, mount, uid } from "../dom.js";
 import { icon } from "../icons.js";
 import { customerName } from "../format.js";
 import * as store from "../store.js";
-import { avatar, button, dialog, field, formError, labelChip, spinner } from "../ui.js";
+import { avatar, button, dialog, field, formError, labelChip } from "../ui.js";
+import { templatePicker } from "./templates.js";
 
 /** Radio options for people and teams; returns {el, value()}. */
 function targetPicker({ includeMe = true, includeNobody = false, current = null }) {
@@ -164,62 +165,12 @@ export function labelsDialog(conv) {
   });
 }
 
-/** Picks an approved template and fills its body parameters. */
+/** Picks an approved template and fills its body parameters (templates.js). */
 export function templateDialog(conv) {
   return dialog({
     title: "Send a template",
     description: "Outside the 24-hour window WhatsApp only delivers templates Meta approved.",
     wide: true,
-    render: (close) => {
-      const body = h("div", { class: "templates" }, spinner("Loading templates"));
-      load();
-      async function load() {
-        try {
-          const list = await api.probe("templates", `/api/numbers/${encodeURIComponent(conv.number_id)}/templates`);
-          if (!list) {
-            mount(body, h("p", { class: "muted" }, "This server can't list templates yet. Ask your administrator to sync the number's templates."));
-            return;
-          }
-          const items = (list.items || []).filter((t) => !t.status || String(t.status).toUpperCase() === "APPROVED");
-          if (!items.length) {
-            mount(body, h("p", { class: "muted" }, "This number has no approved templates. Create one in WhatsApp Manager, then try again."));
-            return;
-          }
-          mount(body, items.map((t) => templateCard(t, close)));
-        } catch (e) {
-          mount(body, h("p", { class: "form-error", role: "alert" }, api.describe(e)));
-        }
-      }
-      return body;
-    },
+    render: (close) => templatePicker(conv.number_id, { onPick: (template) => close(template) }),
   });
-}
-
-function templateCard(t, close) {
-  const components = t.components || [];
-  const bodyComp = components.find((c) => String(c.type).toUpperCase() === "BODY");
-  const text = bodyComp?.text || "";
-  const count = new Set([...text.matchAll(/\{\{(\d+)\}\}/g)].map((m) => m[1])).size;
-  const inputs = Array.from({ length: count }, (_, i) => h("input", { type: "text", dir: "auto", required: true, placeholder: `Value for {{${i + 1}}}` }));
-  const language = t.language?.code || t.language || "en_US";
-  return h(
-    "form",
-    {
-      class: "template-card",
-      onsubmit: (e) => {
-        e.preventDefault();
-        if (inputs.some((i) => !i.value.trim())) {
-          inputs.find((i) => !i.value.trim())?.focus();
-          return;
-        }
-        const template = { name: t.name, language: { code: language } };
-        if (inputs.length) template.components = [{ type: "body", parameters: inputs.map((i) => ({ type: "text", text: i.value.trim() })) }];
-        close(template);
-      },
-    },
-    h("div", { class: "template-head" }, h("span", { class: "mono" }, t.name), h("span", { class: "chip" }, String(language)), t.category ? h("span", { class: "chip" }, String(t.category).toLowerCase()) : null),
-    text ? h("p", { class: "template-text", dir: "auto" }, text) : null,
-    inputs.map((input, i) => field({ label: `Parameter ${i + 1}`, input })),
-    h("div", { class: "dialog-actions" }, button({ text: "Send template", kind: "primary", type: "submit", iconName: "send" })),
-  );
 }
