@@ -3,8 +3,9 @@
 // running total, and send the cart as one message: a single product as
 // `product`, several as `product_list` (a header, a body, one section per
 // set they were picked from). Meta's limits are kept here too (30
-// products, 10 sections) so the Send button never promises what the
-// server will refuse; the server checks them again.
+// products, 10 sections, 24-character section titles: a long set name is
+// shortened) so the Send button never promises what the server will
+// refuse; the server checks them again.
 //
 // Product images come straight from Meta's CDN (https only; the page's
 // CSP allows https images and nothing else from elsewhere).
@@ -18,6 +19,8 @@ import { button, emptyState, formError, spinner, toast } from "../ui.js";
 /** Meta's limits for a multi-product message. */
 export const MAX_PRODUCTS = 30;
 export const MAX_SECTIONS = 10;
+/** Characters in a section title (the server's SECTION_TITLE_MAX). */
+export const MAX_SECTION_TITLE = 24;
 const PAGE = 30;
 /** The section of products found by search rather than in a set. */
 const SEARCH_SECTION = "Products";
@@ -37,13 +40,36 @@ export function cartMessage(cart, { header, text }) {
   }
   const sections = [];
   for (const { product, section } of cart) {
-    let s = sections.find((x) => x.title === section);
-    if (!s) sections.push((s = { title: section, product_retailer_ids: [] }));
+    // Two long set names may shorten alike: their products share a section.
+    const title = sectionTitle(section);
+    let s = sections.find((x) => x.title === title);
+    if (!s) sections.push((s = { title, product_retailer_ids: [] }));
     s.product_retailer_ids.push(product.retailer_id);
   }
   // More sets than WhatsApp shows: one section holds them all.
   const fitted = sections.length > MAX_SECTIONS ? [{ title: SEARCH_SECTION, product_retailer_ids: sections.flatMap((s) => s.product_retailer_ids) }] : sections;
   return { type: "product_list", header, text, sections: fitted };
+}
+
+/**
+ * A set's name as a section title: Meta takes at most MAX_SECTION_TITLE
+ * characters (code points, as the server counts them), so a longer name
+ * is cut, at a word when one ends in the second half, else at a whole
+ * character (an emoji or an accented letter stays whole), and ends with
+ * an ellipsis: "Balcony plants for a sunny spot" is "Balcony plants for a…".
+ */
+export function sectionTitle(name) {
+  const title = name.trim() || SEARCH_SECTION;
+  if ([...title].length <= MAX_SECTION_TITLE) return title;
+  const graphemes = typeof Intl.Segmenter === "function" ? [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(title)].map((g) => g.segment) : [...title];
+  let cut = "";
+  for (const g of graphemes) {
+    if ([...cut].length + [...g].length > MAX_SECTION_TITLE - 1) break;
+    cut += g;
+  }
+  const space = cut.lastIndexOf(" ");
+  if (space > cut.length / 2) cut = cut.slice(0, space);
+  return `${cut.trimEnd()}…`;
 }
 
 /** The cart's total per currency: [[currency, amount]]. */
@@ -59,12 +85,18 @@ function inStock(product) {
   return !product.availability || !/out of stock|discontinued/i.test(product.availability);
 }
 
-/** A product's picture, or a placeholder when it has none we may load. */
-function picture(product) {
+/**
+ * A product's picture (a catalog product, or an order's line, which
+ * carries the catalog's `image_url` too), or a placeholder when it has
+ * none we may load. Decorative: its name is always written beside it.
+ * `small` is the size of an order card's lines.
+ */
+export function productPicture(product, { small = false } = {}) {
+  const cls = { "product-img": true, "product-img-sm": small };
   if (product.image_url && product.image_url.startsWith("https://")) {
-    return h("img", { class: "product-img", src: product.image_url, alt: "", loading: "lazy", referrerpolicy: "no-referrer" });
+    return h("img", { class: cls, src: product.image_url, alt: "", loading: "lazy", referrerpolicy: "no-referrer" });
   }
-  return h("span", { class: "product-img product-img-none", "aria-hidden": "true" }, icon("image", { size: 20 }));
+  return h("span", { class: { ...cls, "product-img-none": true }, "aria-hidden": "true" }, icon("image", { size: small ? 14 : 20 }));
 }
 
 /**
@@ -202,7 +234,7 @@ export function catalogPanel({ conv, canSend, onSent }) {
     return h(
       "li",
       { class: { "product-card": true, "product-chosen": chosen }, dataset: { retailerId: product.retailer_id } },
-      picture(product),
+      productPicture(product),
       h(
         "div",
         { class: "product-info" },
@@ -243,6 +275,7 @@ export function catalogPanel({ conv, canSend, onSent }) {
         {
           type: "button",
           class: "chip chip-filter",
+          title: s ? s.name : null, // a long name is cut on screen
           "aria-pressed": String((set?.id || null) === (s?.id || null)),
           onclick: () => {
             set = s;
