@@ -1,64 +1,30 @@
 // Orders (API.md, "Commerce"): a customer's cart as an order card (in the
-// chat, where the order message sits, and in the side panel's history),
-// the dialog that moves its status and may tell the customer, and the
-// managers' orders page with filters by status and date.
-//
-// Statuses move as the server allows (orders.rs): forward only, any step
-// may be skipped, cancel until delivered. The dialog offers exactly those.
+// chat, where the order message sits, and in the side panel's history,
+// paged), and the managers' orders page with filters by status and by the
+// manager's own calendar days. The statuses and the dialog that moves
+// them are in orderstatus.js.
 
 import * as api from "../api.js";
 import { h, mount } from "../dom.js";
 import { icon } from "../icons.js";
 import { fullStamp, listTime, money, plural } from "../format.js";
 import * as store from "../store.js";
-import { button, dataTable, dialog, emptyState, formError, skeletonRows, spinner, toast } from "../ui.js";
-
-const STATUSES = ["received", "confirmed", "paid", "shipped", "delivered", "canceled"];
-
-const STATUS_TEXT = {
-  received: "Received",
-  confirmed: "Confirmed",
-  paid: "Paid",
-  shipped: "Shipped",
-  delivered: "Delivered",
-  canceled: "Canceled",
-};
-
-/** What the customer is told by default when an order reaches a status. */
-const NOTICE = {
-  confirmed: "Your order is confirmed. Thank you!",
-  paid: "We have received your payment. Thank you!",
-  shipped: "Your order is on its way.",
-  delivered: "Your order has been delivered. Enjoy!",
-  canceled: "Your order has been canceled. Write to us if you have any questions.",
-};
-
-/** The statuses an order may move to from `status` (mirrors the server). */
-export function nextStatuses(status) {
-  if (status === "delivered" || status === "canceled") return [];
-  const at = STATUSES.indexOf(status);
-  return STATUSES.filter((s, i) => s === "canceled" || (i > at && s !== "canceled"));
-}
-
-/** A status as a chip. */
-export function statusChip(status) {
-  return h("span", { class: `chip order-status order-${status}`, dataset: { status } }, STATUS_TEXT[status] || status);
-}
-
-/** Items count: 2 lines of 3 and 1 are "4 items". */
-function itemCount(order) {
-  return (order.items || []).reduce((n, i) => n + (i.quantity || 0), 0);
-}
+import { button, dataTable, emptyState, skeletonRows, spinner } from "../ui.js";
+import { productPicture } from "./catalog.js";
+import { STATUSES, STATUS_TEXT, itemCount, nextStatuses, orderStatusDialog, statusChip } from "./orderstatus.js";
 
 /**
- * An order as a card: its lines, total and status, and (for whoever may
- * change it) the button that moves the status.
+ * An order as a card: its lines (each with the product's picture from the
+ * catalog), total and status, and (for whoever may change it) the button
+ * that moves the status. `dated` shows when it was placed (the history;
+ * in the chat the message's own time says it).
  */
-export function orderCard(order, { compact = false } = {}) {
+export function orderCard(order, { dated = false } = {}) {
   const lines = (order.items || []).map((i) =>
     h(
       "li",
-      { class: "order-line" },
+      { class: "order-line", dataset: { retailerId: i.retailer_id } },
+      productPicture(i, { small: true }),
       h("span", { class: "order-qty" }, `${i.quantity}×`),
       h("span", { class: "order-name", dir: "auto" }, i.name || i.retailer_id),
       h("span", { class: "order-price" }, money(i.subtotal ?? i.item_price * i.quantity, i.currency)),
@@ -69,7 +35,7 @@ export function orderCard(order, { compact = false } = {}) {
     : null;
   return h(
     "div",
-    { class: { "order-card": true, "order-compact": compact }, dataset: { order: order.id, status: order.status } },
+    { class: "order-card", dataset: { order: order.id, status: order.status } },
     h(
       "div",
       { class: "order-head" },
@@ -77,12 +43,12 @@ export function orderCard(order, { compact = false } = {}) {
       h("span", { class: "order-title" }, `Order · ${plural(itemCount(order), "item")}`),
       statusChip(order.status),
     ),
-    compact ? null : h("ul", { class: "order-lines" }, lines),
-    order.text && !compact ? h("p", { class: "order-note", dir: "auto" }, order.text) : null,
+    h("ul", { class: "order-lines" }, lines),
+    order.text ? h("p", { class: "order-note", dir: "auto" }, order.text) : null,
     h(
       "div",
       { class: "order-foot" },
-      h("span", { class: "muted" }, compact ? listTime(order.created_at) : "Total"),
+      dated ? h("time", { class: "muted", datetime: order.created_at, title: fullStamp(order.created_at) }, listTime(order.created_at)) : h("span", { class: "muted" }, "Total"),
       h("strong", { class: "order-total" }, money(order.total, order.currency)),
     ),
     actions ? h("div", { class: "order-actions" }, actions) : null,
@@ -98,78 +64,38 @@ export function orderOfMessage(m) {
   if (known) return known;
   const items = (m.content?.items || []).map((i) => ({ ...i, name: null }));
   const total = items.reduce((sum, i) => sum + (i.item_price || 0) * (i.quantity || 0), 0);
-  return { id: m.id, conversation_id: m.conversation_id, items, total, currency: items[0]?.currency, status: "received", text: m.content?.text, created_at: m.created_at };
+  const numberId = store.state.conversations.get(m.conversation_id)?.number_id;
+  return { id: m.id, conversation_id: m.conversation_id, number_id: numberId, items, total, currency: items[0]?.currency, status: "received", text: m.content?.text, created_at: m.created_at };
 }
 
-/** Asks for the next status (and what to tell the customer), then PATCHes it. */
-export function orderStatusDialog(order) {
-  const choices = nextStatuses(order.status);
-  return dialog({
-    title: "Update the order",
-    description: `${plural(itemCount(order), "item")} · ${money(order.total, order.currency)} · now ${STATUS_TEXT[order.status].toLowerCase()}`,
-    render: (close) => {
-      let chosen = choices[0];
-      const error = formError();
-      const tell = h("input", { type: "checkbox", id: "order-notify", checked: true });
-      const text = h("textarea", { class: "input", rows: 3, "aria-label": "Message to the customer", dir: "auto" });
-      text.value = NOTICE[chosen] || "";
-      tell.addEventListener("change", () => {
-        text.disabled = !tell.checked;
-      });
-      const group = h("div", { class: "status-choices", role: "radiogroup", "aria-label": "New status" });
-      for (const s of choices) {
-        const radio = h("input", { type: "radio", name: "order-status", value: s, checked: s === chosen });
-        radio.addEventListener("change", () => {
-          chosen = s;
-          text.value = NOTICE[s] || "";
-        });
-        group.append(h("label", { class: "status-choice" }, radio, statusChip(s)));
-      }
-      const save = button({
-        text: "Save",
-        kind: "primary",
-        type: "submit",
-      });
-      const form = h(
-        "form",
-        {
-          class: "form",
-          onsubmit: async (e) => {
-            e.preventDefault();
-            const body = { status: chosen };
-            if (tell.checked && text.value.trim()) body.notify = { type: "text", text: text.value.trim() };
-            save.disabled = true;
-            try {
-              const updated = await api.patch(`/api/orders/${encodeURIComponent(order.id)}`, body);
-              store.upsertOrder(updated);
-              toast(body.notify ? `Order ${STATUS_TEXT[chosen].toLowerCase()}; the customer was told` : `Order ${STATUS_TEXT[chosen].toLowerCase()}`, { kind: "success" });
-              close(updated);
-            } catch (err) {
-              error.show(api.describe(err));
-              save.disabled = false;
-            }
-          },
-        },
-        error,
-        group,
-        h("label", { class: "check-row" }, tell, h("span", null, "Tell the customer on WhatsApp")),
-        text,
-        h("p", { class: "field-hint" }, "Outside the 24-hour window WhatsApp only takes templates: save without the message then."),
-        h("div", { class: "dialog-actions" }, button({ text: "Cancel", kind: "ghost", onClick: () => close(undefined) }), save),
-      );
-      return form;
-    },
-  });
-}
+/** Orders per page of the history: cards are tall, a page fills the panel a few times. */
+const HISTORY_PAGE = 20;
 
-/** The side panel's order history of one chat, newest first, live. */
+/**
+ * The side panel's order history of one chat, newest first, live, a page
+ * at a time ("Show more" follows the API's cursor). The summary counts and
+ * sums only the orders loaded, and says so until every page is in: a
+ * customer with years of orders should not cost a fetch of them all to
+ * open the panel.
+ */
 export function orderHistory(conversationId) {
   const el = h("div", { class: "order-history", "aria-live": "polite" });
+  const shown = new Set(); // ids of the orders this list loaded or saw arrive
   let loaded = false;
+  let cursor = null; // the next page's, while there is one
+  let loadingMore = false;
+  let storing = false; // storing a page: its own "order" events are not news
   let error = null;
 
+  function summary(orders) {
+    const spent = new Map();
+    for (const o of orders.filter((o) => o.status !== "canceled")) spent.set(o.currency, (spent.get(o.currency) || 0) + o.total);
+    const amount = [...spent].map(([c, t]) => money(t, c)).join(" + ") || money(0, orders[0].currency);
+    return cursor ? `Latest ${plural(orders.length, "order")} · ${amount}` : `${plural(orders.length, "order")} · ${amount} in total`;
+  }
+
   function render() {
-    if (error) {
+    if (error && !loaded) {
       mount(el, emptyState({ iconName: "alert", title: "Couldn't load the orders", body: error, action: button({ text: "Try again", onClick: load }) }));
       return;
     }
@@ -177,41 +103,80 @@ export function orderHistory(conversationId) {
       mount(el, spinner("Loading orders"));
       return;
     }
-    const orders = store.ordersOf(conversationId);
+    const orders = store.ordersOf(conversationId).filter((o) => shown.has(o.id));
     if (!orders.length) {
       mount(el, emptyState({ iconName: "cart", title: "No orders yet", body: "When this customer sends a cart from WhatsApp, it shows here." }));
       return;
     }
-    const spent = new Map();
-    for (const o of orders.filter((o) => o.status !== "canceled")) spent.set(o.currency, (spent.get(o.currency) || 0) + o.total);
+    const more = cursor
+      ? h(
+          "div",
+          { class: "load-more" },
+          error ? h("p", { class: "form-error", role: "alert" }, error) : null,
+          loadingMore ? spinner("Loading older orders") : button({ text: "Show more", size: "sm", attrs: { "data-action": "more-orders" }, onClick: () => page() }),
+        )
+      : null;
     mount(
       el,
-      h("p", { class: "muted order-summary" }, `${plural(orders.length, "order")} · ${[...spent].map(([c, t]) => money(t, c)).join(" + ") || money(0, orders[0].currency)} in total`),
-      h("ol", { class: "order-list" }, orders.map((o) => h("li", null, orderCard(o)))),
+      h("p", { class: "muted order-summary", title: cursor ? "Older orders are not loaded yet: Show more adds them" : "" }, summary(orders)),
+      h("ol", { class: "order-list" }, orders.map((o) => h("li", null, orderCard(o, { dated: true })))),
+      more,
     );
   }
 
-  async function load() {
+  /** The next page (the first when nothing is loaded). */
+  async function page() {
+    if (loadingMore) return;
+    loadingMore = true;
     error = null;
     render();
     try {
-      const page = await api.get(`/api/conversations/${encodeURIComponent(conversationId)}/orders`);
-      for (const o of page.items || []) store.upsertOrder(o);
+      const got = await api.get(`/api/conversations/${encodeURIComponent(conversationId)}/orders`, { limit: HISTORY_PAGE, cursor: cursor || "" });
+      storing = true;
+      for (const o of got.items || []) {
+        shown.add(o.id);
+        store.upsertOrder(o);
+      }
+      storing = false;
+      cursor = got.next_cursor || null;
       loaded = true;
     } catch (e) {
       error = api.describe(e);
     }
+    loadingMore = false;
     render();
   }
 
+  function load() {
+    shown.clear();
+    cursor = null;
+    loaded = false;
+    return page();
+  }
+
   const off = store.on("order", (o) => {
-    if (o.conversation_id === conversationId && loaded) render();
+    if (storing || o.conversation_id !== conversationId || !loaded) return;
+    // A new order joins the list; an older one changed elsewhere waits for
+    // its page, so the list never has a gap in it.
+    const oldest = store.ordersOf(conversationId).filter((x) => shown.has(x.id)).at(-1);
+    if (!cursor || !oldest || Date.parse(o.created_at) >= Date.parse(oldest.created_at)) shown.add(o.id);
+    if (shown.has(o.id)) render();
   });
   load();
   return { el, destroy: off };
 }
 
 // ---- the managers' orders page ------------------------------------------------------
+
+/**
+ * When the day `YYYY-MM-DD` (plus `days`) starts in the browser's time
+ * zone, as RFC 3339: a manager in Auckland filtering by "12 March" means
+ * their 12 March, not UTC's. `Date` does the calendar (month ends, DST).
+ */
+function dayStart(day, days = 0) {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(y, m - 1, d + days).toISOString();
+}
 
 /** `#/orders`: every order of the business, filtered by status and dates. */
 export function ordersView({ navigate }) {
@@ -248,9 +213,11 @@ export function ordersView({ navigate }) {
   }
 
   function query(extra) {
-    // `to` is a day: the whole day counts.
-    const end = filter.to ? new Date(Date.parse(`${filter.to}T00:00:00Z`) + 86400000 - 1).toISOString() : "";
-    return { status: filter.status, from: filter.from, to: end, limit: 50, ...extra };
+    // Days are the manager's own, from local midnight; `to` is the whole
+    // day, so the server (which takes "placed before") gets the next one's start.
+    const from = filter.from ? dayStart(filter.from) : "";
+    const to = filter.to ? dayStart(filter.to, 1) : "";
+    return { status: filter.status, from, to, limit: 50, ...extra };
   }
 
   async function reload() {
@@ -314,7 +281,7 @@ export function ordersView({ navigate }) {
     if (paging) return;
     const i = items.findIndex((x) => x.id === o.id);
     if (i >= 0) items[i] = o;
-    else if (!filter.to && (!filter.status || filter.status === o.status)) items.unshift(o); // a new order
+    else if ((!filter.to || Date.now() < Date.parse(dayStart(filter.to, 1))) && (!filter.status || filter.status === o.status)) items.unshift(o); // a new order
     else return;
     render();
   });
