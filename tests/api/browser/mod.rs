@@ -6,18 +6,21 @@
 //! screenshot per scenario under `target/screenshots/`.
 //!
 //! - [`harness`]: chromedriver, the browser session, waits, screenshots, axe;
+//! - `cdn`: catalog pictures answered inside Chromium (no network in tests);
 //! - `serving`: headers, caching and the service worker, without a browser;
 //! - `signin`: signing in and out, the platform admin console;
 //! - `inbox`: live messages, replies, visibility, assignment, closing;
 //! - `manage`: labels, filters, the agent monitor, handing a chat to a team;
 //! - `phone`: the two-screen layout at 390x844;
 //! - `reconnect`: a dropped socket catches up with `since=`; keyboard;
-//! - `commerce`: the catalog panel, a cart sent, the order card, orders;
+//! - `commerce`: the catalog panel, a cart sent, the order card, orders,
+//!   status changes told by text or template, the orders page's days;
 //! - `history`: media inline, a quoted reply, a reaction, a failed send;
 //! - `flows`: the chatbot builder: build, check limits, try, publish, run.
 
 pub mod harness;
 
+mod cdn;
 mod commerce;
 mod flows;
 mod history;
