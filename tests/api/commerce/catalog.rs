@@ -1,6 +1,7 @@
-//! The catalog: synced on connect and on demand, every page and every set;
-//! searched and browsed from the copy; a failed sync keeps the last good
-//! copy and says why; a manager may choose the catalog; tenants are apart.
+//! The catalog: synced on connect, on demand and every period, every page
+//! and every set; searched and browsed from the copy; a failed sync keeps
+//! the last good copy and says why; a manager may choose the catalog;
+//! tenants are apart.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::{catalog_id_for, connect_catalog, shop, wait_synced, PRODUCTS, SETS};
 use crate::support::fake_graph::FakeCatalog;
-use crate::support::{new_number, spawn_app, GRAPH_VERSION};
+use crate::support::{new_number, poll_until, spawn_app, spawn_app_with, GRAPH_VERSION, WAIT};
 
 fn skus(page: &Value) -> Vec<String> {
     page["items"]
@@ -117,6 +118,42 @@ async fn every_product_pages_out_by_name_and_sets_browse_their_members() {
     // Staff browse the catalog too: they sell.
     let staff = s.tenant.create_staff().await;
     staff.client.catalog_products(s.number_id(), "q=SKU-0001").await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_catalog_syncs_again_every_period_and_picks_up_a_changed_product() {
+    // `whatsapp.catalog_sync_every_secs`: 6 hours by default, 1 s here.
+    let app = spawn_app_with(|s| s.whatsapp.catalog_sync_every_secs = 1).await;
+    let tenant = app.onboard_tenant("Lucky Shrub").await;
+    let number_id = tenant.number().id.clone();
+    let waba = tenant.number().meta.waba_id.clone();
+    let mut catalog = FakeCatalog::generated(&catalog_id_for(&waba), 12, &SETS);
+    app.graph.set_catalog(&waba, catalog.clone());
+    tenant.manager.sync_catalog(&number_id).await.expect(202);
+    let first = wait_synced(&tenant, |s| s["products"] == json!(12)).await;
+    let product_pages = || {
+        app.graph
+            .catalog_requests()
+            .iter()
+            .filter(|r| r.path.ends_with(&format!("{}/products", catalog.id)))
+            .count()
+    };
+    let pages_then = product_pages();
+
+    // The shop renames a product in Commerce Manager; nobody asks for a sync.
+    catalog.products[4]["name"] = json!("Monstera deliciosa");
+    app.graph.set_catalog(&waba, catalog.clone());
+    let found = poll_until(WAIT, "the renamed product after a periodic sync", || async {
+        let page = tenant.manager.catalog_products(&number_id, "q=monstera").await.expect(200);
+        (skus(&page) == ["SKU-0005"]).then_some(page)
+    })
+    .await;
+
+    assert_eq!(found["items"][0]["name"], "Monstera deliciosa");
+    assert!(product_pages() > pages_then, "the products were fetched again");
+    let status = tenant.manager.catalog_status(&number_id).await.expect(200);
+    assert!(status["synced_at"].as_str() > first["synced_at"].as_str(), "{first} then {status}");
+    assert_eq!((status["products"].clone(), status["last_error"].clone()), (json!(12), Value::Null));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
