@@ -218,7 +218,7 @@ async fn a_cart_goes_out_and_the_customers_order_appears_with_pictures() {
     browser.assert_accessible("catalog on a phone").await;
     browser.wait_gone(".toast").await; // the confirmation's, over the cart
     browser.viewport(DESKTOP).await;
-    browser.screenshots("23-catalog-search-cart").await;
+    browser.screenshots("39-catalog-search-cart").await;
 
     // The managers' orders page, with its status filter.
     browser.goto("/#/orders").await;
@@ -331,7 +331,7 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
     set_day(&browser, "To", &today).await;
     browser.wait_until("today's orders", &rows).await;
     browser.assert_accessible("orders of a day").await;
-    browser.screenshots("27-orders-of-a-day").await;
+    browser.screenshots("40-orders-of-a-day").await;
     set_day(&browser, "From", &tomorrow).await;
     set_day(&browser, "To", "").await;
     browser.wait_for_text(".orders-body", "No order matches these filters.").await;
@@ -363,7 +363,7 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
         )
         .await;
     browser.assert_accessible("order update by template").await;
-    browser.screenshots("28-order-update-template").await;
+    browser.screenshots("41-order-update-template").await;
     browser.click("dialog[open] button[data-action=save-order]").await;
     let told = poll_until(WAIT, "the template at the Graph API", || async {
         app.graph.sent_messages().into_iter().find(|m| m["type"] == "template")
@@ -408,7 +408,7 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
     );
     browser.assert_accessible("a long order history").await;
     browser.wait_gone(".toast").await;
-    browser.screenshots("29-order-history-paged").await;
+    browser.screenshots("42-order-history-paged").await;
     assert!(cdn.served() > 0);
     browser.finish().await;
 }
