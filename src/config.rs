@@ -1,9 +1,12 @@
 //! Configuration: one typed struct, layered. `config/default.toml` (compiled
 //! in, every key commented), then `--config FILE`, then environment
 //! variables `SWITCHBOARD__SECTION__KEY`. Unknown keys and bad values stop
-//! the start with a message naming the key. Secrets are wrapped so `Debug`
-//! never prints them.
+//! the start with a message naming the key: values of the wrong type when
+//! they are read, values of the right type that make no sense (an address
+//! that is not one, a zero rate) in [`Settings::validate`]. Secrets are
+//! wrapped so `Debug` never prints them.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -126,7 +129,7 @@ pub struct ActorTuning {
 }
 
 impl Settings {
-    /// Defaults, then `file`, then the environment.
+    /// Defaults, then `file`, then the environment; then [`Settings::validate`].
     pub fn load(file: Option<&Path>) -> Result<Self, String> {
         let mut builder =
             config::Config::builder().add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
@@ -139,8 +142,56 @@ impl Settings {
                 config::Environment::with_prefix("SWITCHBOARD").prefix_separator("__").separator("__"),
             )
             .build()
-            .and_then(|c| c.try_deserialize())
+            .and_then(|c| c.try_deserialize::<Settings>())
+            .map_err(|e| e.to_string())
+            .and_then(|s| s.validate().map(|()| s))
             .map_err(|e| format!("configuration: {e}"))
+    }
+
+    /// Checks what the types cannot: every problem, each naming its key
+    /// (`server.bind`), joined by "; ". Zero is refused wherever it would
+    /// stall or disable something silently; the few keys where zero means
+    /// "off" say so in `config/default.toml`.
+    pub fn validate(&self) -> Result<(), String> {
+        let mut p = Problems::default();
+        let (server, storage, w, auth, a) =
+            (&self.server, &self.storage, &self.whatsapp, &self.auth, &self.actors);
+        if !is_address(&server.bind) {
+            p.push("server.bind", &server.bind, "is not an address (host:port)");
+        }
+        p.positive("server.max_body_bytes", server.max_body_bytes as u64);
+        p.positive("server.shutdown_grace_secs", server.shutdown_grace_secs);
+        p.positive("server.max_inflight_webhooks", server.max_inflight_webhooks as u64);
+        if storage.path.as_os_str().is_empty() {
+            p.push("storage.path", "", "is empty");
+        }
+        p.positive("storage.cache_capacity_mb", storage.cache_capacity_mb);
+        if !is_http_url(&w.graph_api_base) {
+            p.push("whatsapp.graph_api_base", &w.graph_api_base, "is not an http(s) URL");
+        }
+        if !is_graph_version(&w.graph_api_version) {
+            p.push("whatsapp.graph_api_version", &w.graph_api_version, "is not a version like v21.0");
+        }
+        p.positive("whatsapp.request_timeout_secs", w.request_timeout_secs);
+        p.positive("whatsapp.outbox_rate_per_sec", w.outbox_rate_per_sec.into());
+        p.positive("whatsapp.outbox_max_in_flight", w.outbox_max_in_flight as u64);
+        p.positive("whatsapp.outbox_max_attempts", w.outbox_max_attempts.into());
+        p.positive("whatsapp.outbox_backoff_base_ms", w.outbox_backoff_base_ms);
+        p.positive("whatsapp.outbox_ambiguous_grace_ms", w.outbox_ambiguous_grace_ms);
+        p.positive("whatsapp.media_max_bytes", w.media_max_bytes);
+        p.positive("whatsapp.media_fetch_concurrency", w.media_fetch_concurrency as u64);
+        p.positive("auth.session_idle_timeout_secs", auth.session_idle_timeout_secs);
+        p.positive("auth.login_per_ip_per_minute", auth.login_per_ip_per_minute.into());
+        p.positive("auth.login_per_email_per_minute", auth.login_per_email_per_minute.into());
+        p.positive("actors.call_timeout_ms", a.call_timeout_ms);
+        p.positive("actors.max_restarts", a.max_restarts.into());
+        p.positive("actors.restart_window_secs", a.restart_window_secs);
+        p.positive("actors.hub_replay_capacity", a.hub_replay_capacity as u64);
+        p.positive("actors.hub_replay_max_mb", a.hub_replay_max_mb as u64);
+        p.positive("actors.hub_socket_buffer", a.hub_socket_buffer as u64);
+        p.positive("actors.passivate_after_ms", a.passivate_after_ms);
+        p.positive("actors.reply_deadline_unit_ms", a.reply_deadline_unit_ms);
+        p.into_result()
     }
 
     /// The compiled-in defaults only (tests start from these).
@@ -186,6 +237,57 @@ impl Settings {
     }
 }
 
+/// The problems [`Settings::validate`] found.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn push(&mut self, key: &str, value: &str, why: &str) {
+        self.0.push(format!("{key} = {value:?} {why}"));
+    }
+
+    fn positive(&mut self, key: &str, value: u64) {
+        if value == 0 {
+            self.0.push(format!("{key} must be at least 1"));
+        }
+    }
+
+    fn into_result(self) -> Result<(), String> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0.join("; "))
+        }
+    }
+}
+
+/// An IP address and port, or a host name and port (`localhost:8080`):
+/// what `TcpListener::bind` takes, checked before anything is started.
+fn is_address(bind: &str) -> bool {
+    if bind.parse::<SocketAddr>().is_ok() {
+        return true;
+    }
+    bind.rsplit_once(':').is_some_and(|(host, port)| {
+        port.parse::<u16>().is_ok()
+            && !host.is_empty()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+    })
+}
+
+/// An absolute `http://` or `https://` URL with a host.
+fn is_http_url(url: &str) -> bool {
+    url.parse::<axum::http::Uri>().is_ok_and(|u| {
+        matches!(u.scheme_str(), Some("http" | "https")) && u.host().is_some_and(|h| !h.is_empty())
+    })
+}
+
+/// Meta's version segment: `v` and a number (`v21.0`).
+fn is_graph_version(version: &str) -> bool {
+    version.strip_prefix('v').is_some_and(|n| {
+        n.starts_with(|c: char| c.is_ascii_digit()) && n.chars().all(|c| c.is_ascii_digit() || c == '.')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +308,40 @@ mod tests {
         std::fs::write(&file, "[storage]\ncache_capacity_mb = \"lots\"\n").unwrap();
         let err = Settings::load(Some(&file)).unwrap_err();
         assert!(err.contains("cache_capacity_mb"), "{err}");
+    }
+
+    #[test]
+    fn values_that_parse_but_make_no_sense_are_refused_by_key() {
+        assert_eq!(Settings::defaults().validate(), Ok(()));
+        let mut s = Settings::defaults();
+        s.server.bind = "localhost:9000".into();
+        s.whatsapp.graph_api_base = "http://127.0.0.1:9999/graph".into();
+        s.storage.flush_every_ms = 0;
+        s.whatsapp.catalog_sync_every_secs = 0;
+        assert_eq!(s.validate(), Ok(()), "host names, URL paths, and zero where it means off");
+
+        s.server.bind = "not an address".into();
+        s.whatsapp.graph_api_base = "graph.facebook.com".into();
+        s.whatsapp.graph_api_version = "21".into();
+        s.whatsapp.outbox_rate_per_sec = 0;
+        s.auth.login_per_ip_per_minute = 0;
+        s.server.max_inflight_webhooks = 0;
+        let err = s.validate().unwrap_err();
+        for key in [
+            "server.bind",
+            "whatsapp.graph_api_base",
+            "whatsapp.graph_api_version",
+            "whatsapp.outbox_rate_per_sec",
+            "auth.login_per_ip_per_minute",
+            "server.max_inflight_webhooks",
+        ] {
+            assert!(err.contains(key), "{key} missing from {err}");
+        }
+        for bad in ["127.0.0.1", ":8080", "127.0.0.1:99999", "a b:80"] {
+            assert!(!is_address(bad), "{bad}");
+        }
+        for bad in ["ftp://x", "http://", "/relative", ""] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
     }
 }

@@ -27,18 +27,17 @@ async fn main() -> anyhow::Result<()> {
     let mut demo_mode = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--config" => config = args.next().map(PathBuf::from),
+            "--config" => match args.next() {
+                Some(file) => config = Some(PathBuf::from(file)),
+                None => refuse_to_start("--config needs a FILE; usage: switchboard [--config FILE] [--demo]"),
+            },
             "--demo" => demo_mode = true,
-            other => anyhow::bail!("unknown argument {other:?}; usage: switchboard [--config FILE] [--demo]"),
+            other => refuse_to_start(&format!(
+                "unknown argument {other:?}; usage: switchboard [--config FILE] [--demo]"
+            )),
         }
     }
-    let mut settings = match Settings::load(config.as_deref()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("switchboard: {e}");
-            std::process::exit(2);
-        }
-    };
+    let mut settings = Settings::load(config.as_deref()).unwrap_or_else(|e| refuse_to_start(&e));
     if demo_mode {
         if settings.storage.path == Path::new("data") {
             settings.storage.path = PathBuf::from("data-demo");
@@ -59,4 +58,12 @@ async fn main() -> anyhow::Result<()> {
     let app = Application::build(settings, admin).await?;
     println!("listening on http://{}", app.local_addr()?);
     app.run_until_stopped().await
+}
+
+/// A command line or configuration that cannot be served: says why on
+/// stderr and exits with status 2 (a usage error, not a crash), before
+/// anything was opened or bound.
+fn refuse_to_start(why: &str) -> ! {
+    eprintln!("switchboard: {why}");
+    std::process::exit(2)
 }

@@ -44,6 +44,9 @@ impl Application {
         admin: Option<(String, String)>,
         graph: Arc<dyn GraphApi>,
     ) -> anyhow::Result<Self> {
+        // `main` validated what it loaded; settings built in code (tests,
+        // the bench harness) are held to the same rules.
+        settings.validate().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
         let system = ActorSystem::start(settings.actor_settings(), graph)
             .await
             .with_context(|| format!("opening storage at {}", settings.storage.path.display()))?;

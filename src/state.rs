@@ -57,7 +57,7 @@ impl AppState {
     pub fn new(system: ActorSystem, settings: Settings, shutdown: watch::Receiver<bool>) -> Self {
         let limits =
             LoginLimits::new(settings.auth.login_per_ip_per_minute, settings.auth.login_per_email_per_minute);
-        let webhook_permits = Arc::new(Semaphore::new(settings.server.max_inflight_webhooks.max(1)));
+        let webhook_permits = Arc::new(Semaphore::new(settings.server.max_inflight_webhooks));
         Self {
             system,
             settings: Arc::new(settings),

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::support::{meta, metric, spawn_app};
+use crate::support::{meta, metric, spawn_app, spawn_binary, FakeGraph};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_and_readyz_answer_200_without_a_token() {
@@ -141,4 +141,51 @@ async fn a_bad_configuration_stops_the_start_and_names_the_key() {
     let (code, stderr) = start_fails(&["--config", "/nonexistent/switchboard.toml"], &[]).await;
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("switchboard.toml"), "{stderr}");
+
+    // `--config` without its file is not "no config file".
+    let (code, stderr) = start_fails(&["--config"], &[]).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--config needs a FILE"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_value_of_the_right_type_that_makes_no_sense_stops_the_start_and_names_the_key() {
+    for (key, value, named) in [
+        ("SWITCHBOARD__SERVER__BIND", "nonsense", "server.bind"),
+        ("SWITCHBOARD__SERVER__BIND", "127.0.0.1", "server.bind"),
+        ("SWITCHBOARD__WHATSAPP__GRAPH_API_BASE", "graph.facebook.com", "whatsapp.graph_api_base"),
+        ("SWITCHBOARD__WHATSAPP__GRAPH_API_VERSION", "21.0", "whatsapp.graph_api_version"),
+    ] {
+        let (code, stderr) = start_fails(&[], &[(key, value)]).await;
+        assert_eq!(code, Some(2), "{key}={value}: {stderr}");
+        assert!(stderr.contains(named), "{key}={value}: the message names {named}: {stderr}");
+    }
+
+    // Zeros that would stall or disable something: every one is named at once.
+    let zeros = [
+        ("SWITCHBOARD__WHATSAPP__REQUEST_TIMEOUT_SECS", "whatsapp.request_timeout_secs"),
+        ("SWITCHBOARD__WHATSAPP__OUTBOX_RATE_PER_SEC", "whatsapp.outbox_rate_per_sec"),
+        ("SWITCHBOARD__SERVER__MAX_INFLIGHT_WEBHOOKS", "server.max_inflight_webhooks"),
+        ("SWITCHBOARD__AUTH__LOGIN_PER_IP_PER_MINUTE", "auth.login_per_ip_per_minute"),
+        ("SWITCHBOARD__AUTH__LOGIN_PER_EMAIL_PER_MINUTE", "auth.login_per_email_per_minute"),
+        ("SWITCHBOARD__AUTH__SESSION_IDLE_TIMEOUT_SECS", "auth.session_idle_timeout_secs"),
+        ("SWITCHBOARD__ACTORS__CALL_TIMEOUT_MS", "actors.call_timeout_ms"),
+    ];
+    let env: Vec<(&str, &str)> = zeros.iter().map(|(key, _)| (*key, "0")).collect();
+    let (code, stderr) = start_fails(&[], &env).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    for (_, named) in zeros {
+        assert!(stderr.contains(named), "the message names {named}: {stderr}");
+    }
+
+    // Zero where the configuration documents what it means is fine: the
+    // binary starts (and is stopped by the child's drop).
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let off = [
+        ("SWITCHBOARD__WHATSAPP__CATALOG_SYNC_EVERY_SECS", "0"),
+        ("SWITCHBOARD__STORAGE__FLUSH_EVERY_MS", "0"),
+    ];
+    let server = spawn_binary(&dir.path().join("data"), &graph.url(), &off).await;
+    server.client().readyz().await.expect(200);
 }
