@@ -41,7 +41,10 @@ pub struct ServerSettings {
     pub bind: String,
     /// Largest request body.
     pub max_body_bytes: usize,
-    /// Drain time on shutdown.
+    /// On shutdown, how long /readyz and new webhooks answer 503 before
+    /// the listener closes, ms (0: it closes at once).
+    pub shutdown_unready_ms: u64,
+    /// Drain time on shutdown, after the unready window.
     pub shutdown_grace_secs: u64,
     /// Webhooks processed at once; beyond it they get 503 + Retry-After
     /// (Meta retries) instead of queueing without bound.

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// 422 with a list of field problems.
     #[error("validation failed")]
     Invalid(Vec<FieldError>),
+    /// 413: a body past `server.max_body_bytes`.
+    #[error("request body too large")]
+    TooLarge,
     /// 429 with Retry-After seconds.
     #[error("rate limited")]
     RateLimited(u64),
@@ -140,6 +143,9 @@ impl IntoResponse for ApiError {
                     "details": errors,
                 }});
                 return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
+            }
+            Self::TooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large".into())
             }
             Self::RateLimited(_) => {
                 (StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many attempts".into())

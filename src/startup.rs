@@ -83,9 +83,11 @@ impl Application {
 
     /// Serves until SIGTERM/ctrl-c, then runs the shutdown sequence.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let grace = Duration::from_secs(self.state.settings.server.shutdown_grace_secs);
+        let stopping = &self.state.settings.server;
+        let unready = Duration::from_millis(stopping.shutdown_unready_ms);
+        let grace = unready + Duration::from_secs(stopping.shutdown_grace_secs);
         let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let signal = shutdown::signal(self.state.system.clone(), self.stop.clone());
+        let signal = shutdown::signal(self.state.system.clone(), self.stop.clone(), unready);
         let server = axum::serve(self.listener, app).with_graceful_shutdown(signal);
         shutdown::drain_then_stop(server, grace, &self.state.system, self.stop).await
     }

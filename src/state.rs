@@ -41,7 +41,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Login throttles.
     pub login_limits: Arc<LoginLimits>,
-    /// Flips to true when shutdown starts (sockets close themselves).
+    /// Flips to true when shutdown starts: sockets close themselves,
+    /// `/readyz` and new webhooks answer 503.
     pub shutdown: watch::Receiver<bool>,
     /// Webhook admission: a permit per webhook being processed. A counter,
     /// not domain data; full means 503.

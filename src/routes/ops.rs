@@ -17,9 +17,12 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: storage is open and the actor tree runs.
+/// `GET /readyz`: storage is open, the actor tree runs, and the server is
+/// not stopping (a load balancer sends nothing new to a draining server).
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiError> {
-    if state.system.is_ready() {
+    if *state.shutdown.borrow() {
+        Err(ApiError::Unavailable("shutting down".into()))
+    } else if state.system.is_ready() {
         Ok("ready")
     } else {
         Err(ApiError::Unavailable("actor tree is not running".into()))

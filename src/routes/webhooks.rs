@@ -8,14 +8,20 @@
 //! failure answers 503 so Meta redelivers; redeliveries are deduplicated by
 //! wamid. Changes for unknown numbers are acknowledged, logged, counted and
 //! dropped.
+//!
+//! Admission comes first: beyond `server.max_inflight_webhooks` (counted
+//! before the body is buffered, so the bound holds memory too), and once
+//! shutdown has begun, a notification is answered 503 with Retry-After
+//! and nothing is done with it: Meta redelivers it later.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::StatusCode;
 use futures::future::try_join_all;
 use serde::Deserialize;
+use tokio::sync::OwnedSemaphorePermit;
 use whatsapp::{parse_notification, verify_signature, ChangeValue, InboundMessage, StatusUpdate};
 
 use actors::{Metrics, NumberHandle};
@@ -54,13 +60,24 @@ struct Delivery<'a> {
 }
 
 /// `POST /webhooks/whatsapp`
-pub async fn receive(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<StatusCode, ApiError> {
+pub async fn receive(State(state): State<AppState>, request: Request) -> Result<StatusCode, ApiError> {
     let metrics = state.system.metrics().clone();
-    let signature = headers.get("x-hub-signature-256").and_then(|v| v.to_str().ok());
+    let _permit = admit(&state)?;
+    let signature =
+        request.headers().get("x-hub-signature-256").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let body = Bytes::from_request(request, &state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge
+        } else {
+            ApiError::bad_request("unreadable_body", rejection.body_text())
+        }
+    })?;
+    // Checked once the body is in, just before any work: a notification
+    // still arriving when the stop began is refused, not half-done.
+    if *state.shutdown.borrow() {
+        return Err(ApiError::Unavailable("shutting down".into()));
+    }
+    let signature = signature.as_deref();
     if signature.is_none() {
         Metrics::inc(&metrics.webhooks_rejected_signature);
         return Err(ApiError::BadSignature);
@@ -125,6 +142,15 @@ pub async fn receive(
     try_join_all(work).await?;
     state.system.commit().durable().await?;
     Ok(StatusCode::OK)
+}
+
+/// A permit while fewer than `max_inflight_webhooks` are in flight, else
+/// the 503 that sheds load.
+fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    state.webhook_permits.clone().try_acquire_owned().map_err(|_| {
+        Metrics::inc(&state.system.metrics().webhooks_shed);
+        ApiError::Unavailable("too many webhooks in flight".into())
+    })
 }
 
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), actors::ActorError>> + Send>>;

@@ -1,6 +1,7 @@
 //! Nothing acknowledged is lost: a panicking ConversationActor or
 //! NumberActor, the process killed with SIGKILL right after a 200, a clean
-//! SIGTERM stop (also mid-burst), an outbox that survives a crash, and a
+//! SIGTERM stop (also mid-burst; once it begins, /readyz and new webhooks
+//! answer 503 so Meta redelivers), an outbox that survives a crash, and a
 //! reply Meta took just before a crash, settled by its status, never sent
 //! twice.
 
@@ -202,7 +203,8 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
             let signature = meta::sign(&acme.number().signing_secret, &body);
             tokio::spawn(async move {
                 let sent = http.post(url).header("x-hub-signature-256", signature).body(body).send().await;
-                (wa_id, sent.map(|r| r.status().as_u16()).unwrap_or(0))
+                let answer = sent.map(|r| (r.status().as_u16(), r.headers().contains_key("retry-after")));
+                (wa_id, answer)
             })
         })
         .collect();
@@ -211,8 +213,11 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
     let (mut acknowledged, mut refused) = (Vec::new(), 0);
     for post in posts {
         match post.await.expect("the post task") {
-            (wa_id, 200) => acknowledged.push(wa_id),
-            _ => refused += 1,
+            (wa_id, Ok((200, _))) => acknowledged.push(wa_id),
+            // Refused the way Meta redelivers: 503 with Retry-After while
+            // the stop begins, a closed door once the listener is gone.
+            (_, Ok((503, true))) | (_, Err(_)) => refused += 1,
+            (wa_id, Ok(other)) => panic!("{wa_id}: answered {other:?} during the stop"),
         }
     }
     let status = server.wait_exit(Duration::from_secs(20)).await;
@@ -227,6 +232,47 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
         assert_eq!(messages.len(), 1, "{wa_id}: {messages:?}");
     }
     eprintln!("{} webhooks acknowledged, {refused} refused once the stop began", acknowledged.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_sigterm_is_seen_readyz_and_new_webhooks_answer_503_and_meta_redelivers() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    // A window long enough to ask in, whatever the machine's load.
+    let env = [("SWITCHBOARD__SERVER__SHUTDOWN_UNREADY_MS", "4000")];
+    let mut server = spawn_binary(&data, &graph.url(), &env).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    let before = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "before");
+    acme.post_webhook(&before).await.expect(200);
+    server.client().readyz().await.expect(200);
+
+    server.signal("TERM");
+    // The flag is up before this line is logged.
+    poll_until(WAIT, "the stop to begin", || async {
+        server.logs().contains("SIGTERM: shutting down").then_some(())
+    })
+    .await;
+
+    let ready = server.client().readyz().await;
+    assert!(ready.header("retry-after").is_some(), "{:?}", ready.headers);
+    ready.expect_error(503);
+    let after = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "after");
+    let refused = acme.post_webhook(&after).await;
+    assert!(refused.header("retry-after").is_some(), "Meta is told to come back: {:?}", refused.headers);
+    assert_eq!(refused.expect_error(503), "unavailable");
+    let status = server.wait_exit(Duration::from_secs(30)).await;
+    assert_eq!(status.code(), Some(0), "exit {status:?}; stderr:\n{}", server.logs());
+
+    // What was acknowledged is kept; what was refused was not half-stored,
+    // and Meta's redelivery to the next process lands once.
+    let restarted = spawn_binary(&data, &graph.url(), &[]).await;
+    let acme = acme.signed_in_at(&restarted.address).await;
+    let c = acme.wait_for_conversation("16505551234").await;
+    let id = c["id"].as_str().expect("id").to_string();
+    assert_eq!(texts(&acme.messages_of(&id).await), ["before"]);
+    acme.post_webhook(&after).await.expect(200);
+    assert_eq!(texts(&acme.messages_of(&id).await), ["before", "after"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

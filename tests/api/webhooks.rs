@@ -1,9 +1,13 @@
 //! `POST /webhooks/whatsapp`: signatures, durability, duplicates, batches,
-//! unknown numbers, and one body checked byte for byte.
+//! unknown numbers, size and in-flight limits, and one body checked byte
+//! for byte.
 
 use serde_json::json;
 
-use crate::support::{meta, metric, spawn_app, spawn_app_with, DEPLOYMENT_APP_SECRET, PASSWORD};
+use crate::support::half_sent::HalfSent;
+use crate::support::{
+    meta, metric, poll_until, spawn_app, spawn_app_with, DEPLOYMENT_APP_SECRET, PASSWORD, WAIT,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_webhook_for_each_tenant_lands_in_that_tenant() {
@@ -292,8 +296,42 @@ async fn a_body_over_the_limit_is_413() {
 
     let resp = acme.post_webhook(&payload).await;
 
-    assert_eq!(resp.status, 413, "{}", resp.text);
+    assert_eq!(resp.expect_error(413), "payload_too_large");
     assert!(acme.conversations().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_past_the_in_flight_limit_get_503_with_retry_after_and_meta_redelivers() {
+    let app = spawn_app_with(|s| s.server.max_inflight_webhooks = 1).await;
+    let acme = app.onboard_tenant("Acme").await;
+    let number = &acme.number().meta;
+    let held = meta::bytes(&meta::text_webhook(number, "16505551234", "Sheena", &meta::wamid(), "held"));
+    let signature = meta::sign(&acme.number().signing_secret, &held);
+    let headers = [("x-hub-signature-256", signature.as_str()), ("content-type", "application/json")];
+
+    // Its body still arriving, this one holds the only admission permit...
+    let in_flight = HalfSent::start(&app.address, "POST", "/webhooks/whatsapp", &headers, &held).await;
+    let shed = meta::text_webhook(number, "16505551234", "Sheena", &meta::wamid(), "shed");
+    // ...once its handler runs; until then another may still get in (and a
+    // redelivery of it is a duplicate, so nothing below depends on which).
+    let refused = poll_until(WAIT, "a webhook to be shed", || async {
+        let resp = acme.post_webhook(&shed).await;
+        (resp.status == 503).then_some(resp)
+    })
+    .await;
+
+    assert!(refused.header("retry-after").is_some(), "{:?}", refused.headers);
+    assert_eq!(refused.expect_error(503), "unavailable");
+    let answer = in_flight.finish().await;
+    assert_eq!(answer.status, 200, "the held webhook completes: {}", answer.text);
+    assert!(metric(&app.metrics_text().await, "switchboard_webhooks_shed_total").is_some_and(|n| n >= 1.0));
+    // Meta's redelivery of the refused one lands once the permit is free.
+    acme.post_webhook(&shed).await.expect(200);
+    let c = acme.wait_for_conversation("16505551234").await;
+    let mut texts: Vec<String> =
+        acme.messages_of(c["id"].as_str().unwrap()).await.iter().map(|m| m["text"].to_string()).collect();
+    texts.sort();
+    assert_eq!(texts, ["\"held\"", "\"shed\""], "each once");
 }
 
 /// The exact bytes Meta would send, with whitespace and `\u` escapes that

@@ -31,8 +31,9 @@ pub struct ChildApp {
 }
 
 /// Starts the binary on `data_dir` with port 0, the fake Graph API at
-/// `graph_url`, the deployment app secret and the test admin, plus
-/// `extra_env`; returns once it prints `listening on http://...`.
+/// `graph_url`, the deployment app secret, the test admin and a 100 ms
+/// shutdown unready window, plus `extra_env` (which may override them);
+/// returns once it prints `listening on http://...`.
 pub async fn spawn_binary(data_dir: &Path, graph_url: &str, extra_env: &[(&str, &str)]) -> ChildApp {
     std::fs::create_dir_all(data_dir).expect("create the data dir");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchboard"));
@@ -44,6 +45,9 @@ pub async fn spawn_binary(data_dir: &Path, graph_url: &str, extra_env: &[(&str, 
         .env("SWITCHBOARD__WHATSAPP__APP_SECRET", DEPLOYMENT_APP_SECRET)
         .env("SWITCHBOARD_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("SWITCHBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // A short unready window keeps SIGTERM tests quick; the test of the
+        // window itself sets a longer one in `extra_env`.
+        .env("SWITCHBOARD__SERVER__SHUTDOWN_UNREADY_MS", "100")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -13,6 +13,7 @@
 //! - [`meta`]: Meta webhook payloads and their signature.
 //! - [`ws`]: the WebSocket client.
 //! - [`child`]: the real binary in a child process.
+//! - [`half_sent`]: a request held in flight over a raw connection.
 //! - [`fixtures`]: the webhook corpus of `tests/fixtures/webhooks/`.
 //! - [`cloud_client`]: the typed client's Cloud API endpoints.
 //! - [`commerce_client`]: the typed client's catalog and order endpoints.
@@ -26,6 +27,7 @@ pub mod cloud_client;
 pub mod commerce_client;
 pub mod fake_graph;
 pub mod fixtures;
+pub mod half_sent;
 pub mod inbox;
 pub mod inbox_client;
 pub mod meta;
