@@ -7,7 +7,9 @@
 //! only once all of it is durable (one group-commit wait for the batch). A
 //! failure answers 503 so Meta redelivers; redeliveries are deduplicated by
 //! wamid. Changes for unknown numbers are acknowledged, logged, counted and
-//! dropped.
+//! dropped. A body that does not parse is a 400 only for a sender who
+//! could sign it (see `signed_for_unparsed`), else the 401 of any bad
+//! signature.
 //!
 //! Admission comes first: beyond `server.max_inflight_webhooks` (counted
 //! before the body is buffered, so the bound holds memory too), and once
@@ -59,6 +61,10 @@ struct Delivery<'a> {
     value: &'a ChangeValue,
 }
 
+/// At most this many distinct numbers named in an unparseable body have
+/// their secrets tried (each try is an HMAC over the whole body).
+const MAX_NAMED_NUMBERS: usize = 16;
+
 /// `POST /webhooks/whatsapp`
 pub async fn receive(State(state): State<AppState>, request: Request) -> Result<StatusCode, ApiError> {
     let metrics = state.system.metrics().clone();
@@ -85,10 +91,9 @@ pub async fn receive(State(state): State<AppState>, request: Request) -> Result<
     let deployment_secret = state.settings.deployment_app_secret();
     let notification = match parse_notification(&body) {
         Ok(n) => n,
-        // Which secret signs a body is only known once it parses; an
-        // unparseable body is a parse error only for a sender who proves
+        // An unparseable body is a parse error only for a sender who proves
         // it can sign, so nobody else learns anything about our parser.
-        Err(e) if deployment_secret.is_some_and(|s| verify_signature(s, &body, signature).is_ok()) => {
+        Err(e) if signed_for_unparsed(&state, &body, signature) => {
             Metrics::inc(&metrics.webhooks_rejected_malformed);
             return Err(ApiError::bad_request("malformed_webhook", e.to_string()));
         }
@@ -153,6 +158,52 @@ fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
     })
 }
 
+/// Whether a body that does not parse is signed by a secret that could
+/// sign it were it whole. Which secret signs a body is only known once it
+/// parses, so the rule for whole bodies is applied to the known numbers
+/// whose `"phone_number_id"` the raw text names (a bounded few): their own
+/// secrets, and the deployment's when one of them has none or none is
+/// named. Here one match is enough; each check is constant time.
+fn signed_for_unparsed(state: &AppState, body: &[u8], signature: Option<&str>) -> bool {
+    let named: Vec<Option<String>> = named_phone_number_ids(body)
+        .into_iter()
+        .filter_map(|id| state.system.number_by_phone(id))
+        .map(|n| n.app_secret.map(|s| s.expose().to_string()))
+        .collect();
+    let all_sign_for_themselves = !named.is_empty() && named.iter().all(Option::is_some);
+    let deployment =
+        state.settings.deployment_app_secret().filter(|_| !all_sign_for_themselves).map(str::to_string);
+    let mut secrets: Vec<String> = named.into_iter().flatten().chain(deployment).collect();
+    secrets.sort_unstable();
+    secrets.dedup();
+    secrets.iter().any(|secret| verify_signature(secret, body, signature).is_ok())
+}
+
+/// The distinct values of `"phone_number_id": "<digits>"` in raw text that
+/// need not be JSON, in order, at most [`MAX_NAMED_NUMBERS`].
+fn named_phone_number_ids(body: &[u8]) -> Vec<&str> {
+    const KEY: &[u8] = b"\"phone_number_id\"";
+    let skip_space = |b: &[u8]| -> usize { b.iter().take_while(|c| c.is_ascii_whitespace()).count() };
+    let mut ids: Vec<&str> = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.windows(KEY.len()).position(|w| w == KEY) {
+        rest = &rest[at + KEY.len()..];
+        let after = &rest[skip_space(rest)..];
+        let Some(after) = after.strip_prefix(b":") else { continue };
+        let after = &after[skip_space(after)..];
+        let after = after.strip_prefix(b"\"").unwrap_or(after);
+        let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+        let Ok(id) = std::str::from_utf8(&after[..digits]) else { continue };
+        if !id.is_empty() && !ids.contains(&id) {
+            ids.push(id);
+            if ids.len() == MAX_NAMED_NUMBERS {
+                break;
+            }
+        }
+    }
+    ids
+}
+
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), actors::ActorError>> + Send>>;
 
 /// One request per customer: their messages (in order) and their statuses.
@@ -178,4 +229,20 @@ fn dispatch(d: Delivery<'_>) -> Vec<Pending> {
         work.push(Box::pin(async move { handle.statuses(wa_id, updates).await }));
     }
     work
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{named_phone_number_ids, MAX_NAMED_NUMBERS};
+
+    #[test]
+    fn phone_number_ids_are_found_in_text_that_is_not_json() {
+        let body = br#"{"entry": [{"changes": [{"value": {"metadata": {"phone_number_id" : "106540352242922"},
+            "messages": [{"from": "16315551181"}]}}, {"value": {"metadata": {"phone_number_id":106540352242923,
+            "x": {"phone_number_id": "106540352242922"}, "phone_number_id": "", "phone_number_id"#;
+        assert_eq!(named_phone_number_ids(body), ["106540352242922", "106540352242923"]);
+        assert!(named_phone_number_ids(b"phone_number_id: 1").is_empty(), "only the quoted key");
+        let many: String = (0..100).map(|i| format!("\"phone_number_id\":\"{i}\",")).collect();
+        assert_eq!(named_phone_number_ids(many.as_bytes()).len(), MAX_NAMED_NUMBERS);
+    }
 }

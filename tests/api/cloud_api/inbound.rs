@@ -322,6 +322,39 @@ async fn a_malformed_body_is_400_and_stores_nothing() {
     assert_eq!(tenant.conversations().await.len(), 1);
 }
 
+/// A number with its own app secret: the body names it even when it does
+/// not parse, so its secret can vouch for the body, and only its secret
+/// (as for a body that parses).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_body_signed_with_the_numbers_own_secret_is_400_and_any_other_secret_401() {
+    let app = spawn_app().await;
+    let tenant = app.onboard_tenant("Lucky Shrub").await;
+    let other = app.onboard_tenant("Globex").await;
+    let p = Placeholders::new(&tenant.number().meta);
+    let written = p.render("text");
+    let cut_short = written[..written.len() - 10].to_vec();
+    let mut no_id = p.render_json("text");
+    no_id["entry"][0]["changes"][0]["value"]["messages"][0].as_object_mut().unwrap().remove("id");
+
+    for (what, body) in [("cut short", cut_short), ("a message without id", meta::bytes(&no_id))] {
+        let own = tenant.post_webhook_bytes(&body).await;
+        assert_eq!(own.expect_error(400), "malformed_webhook", "{what}");
+        // Neither another tenant's secret, nor the deployment's (this number
+        // signs for itself), nor a guess can sign for it.
+        for other_secret in [other.number().signing_secret.as_str(), DEPLOYMENT_APP_SECRET, "not-a-secret"] {
+            let resp = app.client().post_webhook(&body, Some(&meta::sign(other_secret, &body))).await;
+            assert_eq!(resp.expect_error(401), "invalid_signature", "{what}");
+        }
+    }
+
+    assert!(tenant.conversations().await.is_empty());
+    let metrics = app.metrics_text().await;
+    assert_eq!(metric(&metrics, "switchboard_webhooks_rejected_malformed_total"), Some(2.0), "{metrics}");
+    assert_eq!(metric(&metrics, "switchboard_webhooks_rejected_signature_total"), Some(6.0), "{metrics}");
+    tenant.post_webhook_bytes(&written).await.expect(200);
+    assert_eq!(tenant.conversations().await.len(), 1, "the whole body, signed the same way, lands");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_profile_name_renames_the_customer() {
     let c = chat().await;
