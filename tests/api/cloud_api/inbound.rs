@@ -216,6 +216,7 @@ async fn every_message_fixture_is_shown_with_its_details() {
         let body = &posted[name];
         let m = shown(&messages, body);
         assert_eq!(m["type"], kind, "{name}: {m}");
+        assert_eq!(m["content"]["unsupported"], kind, "{name}: marked unsupported for the app: {m}");
         assert_eq!(m["content"]["raw"], *first_message(body), "{name}: kept raw, as sent");
     }
 }
