@@ -56,6 +56,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.bind))?;
         let (stop, stopped) = watch::channel(false);
         let state = AppState::new(system, settings, stopped);
+        crate::state::LoginLimits::forget_idle_periodically(&state.login_limits);
         Ok(Self { listener, state, stop })
     }
 

@@ -5,6 +5,7 @@
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actors::ActorSystem;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -22,13 +23,56 @@ pub struct LoginLimits {
     pub per_email: DefaultKeyedRateLimiter<String>,
 }
 
+/// How often [`LoginLimits::forget_idle`] runs. A quota is per minute, so
+/// within a minute of its last attempt a key's state is back to that of a
+/// key never seen: memory is bounded by one minute's distinct attempts.
+const FORGET_IDLE_EVERY: Duration = Duration::from_secs(60);
+
 impl LoginLimits {
     fn new(per_ip_per_minute: u32, per_email_per_minute: u32) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        // Both are at least 1 (`Settings::validate`); MIN only spares a panic.
+        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
         Self {
             per_ip: RateLimiter::keyed(quota(per_ip_per_minute)),
             per_email: RateLimiter::keyed(quota(per_email_per_minute)),
         }
+    }
+
+    /// Forgets the addresses and emails whose state is that of a key never
+    /// seen (so forgetting them changes no verdict). Without it, every
+    /// address and every email ever tried, say by a scanner, stays in
+    /// memory.
+    pub fn forget_idle(&self) {
+        self.per_ip.retain_recent();
+        self.per_email.retain_recent();
+        self.per_ip.shrink_to_fit();
+        self.per_email.shrink_to_fit();
+    }
+
+    /// Addresses and emails remembered.
+    pub fn len(&self) -> usize {
+        self.per_ip.len() + self.per_email.len()
+    }
+
+    /// Whether nothing is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Runs [`LoginLimits::forget_idle`] every [`FORGET_IDLE_EVERY`] for as
+    /// long as the limits are in use (the task ends once the last
+    /// `AppState` is gone).
+    pub fn forget_idle_periodically(limits: &Arc<Self>) {
+        let limits = Arc::downgrade(limits);
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(FORGET_IDLE_EVERY);
+            ticks.tick().await;
+            loop {
+                ticks.tick().await;
+                let Some(limits) = limits.upgrade() else { return };
+                limits.forget_idle();
+            }
+        });
     }
 }
 
@@ -67,5 +111,39 @@ impl AppState {
             webhook_permits,
             demo: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::time::{Duration, Instant};
+
+    use super::LoginLimits;
+
+    #[test]
+    fn idle_keys_are_forgotten_and_keys_that_still_count_are_kept() {
+        // 60,000 a minute: one attempt is forgotten a millisecond later.
+        let fast = LoginLimits::new(60_000, 60_000);
+        for i in 0..50u8 {
+            let _ = fast.per_ip.check_key(&IpAddr::V4(Ipv4Addr::new(10, 0, 0, i)));
+            let _ = fast.per_email.check_key(&format!("guess{i}@example.test"));
+        }
+        assert_eq!(fast.len(), 100);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !fast.is_empty() {
+            assert!(Instant::now() < deadline, "{} keys never forgotten", fast.len());
+            std::thread::sleep(Duration::from_millis(5));
+            fast.forget_idle();
+        }
+
+        // One a minute: an address that just tried is still held back, so
+        // it must be remembered.
+        let slow = LoginLimits::new(1, 1);
+        let ip = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        assert!(slow.per_ip.check_key(&ip).is_ok());
+        slow.forget_idle();
+        assert_eq!(slow.len(), 1);
+        assert!(slow.per_ip.check_key(&ip).is_err(), "forgetting changed no verdict");
     }
 }
