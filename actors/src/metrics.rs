@@ -39,6 +39,8 @@ pub struct Metrics {
     pub webhooks_shed: AtomicU64,
     /// Numbers that started from the index snapshot of a clean shutdown.
     pub index_snapshots_loaded: AtomicU64,
+    /// Sessions ended by the idle expiry (when next used, or swept).
+    pub sessions_expired: AtomicU64,
     flushes: AtomicU64,
     flush_micros_sum: AtomicU64,
     flush_buckets: [AtomicU64; FLUSH_BUCKETS.len()],
@@ -80,7 +82,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 12] = [
+        let counters: [(&str, &str, &AtomicU64); 13] = [
             ("switchboard_webhooks_received_total", "Webhook POSTs accepted.", &self.webhooks_received),
             (
                 "switchboard_webhooks_rejected_signature_total",
@@ -116,6 +118,11 @@ impl Metrics {
                 "switchboard_index_snapshots_loaded_total",
                 "Numbers started from a clean shutdown's index snapshot.",
                 &self.index_snapshots_loaded,
+            ),
+            (
+                "switchboard_sessions_expired_total",
+                "Sessions ended by the idle expiry.",
+                &self.sessions_expired,
             ),
         ];
         for (name, help, value) in counters {

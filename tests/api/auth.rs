@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{spawn_app, spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use crate::support::{metric, poll_until, spawn_app, spawn_app_with, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_returns_an_opaque_token_and_the_user() {
@@ -163,4 +163,22 @@ async fn a_session_left_unused_past_the_idle_timeout_ends_and_one_in_use_lives_o
     }
     assert_eq!(idle.me().await.status, 401, "3 s unused with a 2 s idle timeout");
     busy.me().await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_left_idle_are_swept_without_being_presented_again() {
+    let app = spawn_app_with(|s| s.auth.session_idle_timeout_secs = 1).await;
+    // The admin's session from `spawn_app` and this one: neither is used.
+    let (idle, _) = app.client().signed_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let expired = || async { metric(&app.metrics_text().await, "switchboard_sessions_expired_total") };
+
+    poll_until(std::time::Duration::from_secs(10), "both idle sessions to be swept", || async {
+        expired().await.filter(|n| *n >= 2.0)
+    })
+    .await;
+
+    idle.me().await.expect_error(401);
+    app.admin.me().await.expect_error(401);
+    // Already gone when presented: nothing was left for the lookup to expire.
+    assert_eq!(expired().await, Some(2.0));
 }

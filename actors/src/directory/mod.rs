@@ -6,7 +6,8 @@
 //! purpose, so it never happens here: the edge hashes and verifies in
 //! `spawn_blocking` and hands the Directory finished records.
 //!
-//! - `sessions.rs`: tokens (stored hashed), principals, idle expiry;
+//! - `sessions.rs`: tokens (stored hashed), principals, idle expiry and
+//!   its periodic sweep;
 //! - `people.rs`: tenants, numbers, users, passwords, routing facts;
 //! - `org.rs`: teams, labels, canned replies, settings.
 
@@ -88,6 +89,8 @@ pub enum DirectoryMsg {
     Authenticate(TokenHash, Reply<Principal>),
     /// Revokes a session.
     Logout(TokenHash, RpcReplyPort<()>),
+    /// Deletes the sessions idle past the expiry (the sweep timer's tick).
+    SweepSessions,
     /// Onboards a tenant with its first number and manager.
     CreateTenant(Box<(Tenant, Number, User)>, Reply<()>),
     /// All tenants with their numbers.
@@ -200,9 +203,11 @@ impl Actor for Directory {
 
     async fn pre_start(
         &self,
-        _me: ActorRef<DirectoryMsg>,
+        me: ActorRef<DirectoryMsg>,
         ctx: Ctx,
     ) -> Result<DirectoryState, ActorProcessingErr> {
+        let sweep_every = sessions::sweep_every(ctx.settings.session_idle_timeout);
+        crate::clock::every(&me, sweep_every, || DirectoryMsg::SweepSessions);
         let users: HashMap<UserId, User> = load(&ctx, Tree::Users, |u: &User| u.id)?;
         let by_email = users.values().map(|u| (u.email.as_str().to_string(), u.id)).collect();
         let mut sessions = HashMap::new();
@@ -245,6 +250,7 @@ impl Actor for Directory {
                 let _ = sessions::revoke(s, |t, _| *t == token);
                 reply(port, ());
             }
+            DirectoryMsg::SweepSessions => sessions::sweep(s),
             DirectoryMsg::CreateTenant(parts, port) => reply(port, people::create_tenant(s, *parts)),
             DirectoryMsg::ListTenants(port) => reply(port, people::list_tenants(s)),
             DirectoryMsg::AddNumber(number, port) => reply(port, people::add_number(s, *number)),

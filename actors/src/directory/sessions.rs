@@ -1,6 +1,11 @@
 //! Sessions and who a token belongs to. Tokens are stored only as their
 //! SHA-256, so a copy of the database holds no usable token; `last_seen` is
 //! written back at most once a minute (idle expiry does not need more).
+//! A session idle past the expiry ends when it is next used, or at the
+//! next periodic sweep, whichever comes first: a token nobody presents
+//! again would otherwise stay in memory and in sled for ever.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tenants::{Email, TokenHash, UserId};
@@ -75,13 +80,33 @@ pub(super) fn create(
     Ok(p)
 }
 
+/// Whether a session has been unused past the idle expiry at `now`.
+fn expired(idle_timeout: Duration, record: &SessionRecord, now: i64) -> bool {
+    now - record.last_seen_ms > idle_timeout.as_millis() as i64
+}
+
+/// How often the Directory sweeps (an idle session outlives its expiry by
+/// at most this): half the expiry, between a second and an hour.
+pub(super) fn sweep_every(idle_timeout: Duration) -> Duration {
+    (idle_timeout / 2).clamp(Duration::from_secs(1), Duration::from_secs(3600))
+}
+
+/// Deletes every session idle past the expiry.
+pub(super) fn sweep(s: &mut DirectoryState) {
+    let now = now_ms();
+    let idle_timeout = s.ctx.settings.session_idle_timeout;
+    let gone = revoke(s, |_, r| expired(idle_timeout, r, now));
+    s.ctx.metrics.sessions_expired.fetch_add(gone.len() as u64, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Resolves a token, expiring idle sessions.
 pub(super) fn authenticate(s: &mut DirectoryState, token: TokenHash) -> Result<Principal, ActorError> {
     let now = now_ms();
-    let idle_ms = s.ctx.settings.session_idle_timeout.as_millis() as i64;
     let session = s.sessions.get(&token).ok_or(ActorError::Unauthenticated)?;
-    if now - session.last_seen_ms > idle_ms {
-        let _ = revoke(s, |t, _| *t == token);
+    if expired(s.ctx.settings.session_idle_timeout, session, now) {
+        if !revoke(s, |t, _| *t == token).is_empty() {
+            crate::metrics::Metrics::inc(&s.ctx.metrics.sessions_expired);
+        }
         return Err(ActorError::Unauthenticated);
     }
     let p = principal(s, session.user_id, token)?;
