@@ -3,6 +3,8 @@
 //! check it against Meta's SHA-256, store it content-addressed, and tell the
 //! conversation. Runs in tasks, a few at a time per number, with retries;
 //! a file that cannot be fetched leaves the message without `media_url`.
+//! A file over `media_max_bytes` is not downloaded at all when Meta's
+//! `file_size` says so, and never retried: it will not get smaller.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +12,7 @@ use std::time::Duration;
 use ractor::ActorRef;
 use tenants::{ConversationId, MessageId};
 use tokio::sync::Semaphore;
-use whatsapp::NumberAuth;
+use whatsapp::{GraphError, NumberAuth};
 
 use crate::conversation::record::StoredMedia;
 use crate::conversation::ConversationMsg;
@@ -48,7 +50,10 @@ pub(crate) fn spawn(
                     return;
                 }
                 Err(e) => {
-                    tracing::warn!(message.id = %f.message, attempt, error = %e, "media download failed");
+                    tracing::warn!(message.id = %f.message, attempt, error = %e.reason, "media download failed");
+                    if !e.retry {
+                        return;
+                    }
                     tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
                 }
             }
@@ -56,22 +61,41 @@ pub(crate) fn spawn(
     });
 }
 
-async fn fetch(ctx: &Ctx, auth: &NumberAuth, f: &Fetch) -> Result<StoredMedia, String> {
-    let info = ctx.graph.media_info(auth, &f.media_id).await.map_err(|e| e.reason())?;
-    let bytes = ctx
-        .graph
-        .download_media(auth, &info.url, ctx.settings.media_max_bytes)
-        .await
-        .map_err(|e| e.reason())?;
+/// Why a fetch failed, and whether another attempt could succeed.
+struct Failed {
+    reason: String,
+    retry: bool,
+}
+
+impl Failed {
+    fn retry(reason: impl ToString) -> Self {
+        Self { reason: reason.to_string(), retry: true }
+    }
+}
+
+impl From<GraphError> for Failed {
+    fn from(e: GraphError) -> Self {
+        Self { reason: e.reason(), retry: e.is_retryable() }
+    }
+}
+
+async fn fetch(ctx: &Ctx, auth: &NumberAuth, f: &Fetch) -> Result<StoredMedia, Failed> {
+    let max_bytes = ctx.settings.media_max_bytes;
+    let info = ctx.graph.media_info(auth, &f.media_id).await?;
+    if info.file_size > max_bytes {
+        return Err(GraphError::TooLarge { max_bytes }.into());
+    }
+    let bytes = ctx.graph.download_media(auth, &info.url, max_bytes).await?;
     let expected = f.sha256.as_deref().filter(|s| !s.is_empty()).unwrap_or(&info.sha256);
     if !expected.is_empty() && !matches_meta_sha256(&bytes, expected) {
-        return Err("the file does not match Meta's sha256".into());
+        // Perhaps damaged on the way: another download may match.
+        return Err(Failed::retry("the file does not match Meta's sha256"));
     }
     let size = bytes.len() as u64;
     let store = ctx.media.clone();
     let sha256 = tokio::task::spawn_blocking(move || store.put(&bytes))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(Failed::retry)?
+        .map_err(Failed::retry)?;
     Ok(StoredMedia { sha256, size, mime_type: info.mime_type })
 }

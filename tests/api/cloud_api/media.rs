@@ -1,14 +1,15 @@
 //! Media: a customer's file is looked up (`GET /{media-id}`), downloaded
 //! with the number's token, checked against Meta's sha256 (base64 or hex),
 //! stored and served at `media_url` to whoever may see the chat; a file
-//! that does not match is not served. Uploads go to Meta as multipart and
-//! their id can be sent.
+//! that does not match, or is over `media_max_bytes`, is not served (its
+//! message is kept). Uploads go to Meta as multipart and their id can be
+//! sent.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::{chat, Chat};
+use super::{chat, chat_with, Chat};
 use crate::support::fake_graph::sha256_hex;
 use crate::support::fixtures::first_message;
 use crate::support::{poll_until, GRAPH_VERSION, WAIT};
@@ -113,6 +114,45 @@ async fn media_that_does_not_match_metas_sha256_gets_no_media_url() {
     let m = c.message_where("wamid", first_message(&video)["id"].as_str().unwrap()).await;
     assert!(m["media_url"].is_null(), "a file that fails Meta's hash is not served: {m}");
     assert_eq!(m["content"]["media"]["id"], "1166846181421424", "the message itself is kept: {m}");
+    let url =
+        format!("/api/conversations/{}/messages/{}/media", c.conversation_id, m["id"].as_str().unwrap());
+    assert_eq!(c.tenant.manager.download(&url).await.status, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_over_the_size_cap_is_not_downloaded_and_its_message_is_kept_without_media_url() {
+    // One fetch at a time, in arrival order: once the second file is
+    // served, the first one's fate is settled.
+    let c = chat_with(|s| {
+        s.whatsapp.media_max_bytes = 1024;
+        s.whatsapp.media_fetch_concurrency = 1;
+    })
+    .await;
+    let graph = &c.app.graph;
+    let big = jpeg();
+    assert!(big.len() > 1024);
+    let big_sha = graph.add_media("1003383421387256", &big, "image/jpeg");
+    let small = b"%PDF-1.7\n%%EOF\n".to_vec();
+    let small_sha = graph.add_media("1003383421387258", &small, "application/pdf");
+
+    let image = post_with_sha(&c, "image_caption", "image", &big_sha).await;
+    let document = post_with_sha(&c, "document_filename", "document", &small_sha).await;
+
+    with_media_url(&c, &first_message(&document)["id"]).await;
+    let m = c.message_where("wamid", first_message(&image)["id"].as_str().unwrap()).await;
+    assert!(m["media_url"].is_null(), "a file over the cap is not served: {m}");
+    assert_eq!((&m["type"], &m["text"]), (&json!("image"), &json!("Is this one still available?")), "{m}");
+    assert_eq!(
+        m["content"]["media"],
+        json!({"id": "1003383421387256", "mime_type": "image/jpeg",
+        "sha256": big_sha, "caption": "Is this one still available?"}),
+        "the message keeps Meta's details"
+    );
+    assert_eq!(graph.media_info_requests("1003383421387256").len(), 1, "looked up once, not retried");
+    assert!(
+        graph.downloads_of("1003383421387256").is_empty(),
+        "Meta's file_size said too big: not downloaded"
+    );
     let url =
         format!("/api/conversations/{}/messages/{}/media", c.conversation_id, m["id"].as_str().unwrap());
     assert_eq!(c.tenant.manager.download(&url).await.status, 404);
