@@ -1,8 +1,9 @@
 //! The Graph API's other answers: read receipts; 131047 closing the
 //! 24-hour window; 190 putting the number into `needs_attention` until a
-//! platform admin gives it a new token; rate limits and 5xx retried with
-//! growing backoff until sent; permanent errors failing the message with
-//! Meta's code and message on the socket, never retried.
+//! platform admin gives it a new token; rate limits, 5xx and cut
+//! connections retried with growing backoff until sent, once; permanent
+//! errors failing the message with Meta's code and message on the socket,
+//! never retried.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::{chat, chat_with, Chat, SHEENA};
 use crate::support::cloud_client::items;
+use crate::support::door::Door;
 use crate::support::{meta, poll_until, ws, GRAPH_VERSION, QUIET, WAIT};
 
 /// Sends a text and waits for it to fail; returns the failed message.
@@ -197,6 +199,37 @@ async fn rate_limits_and_server_errors_are_retried_with_growing_backoff_then_sen
         let floor = Duration::from_millis(base_ms * (1 << (i + 1)) / 2);
         assert!(gap >= floor, "wait {} was {gap:?}, under {floor:?}", i + 1);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_whose_connection_is_cut_is_retried_and_delivered_once() {
+    let mut door = None;
+    let c = chat_with(|s| {
+        // Room for retries however slow the machine is, none of them long.
+        s.whatsapp.outbox_max_attempts = 20;
+        let shut = Door::shut_in_front_of(&s.whatsapp.graph_api_base);
+        s.whatsapp.graph_api_base = shut.url();
+        door = Some(shut);
+    })
+    .await;
+    let door = door.expect("the door in front of the Graph API");
+    let send_line = format!("POST /{GRAPH_VERSION}/{}/messages ", c.tenant.number().meta.phone_number_id);
+
+    let accepted = c.send(&json!({"type": "text", "text": "Through the storm"})).await;
+
+    door.wait_for_refused(&send_line, 2, WAIT).await;
+    let waiting = c.message_where("id", accepted["id"].as_str().unwrap()).await;
+    assert_eq!(waiting["status"], "pending", "a cut connection is retried, not a failure: {waiting}");
+    assert_eq!(c.sends(), 0, "nothing reached Meta yet");
+    door.open();
+    let sent = poll_until(Duration::from_secs(30), "the reply to be sent", || async {
+        c.messages().await.into_iter().find(|m| m["id"] == accepted["id"] && m["status"] == "sent")
+    })
+    .await;
+    let sends = c.app.graph.send_requests();
+    assert_eq!(sends.len(), 1, "delivered once: {sends:#?}");
+    assert_eq!(sends[0].body["text"]["body"], "Through the storm");
+    assert_eq!(sent["wamid"], c.app.graph.wamids()[0].as_str());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,7 @@
 //!
 //! - [`client`]: the typed HTTP client, one method per endpoint.
 //! - [`fake_graph`]: the local Graph API.
+//! - [`door`]: a door in front of it that cuts connections on request.
 //! - [`meta`]: Meta webhook payloads and their signature.
 //! - [`ws`]: the WebSocket client.
 //! - [`child`]: the real binary in a child process.
@@ -25,6 +26,7 @@ pub mod child;
 pub mod client;
 pub mod cloud_client;
 pub mod commerce_client;
+pub mod door;
 pub mod fake_graph;
 pub mod fixtures;
 pub mod half_sent;
