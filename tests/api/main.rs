@@ -25,5 +25,6 @@ mod outbound;
 mod passivation;
 mod presence;
 mod round_robin;
+mod secrecy;
 mod teams;
 mod webhooks;
