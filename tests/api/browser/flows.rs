@@ -69,6 +69,8 @@ async fn a_manager_builds_tries_and_publishes_a_flow_that_customers_then_get() {
     let browser = Browser::open(&app.address).await;
     browser.goto("/").await;
     sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    // "Try it" asks once whether this server runs the demo; it does not.
+    browser.expect_api_status("/demo/api/customers", 404);
 
     // The Chatbot page, empty, then a new flow opened in the builder.
     browser.click("a.nav-link[data-nav=flows]").await;
@@ -100,6 +102,7 @@ async fn a_manager_builds_tries_and_publishes_a_flow_that_customers_then_get() {
     retype(&browser, "steps.greet.buttons[0].title", "Talk to our sales team").await;
     browser.wait_for_text(title_error, "At most 20 characters (Meta's limit), now 22").await;
     browser.wait_for_text("[data-path=\"steps.greet.buttons[0].title\"] .ff-count.over", "22/20").await;
+    browser.expect_api_status("/api/flows/", 422);
     browser.click("[data-action=save-flow]").await;
     browser.wait_for_text(".form-error", "Not saved").await;
     browser
@@ -274,6 +277,8 @@ async fn every_step_type_is_edited_tried_and_refused_where_the_server_says() {
     let browser = Browser::open(&app.address).await;
     browser.goto("/").await;
     sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    // "Try it" asks once whether this server runs the demo; it does not.
+    browser.expect_api_status("/demo/api/customers", 404);
     browser.goto(&format!("/#/flows/{id}")).await;
     browser.wait_for("#step-bye").await;
     let order =
@@ -318,6 +323,7 @@ async fn every_step_type_is_edited_tried_and_refused_where_the_server_says() {
     // A pattern JavaScript takes but the server's regex engine does not:
     // the server's 422 lands on the pattern's field.
     let pattern_error = "[data-path=\"steps.zip.validate.regex\"] .field-error";
+    browser.expect_api_status("/api/flows/", 422);
     retype(&browser, "steps.zip.validate.regex", "(?=[0-9])[0-9]{5}").await;
     browser
         .wait_until("no inline error", &format!("document.querySelector({}).hidden", json!(pattern_error)))

@@ -134,7 +134,10 @@ pub struct Browser {
     http: reqwest::Client,
     driver: Driver,
     _profile: tempfile::TempDir,
-
+    /// API failures this test provokes on purpose, as (part of the URL,
+    /// status) (`expect_api_status`). A lock only because the helpers take
+    /// `&self`; test-only state.
+    expected_statuses: std::sync::Mutex<Vec<(String, u16)>>,
     finished: bool,
 }
 
@@ -175,6 +178,7 @@ impl Browser {
             http: reqwest::Client::new(),
             driver,
             _profile: profile,
+            expected_statuses: std::sync::Mutex::new(Vec::new()),
             finished: false,
         };
         browser.cdp("Page.enable", json!({})).await;
@@ -343,8 +347,17 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// What the hook collected, plus severe browser log entries (failed
-    /// API calls the test provoked on purpose are not errors).
+    /// Lets calls to API URLs containing `path` fail with `status` without
+    /// failing the test: a 4xx the test provokes on purpose (401 after
+    /// signing out, 404 for a chat out of view, 422 for a refused form).
+    /// Any other failed call fails the test; a 5xx cannot be expected.
+    pub fn expect_api_status(&self, path: &str, status: u16) {
+        assert!((400..500).contains(&status), "only a 4xx can be expected, not {status}");
+        self.expected_statuses.lock().expect("statuses").push((path.to_string(), status));
+    }
+
+    /// What the hook collected, plus severe browser log entries except
+    /// failed API calls answered with a status `expect_api_status` allowed.
     pub async fn errors(&self) -> Vec<String> {
         let mut errors: Vec<String> = self
             .client
@@ -356,12 +369,14 @@ impl Browser {
         let url = format!("http://127.0.0.1:{}/session/{}/se/log", self.driver.port, self.session);
         if let Ok(resp) = self.http.post(url).json(&json!({ "type": "browser" })).send().await {
             let body: Value = resp.json().await.unwrap_or(Value::Null);
+            let expected = self.expected_statuses.lock().expect("statuses").clone();
             for entry in body["value"].as_array().into_iter().flatten() {
                 let message = entry["message"].as_str().unwrap_or_default();
-                let expected_api_status =
-                    message.contains("/api/") && message.contains("Failed to load resource");
                 let blocked_on_purpose = message.contains("ws://127.0.0.1:9/");
-                if entry["level"] == "SEVERE" && !expected_api_status && !blocked_on_purpose {
+                let provoked = failed_api_call(message).is_some_and(|(url, status)| {
+                    expected.iter().any(|(p, s)| *s == status && url.contains(p))
+                });
+                if entry["level"] == "SEVERE" && !provoked && !blocked_on_purpose {
                     errors.push(format!("browser log: {message}"));
                 }
             }
@@ -469,6 +484,18 @@ impl Drop for Browser {
             eprintln!("a Browser was dropped without finish(): its page errors were not checked");
         }
     }
+}
+
+/// The URL and status of a failed call to the app's API, from Chromium's
+/// log line (`http://…/api/… - Failed to load resource: the server
+/// responded with a status of 404 (Not Found)`).
+fn failed_api_call(message: &str) -> Option<(&str, u16)> {
+    let (url, rest) = message.split_once(" - Failed to load resource: ")?;
+    if !url.contains("/api/") {
+        return None;
+    }
+    let status = rest.split("status of ").nth(1)?;
+    Some((url, status.split_whitespace().next()?.parse().ok()?))
 }
 
 /// Waits until the fake Graph API received a text message with `body`

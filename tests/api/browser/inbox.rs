@@ -166,14 +166,46 @@ async fn staff_see_only_their_chats_and_an_assignment_arrives_live() {
     let app = spawn_app().await;
     let acme = app.onboard_tenant("Acme").await;
     let staff = acme.create_staff().await;
+    let colleague = acme.create_staff().await;
+    for (name, member) in [("Support", &staff), ("Sales", &colleague)] {
+        let team =
+            acme.manager.raw_post("/api/teams", &json!({"name": name, "member_ids": [member.id()]})).await;
+        assert_eq!(team.status, 201, "create {name}: {}", team.text);
+    }
+    let sales = acme.manager.raw_get("/api/teams").await.expect(200)["items"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .find(|t| t["name"] == "Sales")
+        .expect("Sales")["id"]
+        .as_str()
+        .expect("team id")
+        .to_string();
     let received = acme.receive_text("15550002222", "Bob Unassigned", "Hello? Anyone there?").await;
     let id = received.conversation_id();
+    // A colleague's chat, and one waiting in Sales' queue (its only member
+    // is offline, so nobody takes it).
+    let theirs = acme.receive_text("15550002223", "Cleo Colleagues", "Any news?").await.conversation_id();
+    acme.manager
+        .raw_post(&format!("/api/conversations/{theirs}/assign"), &json!({"to": {"user_id": colleague.id()}}))
+        .await
+        .expect(200);
+    let queued = acme.receive_text("15550002224", "Quinn Queued", "Price list?").await.conversation_id();
+    let in_queue = acme
+        .manager
+        .raw_post(&format!("/api/conversations/{queued}/assign"), &json!({"to": {"team_id": sales}}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (in_queue["team_id"].as_str(), &in_queue["assignee_id"]),
+        (Some(sales.as_str()), &Value::Null)
+    );
 
     let browser = Browser::open(&app.address).await;
     browser.goto("/").await;
     sign_in(&browser, &staff.email, PASSWORD).await;
-    // Staff land on Mine, which is empty; Not assigned does not show the
-    // manager's chat either.
+    // Staff land on Mine, which is empty; Not assigned and Open show none
+    // of the unassigned chat, the colleague's or the other team's queue.
     browser.wait_for_text(".tab[aria-current=page]", "Mine").await;
     browser.wait_for_text(".empty-title", "No chats assigned to you").await;
     wait_live(&browser).await;
@@ -181,11 +213,21 @@ async fn staff_see_only_their_chats_and_an_assignment_arrives_live() {
     browser.wait_for_text(".empty-title", "Nothing waiting").await;
     browser.click("a.tab[data-filter=open]").await;
     browser.wait_for_text(".empty-title", "No open conversations").await;
-    assert!(!browser.page_text().await.contains("Bob"), "staff saw an unassigned chat");
-    // Not even by its address.
-    browser.goto(&format!("/#/inbox/open/{id}")).await;
-    browser.wait_for_text(".chat-pane .empty-title", "isn't available").await;
-    assert!(!browser.page_text().await.contains("Bob"));
+    browser.click("a.tab[data-filter=closed]").await;
+    browser.wait_for_text(".empty-title", "No closed conversations").await;
+    let shown = browser.page_text().await;
+    for name in ["Bob", "Cleo", "Quinn"] {
+        assert!(!shown.contains(name), "staff saw {name}'s chat:\n{shown}");
+    }
+    // Not even by their addresses: the app says so, and nothing breaks.
+    browser.expect_api_status("/api/conversations/", 404);
+    for (chat, name) in [(&id, "Bob"), (&theirs, "Cleo"), (&queued, "Quinn")] {
+        browser.goto(&format!("/#/inbox/open/{chat}")).await;
+        browser.wait_for_text(".chat-pane .empty-title", "isn't available").await;
+        let shown = browser.page_text().await;
+        assert!(!shown.contains(name), "{name}'s chat opened by its URL:\n{shown}");
+    }
+    browser.assert_no_errors().await;
 
     // The manager assigns it to them: it arrives live, with a notification.
     browser.goto("/#/inbox/mine").await;

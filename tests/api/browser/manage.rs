@@ -260,6 +260,7 @@ async fn a_manager_sets_the_inbox_rules_and_business_hours() {
     assert_eq!(hours["holidays"], json!(["2026-12-25"]));
 
     // A zone that does not exist is refused with the reason, and nothing changes.
+    browser.expect_api_status("/api/settings/business-hours", 422);
     browser
         .js("const z = document.querySelector('#hours-zone'); z.value = 'Mars/Olympus'; return true;")
         .await;

@@ -17,7 +17,9 @@ async fn signing_in_survives_a_reload_and_signing_out_returns_to_the_form() {
     browser.assert_accessible("sign-in").await;
     browser.screenshots("01-sign-in").await;
 
-    // A wrong password says so, in the form.
+    // A wrong password says so, in the form (a 401 the test provokes, as
+    // is the revoked session at the end).
+    browser.expect_api_status("/api/auth/", 401);
     browser.type_into("input[type=email]", &acme.manager_email).await;
     browser.type_into("input[type=password]", "not the password").await;
     browser.click("form.signin-form button[type=submit]").await;
