@@ -366,6 +366,6 @@ async fn the_contact_panel_shows_what_the_chatbot_collected() {
         json!("Noor Haddad")
     );
     browser.assert_accessible("contact panel").await;
-    browser.screenshot("26-contact-panel-desktop").await;
+    browser.screenshots("26-contact-panel").await;
     browser.finish().await;
 }

@@ -116,5 +116,6 @@ async fn scrolling_up_loads_older_history_in_order() {
     let expected: Vec<String> = (0..70).map(|i| format!("Message number {i}")).collect();
     assert_eq!(shown, json!(expected), "every message once, oldest first");
     browser.wait_for_text(".history-start", "starts here").await;
+    browser.screenshots("31-older-history").await;
     browser.finish().await;
 }
