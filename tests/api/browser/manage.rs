@@ -1,12 +1,13 @@
 //! A manager at work: creates a label in Settings, labels a chat and
 //! filters the inbox by it, looks at the agent monitor, and hands a chat
-//! to a team, which an agent's own browser receives live; sets up people
-//! (capacity, deactivation), teams, canned replies, the inbox rules and
-//! business hours.
+//! to a team, which an agent's own browser receives live; searches the
+//! inbox, narrows it to unread chats or one team while the tab counts
+//! follow live; sets up people (capacity, deactivation), teams, canned
+//! replies, the inbox rules and business hours.
 
 use serde_json::json;
 
-use super::harness::{sign_in, wait_for_text_send, Browser};
+use super::harness::{sign_in, wait_for_text_send, Browser, DESKTOP, PHONE};
 use crate::support::{spawn_app, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,6 +95,175 @@ async fn a_manager_labels_filters_and_hands_a_chat_to_a_team() {
 
     agent.finish().await;
     manager.finish().await;
+}
+
+/// The JavaScript expression for the count shown on the inbox tab `filter`
+/// (`null` when the tab shows none).
+fn tab_count(filter: &str) -> String {
+    format!("(document.querySelector('a.tab[data-filter={filter}] .tab-count')?.textContent ?? null)")
+}
+
+/// Waits until the tabs show `expected`: `(filter, Some(count))`, or `None`
+/// where a tab shows no count (zero, and not the tab in view).
+async fn wait_counts(browser: &Browser, expected: &[(&str, Option<u32>)]) {
+    let condition = expected
+        .iter()
+        .map(|(filter, count)| {
+            let shown = tab_count(filter);
+            match count {
+                Some(n) => format!("{shown} === '{n}'"),
+                None => format!("{shown} === null"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" && ");
+    browser.wait_until(&format!("the tab counts {expected:?}"), &condition).await;
+}
+
+/// Waits until the list shows exactly the customers `names`, in any order.
+async fn wait_rows(browser: &Browser, names: &[&str]) {
+    let mut sorted: Vec<&str> = names.to_vec();
+    sorted.sort_unstable();
+    let condition = format!(
+        "JSON.stringify([...document.querySelectorAll('a.conv .conv-name')].map((n) => n.textContent).sort()) === {}",
+        serde_json::to_string(&serde_json::to_string(&sorted).expect("names")).expect("names")
+    );
+    browser.wait_until(&format!("the list to show exactly {names:?}"), &condition).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_unread_and_team_filters_narrow_the_inbox_and_the_tab_counts_follow_live() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let staff = acme.create_staff().await;
+    let support = acme
+        .manager
+        .raw_post("/api/teams", &json!({"name": "Support", "member_ids": [staff.id()]}))
+        .await
+        .expect(201)["id"]
+        .as_str()
+        .expect("team id")
+        .to_string();
+    acme.manager.raw_post("/api/teams", &json!({"name": "Sales", "member_ids": []})).await.expect(201);
+    let farah = acme
+        .receive_text("447700900060", "Farah Haddad", "I want 40 units, what's your best price?")
+        .await
+        .conversation_id();
+    let gus = acme.receive_text("447700900061", "Gus Brown", "Where is my parcel?").await.conversation_id();
+    let hiro =
+        acme.receive_text("447700900062", "Hiro Tanaka", "Do you ship to Japan?").await.conversation_id();
+    // Gus waits in Support's queue: its only member is offline.
+    acme.manager
+        .raw_post(&format!("/api/conversations/{gus}/assign"), &json!({"to": {"team_id": support}}))
+        .await
+        .expect(200);
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    wait_rows(&browser, &["Farah Haddad", "Gus Brown", "Hiro Tanaka"]).await;
+    browser
+        .wait_until("the live socket", "document.querySelector('#live-status')?.dataset.status === 'live'")
+        .await;
+    // Three open chats, none assigned to a person, none mine, none closed.
+    wait_counts(&browser, &[("unassigned", Some(3)), ("mine", None), ("open", Some(3)), ("closed", None)])
+        .await;
+
+    // Search: by what a customer wrote, then by name; a search that
+    // finds nothing says so and offers to clear it.
+    browser.type_into("input[type=search]", "parcel").await;
+    wait_rows(&browser, &["Gus Brown"]).await;
+    browser
+        .client
+        .find(fantoccini::Locator::Css("input[type=search]"))
+        .await
+        .expect("search")
+        .clear()
+        .await
+        .expect("clear");
+    browser.type_into("input[type=search]", "tanaka").await;
+    wait_rows(&browser, &["Hiro Tanaka"]).await;
+    browser.type_into("input[type=search]", " zzz").await;
+    browser.wait_for_text(".empty-title", "No matches").await;
+    browser.assert_accessible("inbox without matches").await;
+    browser.click_text(".empty button", "Clear filters").await;
+    wait_rows(&browser, &["Farah Haddad", "Gus Brown", "Hiro Tanaka"]).await;
+    assert_eq!(browser.js("return document.querySelector('input[type=search]').value").await, json!(""));
+
+    // The team filter: only Support's queue.
+    let team_select = browser.wait_for("select[aria-label='Filter by team']").await;
+    team_select.select_by_label("Support").await.expect("pick Support");
+    wait_rows(&browser, &["Gus Brown"]).await;
+    browser
+        .wait_for("select[aria-label='Filter by team']")
+        .await
+        .select_by_label("Sales")
+        .await
+        .expect("pick Sales");
+    browser.wait_for_text(".empty-title", "No matches").await;
+    browser
+        .wait_for("select[aria-label='Filter by team']")
+        .await
+        .select_by_label("All teams")
+        .await
+        .expect("all");
+    wait_rows(&browser, &["Farah Haddad", "Gus Brown", "Hiro Tanaka"]).await;
+
+    // Reading Farah's chat leaves two unread: the toggle shows just those.
+    browser.click(&format!("a.conv[data-id=\"{farah}\"]")).await;
+    browser.wait_for_text(".msg-in .msg-text", "best price").await;
+    browser
+        .wait_until(
+            "Farah's chat read",
+            &format!("!document.querySelector('a.conv[data-id=\"{farah}\"] .badge')"),
+        )
+        .await;
+    browser.goto("/#/inbox/unassigned").await;
+    browser.wait_for_text(".chat-pane .empty-title", "Pick a conversation").await;
+    browser.click("button[aria-pressed]").await;
+    assert_eq!(
+        browser.js("return document.querySelector('button.toggle-chip').getAttribute('aria-pressed')").await,
+        json!("true")
+    );
+    wait_rows(&browser, &["Gus Brown", "Hiro Tanaka"]).await;
+    browser.assert_accessible("inbox filtered to unread").await;
+    browser.screenshots("30-inbox-filters").await;
+
+    // Live: a new customer writes (unread, so it joins the filtered list),
+    // the manager takes Hiro's chat and closes Gus's; the counts follow.
+    wait_counts(&browser, &[("unassigned", Some(3)), ("mine", None), ("open", Some(3)), ("closed", None)])
+        .await;
+    acme.receive_text("447700900063", "Ines Moreau", "Bonjour, vous livrez en France ?").await;
+    wait_rows(&browser, &["Gus Brown", "Hiro Tanaka", "Ines Moreau"]).await;
+    wait_counts(&browser, &[("unassigned", Some(4)), ("mine", None), ("open", Some(4)), ("closed", None)])
+        .await;
+    acme.manager
+        .raw_post(&format!("/api/conversations/{hiro}/assign"), &json!({"to": "me"}))
+        .await
+        .expect(200);
+    wait_counts(&browser, &[("unassigned", Some(3)), ("mine", Some(1)), ("open", Some(4)), ("closed", None)])
+        .await;
+    wait_rows(&browser, &["Gus Brown", "Ines Moreau"]).await;
+    acme.manager.raw_post(&format!("/api/conversations/{gus}/close"), &json!({})).await.expect(200);
+    wait_counts(
+        &browser,
+        &[("unassigned", Some(2)), ("mine", Some(1)), ("open", Some(3)), ("closed", Some(1))],
+    )
+    .await;
+    wait_rows(&browser, &["Ines Moreau"]).await;
+    // Off again: every chat not assigned to a person.
+    browser.click("button.toggle-chip").await;
+    wait_rows(&browser, &["Farah Haddad", "Ines Moreau"]).await;
+    // Every tab shows its whole label and count, on a desktop and a phone.
+    let cut = "(() => { const bar = document.querySelector('.tabs').getBoundingClientRect(); return [...document.querySelectorAll('.tab')].filter((t) => { const r = t.getBoundingClientRect(); const label = t.firstElementChild; return r.right > bar.right + 1 || label.scrollWidth > label.clientWidth; }).map((t) => `${t.textContent}: ${Math.round(t.getBoundingClientRect().right)}/${Math.round(bar.right)} ${t.firstElementChild.scrollWidth}/${t.firstElementChild.clientWidth}`); })()";
+    assert_eq!(browser.js(&format!("return {cut}")).await, json!([]), "tabs cut off on a desktop");
+    browser.goto("/#/inbox/unassigned").await;
+    browser.viewport(PHONE).await;
+    browser.wait_for("a.tab").await;
+    assert_eq!(browser.js(&format!("return {cut}")).await, json!([]), "tabs cut off on a phone");
+    browser.viewport(DESKTOP).await;
+    browser.screenshots("30b-inbox-live-counts").await;
+    browser.finish().await;
 }
 
 /// Fills the field of the open dialog whose label is `label`.
