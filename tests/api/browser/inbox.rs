@@ -2,7 +2,10 @@
 //! whatever it contains), a reply reaches the Graph API and its ticks
 //! follow Meta's statuses, staff see only their own chats and get an
 //! assignment live, and closing moves a chat to Closed until the customer
-//! writes again; the contact panel shows what the chatbot collected.
+//! writes again; a label, a transfer and a close made in one session show
+//! live in another; outside the 24-hour window a template picked and
+//! filled in reaches Meta; the contact panel shows what the chatbot
+//! collected.
 
 use serde_json::{json, Value};
 
@@ -286,6 +289,141 @@ async fn closing_a_chat_moves_it_to_closed_until_the_customer_writes_again() {
     browser.wait_gone(&conv_link(&id)).await;
     browser.click("a.tab[data-filter=open]").await;
     browser.wait_for(&conv_link(&id)).await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_a_transfer_and_a_close_show_live_in_another_session() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let staff = acme.create_staff().await;
+    acme.manager.raw_post("/api/labels", &json!({"name": "VIP", "color": "#b45309"})).await.expect(201);
+    let id =
+        acme.receive_text("15550005555", "Olu Adeyemi", "Can I return the shoes?").await.conversation_id();
+
+    // The same manager in two browsers (a desk and a laptop), both on the
+    // chat; the second only watches.
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let browser = Browser::open(&app.address).await;
+        browser.goto("/").await;
+        sign_in(&browser, &acme.manager_email, PASSWORD).await;
+        browser.goto(&format!("/#/inbox/open/{id}")).await;
+        browser.wait_for_text(".chat-name", "Olu Adeyemi").await;
+        wait_live(&browser).await;
+        sessions.push(browser);
+    }
+    let (acting, watching) = (&sessions[0], &sessions[1]);
+
+    // A label.
+    acting.click(".chat-labels .chip-add").await;
+    acting.click("dialog[open] input[type=checkbox][value='VIP']").await;
+    acting.click("dialog[open] button[type=submit]").await;
+    acting.wait_for_text(".chat-labels .chip-label", "VIP").await;
+    watching.wait_for_text(".chat-labels .chip-label", "VIP").await;
+    watching.wait_for_text(&format!("{} .chip-label", conv_link(&id)), "VIP").await;
+
+    // A transfer with a note.
+    acting.click(".chat-actions button[aria-label='More actions']").await;
+    acting.click_text(".menu-item", "Transfer").await;
+    acting.click(&format!("dialog[open] input[type=radio][value='user:{}']", staff.id())).await;
+    acting.type_into("dialog[open] textarea", "Return approved, label printed.").await;
+    acting.click("dialog[open] button[type=submit]").await;
+    acting.wait_gone("dialog[open]").await;
+    watching.wait_for_text(".chat-assignee", "Assigned to A staff").await;
+    watching.wait_for_text(&format!("{} .conv-assignee", conv_link(&id)), "A staff").await;
+
+    // A close: the chat leaves the other session's Open list, live.
+    acting.click("button[data-action=close]").await;
+    watching.wait_for(".chat-sub .chip-closed").await;
+    watching.wait_gone(&conv_link(&id)).await;
+    assert_eq!(acme.manager.get_conversation(&id).await.expect(200)["status"], "closed");
+    watching.screenshots("32-second-session").await;
+    for browser in sessions {
+        browser.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outside_the_window_a_template_picked_and_filled_in_reaches_meta() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    let templates = vec![
+        json!({"name": "welcome_back", "language": "en_US", "status": "APPROVED", "category": "MARKETING",
+               "id": "594425479261596", "components": [{"type": "BODY", "text": "Welcome back to Acme!"}]}),
+        json!({"name": "order_update", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+               "id": "594425479261597",
+               "components": [{"type": "BODY", "text": "Hi {{1}}, your order {{2}} is on its way."}]}),
+        json!({"name": "draft_promo", "language": "en_US", "status": "PENDING", "category": "MARKETING",
+               "id": "594425479261598", "components": [{"type": "BODY", "text": "Not approved yet"}]}),
+    ];
+    app.graph.set_templates(&acme.number().meta.waba_id, templates);
+    let payload = meta::text_webhook_at(
+        &acme.number().meta,
+        "15550006666",
+        "Dmitri Old",
+        &meta::wamid(),
+        "Where is my order?",
+        &meta::ts_ago(25 * 3600),
+    );
+    assert_eq!(acme.post_webhook(&payload).await.status, 200);
+    let id = acme.wait_for_conversation("15550006666").await["id"].as_str().expect("id").to_string();
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, &acme.manager_email, PASSWORD).await;
+    browser.click(&conv_link(&id)).await;
+    browser.wait_for_text(".composer-banner", "24-hour window is closed").await;
+    browser.click(".composer-banner .btn-primary").await;
+    // The approved templates, not the pending one.
+    browser.wait_for("dialog[open] form.template-card").await;
+    let listed = browser
+        .js("return [...document.querySelectorAll('dialog[open] .template-card .template-head .mono')].map((n) => n.textContent)")
+        .await;
+    assert_eq!(listed, json!(["welcome_back", "order_update"]));
+    let card = "dialog[open] form.template-card[data-template=order_update]";
+    browser.wait_for_text(&format!("{card} .template-text"), "your order {{2}} is on its way").await;
+    // Sending with a parameter missing does nothing yet.
+    browser.type_into(&format!("{card} input:nth-of-type(1)"), "Dmitri").await;
+    browser.click(&format!("{card} button[type=submit]")).await;
+    browser.wait_for("dialog[open]").await;
+    browser.assert_accessible("template picker").await;
+    browser.screenshots("33-template-picker").await;
+    let second = browser
+        .js_with("return [...document.querySelectorAll(arguments[0] + ' input')][1].id", vec![card.into()])
+        .await;
+    browser.type_into(&format!("#{}", second.as_str().expect("an id")), "#1042").await;
+    browser.click(&format!("{card} button[type=submit]")).await;
+    browser.wait_gone("dialog[open]").await;
+
+    // Meta receives the template message, parameters in order.
+    let sent = poll_until(WAIT, "the template sent to the Graph API", || async {
+        app.graph.sent_messages().into_iter().find(|m| m["type"] == "template")
+    })
+    .await;
+    assert_eq!(
+        (&sent["messaging_product"], &sent["to"], &sent["type"]),
+        (&json!("whatsapp"), &json!("15550006666"), &json!("template")),
+        "{sent}"
+    );
+    assert_eq!(
+        sent["template"],
+        json!({"name": "order_update", "language": {"code": "en_US"},
+               "components": [{"type": "body", "parameters": [
+                   {"type": "text", "text": "Dmitri"}, {"type": "text", "text": "#1042"}]}]}),
+        "Meta's template body: {sent}"
+    );
+    // The chat shows it once, filled in, and sent.
+    browser.wait_for_text("li.msg-out .mono", "order_update").await;
+    browser
+        .wait_until(
+            "the template to be sent",
+            "document.querySelector('li.msg-out[data-status=sent], li.msg-out[data-status=delivered]')",
+        )
+        .await;
+    assert_eq!(browser.js("return document.querySelectorAll('li.msg-out').length").await, json!(1));
+    browser.wait_for_text("li.msg-out", "Dmitri · #1042").await;
+    browser.screenshots("34-template-sent").await;
     browser.finish().await;
 }
 
