@@ -16,17 +16,18 @@ use tokio::process::{Child, Command};
 use crate::support::{poll_until, spawn_app, ApiClient};
 
 /// The demo's fixed credentials, as it prints them.
-const MANAGER_EMAIL: &str = "manager@demo-shop.test";
-const MANAGER_PASSWORD: &str = "demo-manager-pass";
+pub(crate) const MANAGER_EMAIL: &str = "manager@demo-shop.test";
+pub(crate) const MANAGER_PASSWORD: &str = "demo-manager-pass";
 /// Seeding signs in, creates a tenant and writes four chats: generous.
 const SEEDED: Duration = Duration::from_secs(60);
 const SETTLE: Duration = Duration::from_secs(15);
 
-/// The binary in demo mode; killed (with its group) on drop.
-struct DemoApp {
+/// The binary in demo mode; killed (with its group) on drop. The browser
+/// tests load its customer simulator too.
+pub(crate) struct DemoApp {
     child: Child,
     pid: u32,
-    address: String,
+    pub(crate) address: String,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
     _data: tempfile::TempDir,
@@ -42,7 +43,7 @@ impl Drop for DemoApp {
 }
 
 impl DemoApp {
-    async fn start() -> DemoApp {
+    pub(crate) async fn start() -> DemoApp {
         let data = tempfile::tempdir().expect("a temp dir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
             .arg("--demo")
@@ -89,7 +90,7 @@ impl DemoApp {
     }
 
     /// Waits for the sign-in details; returns everything printed.
-    async fn printed_details(&self) -> String {
+    pub(crate) async fn printed_details(&self) -> String {
         let deadline = tokio::time::Instant::now() + SEEDED;
         loop {
             let out = self.stdout.lock().unwrap().clone();

@@ -16,7 +16,8 @@
 //! - `commerce`: the catalog panel, a cart sent, the order card, orders,
 //!   status changes told by text or template, the orders page's days;
 //! - `history`: media inline, a quoted reply, a reaction, a failed send;
-//! - `flows`: the chatbot builder: build, check limits, try, publish, run.
+//! - `flows`: the chatbot builder: build, check limits, try, publish, run;
+//! - `simulator`: the demo's customer simulator writing to the inbox.
 
 pub mod harness;
 
@@ -30,3 +31,4 @@ mod phone;
 mod reconnect;
 mod serving;
 mod signin;
+mod simulator;

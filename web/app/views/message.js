@@ -56,6 +56,14 @@ export function messageItem(m, { grouped = false, quoted = null, onRetry = null 
     if (header) body.push(h("p", { class: "msg-header", dir: "auto" }, header));
     if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
     body.push(h("p", { class: "media-detail" }, products.map((id) => knownProducts.get(id)?.name || id).join(", ")));
+  } else if (m.type === "interactive" && dir === "out") {
+    // A menu the chatbot or an agent sent: its text, then the choices the
+    // customer was offered (received menu answers keep the card below).
+    const header = m.content?.header?.text;
+    if (header) body.push(h("p", { class: "msg-header", dir: "auto" }, header));
+    if (m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text));
+    const choices = menuChoices(m.content);
+    if (choices.length) body.push(h("ul", { class: "menu-choices", "aria-label": "Choices offered" }, choices.map((c) => h("li", { dir: "auto" }, c))));
   } else if (m.type === "reaction") {
     body.push(h("p", { class: "msg-text msg-reaction", dir: "auto" }, m.text ? `Reacted ${m.text}` : "Removed a reaction"));
   } else if (m.type === "template") {
@@ -187,6 +195,14 @@ function detailText(m) {
   }
   if (m.type === "document") return c.document?.filename || null;
   return null;
+}
+
+/** The titles of a sent menu's reply buttons or list rows. */
+function menuChoices(interactive) {
+  const action = interactive?.action || {};
+  const buttons = (action.buttons || []).map((b) => b.reply?.title);
+  const rows = (action.sections || []).flatMap((s) => (s.rows || []).map((r) => r.title));
+  return [...buttons, ...rows].filter(Boolean);
 }
 
 function kindLabel(m) {
