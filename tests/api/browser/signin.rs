@@ -1,10 +1,12 @@
 //! Signing in and out in the browser, and the platform admin's console:
-//! onboarding, each number's health, suspending and resuming a tenant.
+//! onboarding, each number's health (a number whose token Meta refused
+//! stands out until the admin gives it a new one), suspending and
+//! resuming a tenant.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::harness::{sign_in, Browser};
-use crate::support::{new_number, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+use crate::support::{new_number, poll_until, spawn_app, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_survives_a_reload_and_signing_out_returns_to_the_form() {
@@ -137,5 +139,76 @@ async fn the_platform_admin_onboards_a_tenant_from_the_console() {
 
     // The new manager can sign in.
     app.client().signed_in("gloria@globex.test", PASSWORD).await;
+    browser.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_a_number_meta_refused_until_it_gets_a_new_token() {
+    let app = spawn_app().await;
+    let acme = app.onboard_tenant("Acme").await;
+    app.onboard_tenant("Globex").await;
+    let id = acme.receive_text("16505550011", "Sheena", "hello").await.conversation_id();
+    // Meta answers the next send with error 190: the token expired.
+    app.graph.fail_next_with(1, 401, 190, "Error validating access token: Session has expired.");
+    acme.manager.send_text(&id, "Are you there?").await.expect(202);
+    let number_id = acme.number().id.clone();
+    poll_until(WAIT, "the number to need attention", || async {
+        let tenants = app.admin.raw_get("/api/admin/tenants").await.expect(200);
+        let flagged = tenants["items"]
+            .as_array()?
+            .iter()
+            .flat_map(|t| t["numbers"].as_array().cloned().unwrap_or_default())
+            .any(|n| n["id"] == number_id.as_str() && n["needs_attention"].is_string());
+        flagged.then_some(())
+    })
+    .await;
+
+    let browser = Browser::open(&app.address).await;
+    browser.goto("/").await;
+    sign_in(&browser, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    browser.wait_for_text(".tenant .card-title", "Acme").await;
+    // The summary counts it; Acme's card says so and its number's row says why.
+    browser.wait_for_text(".page-head", "1 number needs attention").await;
+    let card = |name: &str| {
+        format!("[...document.querySelectorAll('li.tenant')].find((t) => t.querySelector('.card-title').textContent === {})", json!(name))
+    };
+    let chip = |name: &str| format!("{}?.querySelector('.tenant-head .chip')?.textContent", card(name));
+    assert_eq!(browser.js(&format!("return {}", chip("Acme"))).await, json!("Needs attention"));
+    assert_eq!(browser.js(&format!("return {}", chip("Globex"))).await, json!("Active"));
+    let health = browser
+        .js(&format!("return {}.querySelector('td[data-label=Health]').textContent", card("Acme")))
+        .await;
+    assert!(health.as_str().is_some_and(|h| h.contains("Needs attention")), "{health}");
+    let reason =
+        browser.js(&format!("return {}.querySelector('.attention-reason').textContent", card("Acme"))).await;
+    assert!(
+        reason.as_str().is_some_and(|r| r.contains("access token (error 190)")),
+        "why, in words: {reason}"
+    );
+    // Needing attention sorts first, whatever the age.
+    assert_eq!(
+        browser.js("return document.querySelector('li.tenant .card-title').textContent").await,
+        json!("Acme")
+    );
+    browser.assert_accessible("console with a number needing attention").await;
+    browser.screenshots("38-admin-needs-attention").await;
+
+    // The admin pastes a new token from the row: the number is healthy again.
+    browser.click_text("li.tenant button", "New access token").await;
+    browser.wait_for("dialog[open] input[type=password]").await;
+    browser.assert_accessible("new token dialog").await;
+    browser.type_into("dialog[open] input[type=password]", "EAAGrefreshedToken").await;
+    browser.click("dialog[open] button[type=submit]").await;
+    browser.wait_gone("dialog[open]").await;
+    browser.wait_until("Acme healthy again", &format!("{} === 'Active'", chip("Acme"))).await;
+    let tenants = app.admin.raw_get("/api/admin/tenants").await.expect(200);
+    let acme_view = tenants["items"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .find(|t| t["name"] == "Acme")
+        .cloned()
+        .expect("Acme");
+    assert_eq!(acme_view["numbers"][0]["needs_attention"], Value::Null, "{acme_view}");
     browser.finish().await;
 }

@@ -1,6 +1,8 @@
 // The platform admin console: every tenant with its numbers' health, and
 // onboarding (the form of `POST /api/admin/tenants`). Secrets go in and
-// never come back, so the list shows none.
+// never come back, so the list shows none. A number that needs a person
+// (Meta refused its access token, say) puts its tenant first, says why in
+// words, and offers the fix: a new token (`PATCH /api/admin/numbers/{id}`).
 
 import * as api from "../api.js";
 import { h, mount } from "../dom.js";
@@ -23,8 +25,14 @@ export function adminView() {
   async function load() {
     try {
       const list = await api.get("/api/admin/tenants");
-      const items = (list.items || []).sort((a, b) => ms(b.created_at) - ms(a.created_at));
-      count.textContent = items.length ? `${plural(items.length, "tenant")} · ${plural(items.reduce((n, t) => n + (t.numbers || []).length, 0), "number")}` : "Every business on this Switchboard, and the health of their numbers.";
+      const flagged = (t) => (t.numbers || []).some((n) => attentionOf(n));
+      const items = (list.items || []).sort((a, b) => flagged(b) - flagged(a) || ms(b.created_at) - ms(a.created_at));
+      const attention = items.reduce((n, t) => n + (t.numbers || []).filter((x) => attentionOf(x)).length, 0);
+      mount(
+        count,
+        items.length ? `${plural(items.length, "tenant")} · ${plural(items.reduce((n, t) => n + (t.numbers || []).length, 0), "number")}` : "Every business on this Switchboard, and the health of their numbers.",
+        attention ? h("span", { class: "attention-count" }, icon("alert", { size: 14 }), `${plural(attention, "number")} ${attention === 1 ? "needs" : "need"} attention`) : null,
+      );
       if (!items.length) {
         mount(body, emptyState({ iconName: "building", title: "No tenants yet", body: "Onboard the first business: you need its WhatsApp number's ids from Meta and an email for its manager.", action: button({ text: "Onboard a tenant", iconName: "plus", kind: "primary", onClick: () => onboard().then((t) => t && load()) }) }));
         return;
@@ -53,7 +61,7 @@ function tenantCard(t, reload) {
   const attention = numbers.some((n) => attentionOf(n));
   return h(
     "li",
-    { class: "card tenant" },
+    { class: { card: true, tenant: true, "tenant-attention": attention && !suspended } },
     h(
       "div",
       { class: "tenant-head" },
@@ -67,7 +75,7 @@ function tenantCard(t, reload) {
           "table",
           { class: "table table-compact table-stack" },
           h("thead", null, h("tr", null, ["Number", "Phone number id", "Last webhook", "Chats", "Health"].map((x) => h("th", { scope: "col" }, x)))),
-          h("tbody", null, numbers.map(numberRow)),
+          h("tbody", null, numbers.map((n) => numberRow(n, reload))),
         )
       : h("p", { class: "muted" }, "No numbers."),
   );
@@ -78,19 +86,62 @@ function attentionOf(n) {
   return n.needs_attention || n.health?.needs_attention || null;
 }
 
-function numberRow(n) {
+function numberRow(n, reload) {
   const seen = n.health?.last_webhook_at || n.last_webhook_at;
   const why = attentionOf(n);
   const chats = n.health?.conversations;
+  const health = why
+    ? h(
+        "div",
+        { class: "attention" },
+        h("span", { class: "chip chip-warn" }, icon("alert", { size: 12 }), h("span", null, "Needs attention")),
+        typeof why === "string" ? h("p", { class: "attention-reason" }, why) : null,
+        button({ text: "New access token", iconName: "lock", kind: "secondary", size: "sm", onClick: () => newToken(n).then((done) => done && reload()) }),
+      )
+    : h("span", { class: "chip chip-open" }, "OK");
   return h(
     "tr",
-    null,
+    { class: { "row-attention": Boolean(why) } },
     h("td", { dir: "ltr", "data-label": "Number" }, n.display_phone_number),
     h("td", { class: "mono", "data-label": "Phone number id" }, n.phone_number_id),
     h("td", { "data-label": "Last webhook" }, seen ? listTime(seen) : "None yet"),
     h("td", { "data-label": "Chats" }, chats === undefined ? "—" : String(chats), n.health?.outbox_pending ? h("span", { class: "muted" }, ` · ${n.health.outbox_pending} sending`) : null),
-    h("td", { "data-label": "Health" }, why ? h("span", { class: "chip chip-warn", title: typeof why === "string" ? why : "" }, icon("alert", { size: 12 }), h("span", null, typeof why === "string" ? why : "Needs attention")) : h("span", { class: "chip chip-open" }, "OK")),
+    h("td", { "data-label": "Health" }, health),
   );
+}
+
+/** Asks for a number's new access token and saves it; resolves true when saved. */
+function newToken(n) {
+  return dialog({
+    title: `New access token for ${n.display_phone_number}`,
+    description: "Paste a system user token with whatsapp_business_messaging from Meta's Business Settings. The number starts sending again at once.",
+    render: (close) => {
+      const tokenField = field({ label: "Access token", input: h("input", { type: "password", required: true, autocomplete: "new-password", spellcheck: "false" }) });
+      const error = formError();
+      const submit = button({ text: "Save token", kind: "primary", type: "submit" });
+      return h(
+        "form",
+        {
+          onsubmit: async (e) => {
+            e.preventDefault();
+            submit.disabled = true;
+            try {
+              await api.request("PATCH", `/api/admin/numbers/${encodeURIComponent(n.id)}`, { body: { access_token: tokenField.querySelector("input").value.trim() } });
+              toast(`${n.display_phone_number} has its new token`, { kind: "success" });
+              close(true);
+            } catch (err) {
+              showFieldErrors(err, { access_token: tokenField }, error);
+            } finally {
+              submit.disabled = false;
+            }
+          },
+        },
+        error,
+        tokenField,
+        h("div", { class: "dialog-actions" }, button({ text: "Cancel", kind: "ghost", onClick: () => close(false) }), submit),
+      );
+    },
+  });
 }
 
 async function toggleSuspend(t, reload) {
