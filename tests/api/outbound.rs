@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{meta, metric, spawn_app, ws, GRAPH_VERSION, WAIT};
+use crate::support::{meta, metric, onboard, spawn_app, spawn_binary, ws, FakeGraph, GRAPH_VERSION, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_reaches_the_graph_api_as_meta_documents_it_and_comes_back_sent() {
@@ -249,4 +249,51 @@ async fn each_number_sends_no_faster_than_its_own_rate() {
     }
     // ...so eight take well over three seconds (3.5 s at the rate).
     assert!(times[7].duration_since(times[0]) >= Duration::from_millis(3000));
+}
+
+/// Replies still queued behind the number's rate when the server stops
+/// cleanly never left, and the stop says so: after the restart they go
+/// out at once, not after the grace kept for sends that may have reached
+/// Meta, and each exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_queued_at_a_clean_stop_go_out_right_after_the_restart_once_each() {
+    let graph = FakeGraph::start().await;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let env = [("SWITCHBOARD__WHATSAPP__OUTBOX_AMBIGUOUS_GRACE_MS", "60000")];
+    let mut server = spawn_binary(&data, &graph.url(), &env).await;
+    let admin = server.admin().await;
+    let acme = onboard(&admin, "Acme", true).await;
+    let number = acme.number().id.clone();
+    let patched =
+        admin.raw_patch(&format!("/api/admin/numbers/{number}"), &json!({"messages_per_sec": 1})).await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "hi");
+    acme.post_webhook(&payload).await.expect(200);
+    let conversation = acme.wait_for_conversation("16505551234").await["id"].as_str().unwrap().to_string();
+    let texts: Vec<String> = (0..6).map(|i| format!("update {i}")).collect();
+    for text in &texts {
+        acme.manager.send_text(&conversation, text).await.expect(202);
+    }
+    graph.wait_for_sends(1, WAIT).await;
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(0), "stderr:\n{}", server.logs());
+    let before = graph.send_requests().len();
+    assert!(before < texts.len(), "at 1 a second the stop came before the queue ran dry ({before} sent)");
+
+    let restarted = spawn_binary(&data, &graph.url(), &env).await;
+    let sends = graph.wait_for_sends(texts.len(), Duration::from_secs(20)).await;
+    let mut sent: Vec<String> =
+        sends.iter().map(|s| s.body["text"]["body"].as_str().unwrap_or_default().to_string()).collect();
+    sent.sort();
+    assert_eq!(sent, texts, "every reply exactly once");
+    let acme = acme.signed_in_at(&restarted.address).await;
+    let settled = crate::support::poll_until(Duration::from_secs(10), "every reply marked sent", || async {
+        let messages = acme.messages_of(&conversation).await;
+        let sent = messages.iter().filter(|m| m["direction"] == "out" && m["status"] == "sent").count();
+        (sent == texts.len()).then_some(sent)
+    })
+    .await;
+    assert_eq!(settled, texts.len());
 }

@@ -100,7 +100,7 @@ impl ConversationState {
     }
 
     pub(super) fn message_key(&self, id: MessageId) -> Vec<u8> {
-        key(&[&self.prefix(), &id.to_bytes()])
+        super::message_key(self.record.tenant_id, self.record.id, id)
     }
 
     pub(super) fn wamid_key(&self, wamid: &str) -> Vec<u8> {
@@ -155,6 +155,8 @@ impl ConversationState {
         if created {
             // Only the new summary, written last, leads to the new rows.
             self.ctx.store.write_new(c.batch, Tree::Conversations, &[Tree::Events, Tree::Messages])?;
+        } else if !summary_changed {
+            self.ctx.store.write_in_order(c.batch, unjournaled_rank)?;
         } else {
             self.ctx.store.write(c.batch)?;
         }
@@ -257,6 +259,24 @@ impl ConversationState {
         let event =
             LiveEvent::new(self.record.tenant_id, "notification", Audience::Users(vec![n.to]), payload);
         publish_when_durable(&self.ctx, event);
+    }
+}
+
+/// The order in which a commit that leaves the summary alone (a delivery
+/// status, a send's outcome, stored media) is written without the
+/// journal; `None` for anything else, which goes through the journal. A
+/// crash keeps a prefix of the log, so: messages first (a message changed
+/// without its event loses an audit line, never the change), the early
+/// statuses and the event next, and the outbox rows a send's outcome
+/// settles last (a settled message whose row survived is dropped by the
+/// Outbox at start, never sent again).
+pub(crate) fn unjournaled_rank(tree: Tree, put: bool) -> Option<u8> {
+    match (tree, put) {
+        (Tree::Messages, true) => Some(0),
+        (Tree::EarlyStatuses, _) => Some(1),
+        (Tree::Events, true) => Some(2),
+        (Tree::Outbox, false) => Some(3),
+        _ => None,
     }
 }
 

@@ -136,9 +136,9 @@ pub(super) async fn messages(
 /// send) our clock may have stored its first delivery.
 const CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
 
-/// Most of a chat's latest messages searched for the one a customer
-/// reacts to, when it is one of their own.
-const REACTION_LOOKBACK: usize = 1_000;
+/// Most of a chat's latest messages searched for the one a reaction or a
+/// status names by its wamid, when no row leads to it.
+const LOOKBACK: usize = 1_000;
 
 /// Whether Meta delivered this message before. Received messages carry
 /// their wamid, and a first delivery can only have been stored after the
@@ -154,12 +154,12 @@ fn stored_already(s: &ConversationState, m: &InboundMessage, wamid_key: &[u8]) -
         return Ok(true);
     }
     let since = m.timestamp.saturating_mul(1000).saturating_sub(CLOCK_SKEW_MS);
-    Ok(find_received(s, &m.wamid, since, usize::MAX)?.is_some())
+    Ok(find_by_wamid(s, &m.wamid, since, usize::MAX)?.is_some())
 }
 
 /// The stored message with this wamid among the `limit` latest stored at
 /// or after `since_ms`.
-fn find_received(
+fn find_by_wamid(
     s: &ConversationState,
     wamid: &str,
     since_ms: i64,
@@ -210,10 +210,10 @@ fn react(
     emoji: Option<String>,
 ) -> Result<Option<MessageId>, ActorError> {
     let known = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(target_wamid))?;
-    // The customer's own messages have no wamid row: look among the latest.
+    // Only older sends have a wamid row: look among the latest.
     let known = match known {
         Some(id) => Some(id),
-        None => find_received(s, target_wamid, i64::MIN, REACTION_LOOKBACK)?,
+        None => find_by_wamid(s, target_wamid, i64::MIN, LOOKBACK)?,
     };
     let Some(id) = known else {
         return Ok(None);
@@ -263,19 +263,36 @@ async fn reopen(s: &mut ConversationState, c: &mut Change) -> Option<tenants::Te
     s.record.team_id
 }
 
-/// The message a status names through `biz_opaque_callback_data`, if it is
-/// one of ours in this conversation still waiting for its wamid.
-fn settles(
+/// The message of ours a status is about. Our requests carry our message
+/// id as `biz_opaque_callback_data`, which Meta's statuses echo, so no
+/// wamid row is written per send; a status without it (older sends, which
+/// have a wamid row, or a fixture) is looked for among the chat's latest
+/// messages.
+fn status_target(
     s: &ConversationState,
     changed: &HashMap<MessageId, MessageRecord>,
     u: &StatusUpdate,
-) -> Option<MessageId> {
-    let id: MessageId = u.biz_opaque_callback_data.as_deref()?.parse().ok()?;
-    if changed.contains_key(&id) {
-        return Some(id);
+) -> Result<Option<MessageId>, ActorError> {
+    let named = u.biz_opaque_callback_data.as_deref().and_then(|d| d.parse::<MessageId>().ok());
+    if let Some(id) = named {
+        let ours = |m: &MessageRecord| {
+            m.direction == Direction::Out && m.wamid.as_deref().is_none_or(|w| w == u.wamid)
+        };
+        let found = match changed.get(&id) {
+            Some(m) => ours(m),
+            None => s.load_message(id).is_ok_and(|m| ours(&m)),
+        };
+        if found {
+            return Ok(Some(id));
+        }
     }
-    let m = s.load_message(id).ok()?;
-    (m.direction == Direction::Out && m.wamid.is_none()).then_some(id)
+    if let Some(id) = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(&u.wamid))? {
+        return Ok(Some(id));
+    }
+    if let Some(id) = changed.values().find(|m| m.wamid.as_deref() == Some(u.wamid.as_str())).map(|m| m.id) {
+        return Ok(Some(id));
+    }
+    find_by_wamid(s, &u.wamid, i64::MIN, LOOKBACK)
 }
 
 /// Meta's error as we keep it: code, then title, message and details,
@@ -327,8 +344,7 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
     for u in updates {
         let Some(status) = message_status(&u.status) else { continue };
         let error = (status == MessageStatus::Failed).then(|| u.errors.first().map(meta_error)).flatten();
-        let known = s.ctx.store.get::<MessageId>(Tree::Wamids, &s.wamid_key(&u.wamid))?;
-        let id = match known.or_else(|| settles(s, &changed, &u)) {
+        let id = match status_target(s, &changed, &u)? {
             Some(id) => id,
             None => {
                 // Not known yet: Meta's status can beat the answer to our send.
@@ -345,7 +361,6 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
             // the answer to the send, or the answer was lost in a crash or a
             // timeout: the send happened, so it is settled here, exactly once.
             m.wamid = Some(u.wamid.clone());
-            c.batch.put(Tree::Wamids, s.wamid_key(&u.wamid), &id)?;
             c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
             settled.push(id);
             apply_status(&mut m, MessageStatus::Sent, None);

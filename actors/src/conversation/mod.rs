@@ -459,6 +459,11 @@ pub(crate) fn record_key(tenant: TenantId, number: NumberId, id: ConversationId)
     key(&[&tenant.to_bytes(), &number.to_bytes(), &id.to_bytes()])
 }
 
+/// `tenant | conversation | message`: a message's row.
+pub(crate) fn message_key(tenant: TenantId, conversation: ConversationId, id: MessageId) -> Vec<u8> {
+    key(&[&tenant.to_bytes(), &conversation.to_bytes(), &id.to_bytes()])
+}
+
 impl ConversationState {
     /// How other actors address this conversation.
     pub(crate) fn conversation_ref(&self) -> ConversationRef {

@@ -254,7 +254,8 @@ pub(super) fn send_result(
     let mut c = s.begin();
     match outcome {
         SendOutcome::Sent(wamid) => {
-            c.batch.put(Tree::Wamids, s.wamid_key(&wamid), &m.id)?;
+            // No wamid row: Meta's statuses name the message by our id
+            // (`biz_opaque_callback_data`, see `inbound::status_target`).
             apply_status(&mut m, MessageStatus::Sent, None);
             // Statuses that arrived before this answer apply now.
             let early_key = s.early_key(&wamid);

@@ -392,6 +392,12 @@ async fn handle(
         NumberMsg::Find(id, r) => reply(r, s.index.get(id).cloned()),
         NumberMsg::Shutdown(r) => {
             s.closing = true;
+            if let Some(outbox) = &s.outbox {
+                // Nothing leaves after this; the outbox writes what had.
+                if let Err(e) = ask(outbox, OutboxMsg::Stop, s.ctx.settings.call_timeout).await {
+                    tracing::warn!(number.id = %s.number.id, error = %e, "outbox did not stop cleanly");
+                }
+            }
             let timeout = Some(s.ctx.settings.call_timeout);
             let children = s.children.running();
             let stopped = futures::future::join_all(

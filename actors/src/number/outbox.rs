@@ -9,32 +9,38 @@
 //! jitter; permanent errors fail the message with Meta's reason.
 //!
 //! Exactly once: every request carries our message id as
-//! `biz_opaque_callback_data`, and every attempt is recorded durably before
-//! the request leaves. An attempt whose outcome we never learned (a crash,
-//! a timeout) may have reached Meta, so it is not resent until Meta's status
-//! webhooks had `outbox_ambiguous_grace` to name it; if one does, the
-//! conversation settles the message and tells us (`Settled`).
+//! `biz_opaque_callback_data`. A send whose outcome we never learned (a
+//! timeout, a crash) may have reached Meta, so it is not resent until
+//! Meta's status webhooks had `outbox_ambiguous_grace` to name it; if one
+//! does, the conversation settles the message and tells us (`Settled`).
+//!
+//! Attempts are not written before they leave (that was two sled writes
+//! and a flush wait per send). Instead a clean stop writes which requests
+//! had left without an answer (`CleanStop`), and a start without that mark
+//! (a crash, or the Outbox respawned) treats every pending send as in
+//! doubt: after a crash, replies waiting in the queue go out one grace
+//! later rather than twice.
 
 use std::collections::{HashSet, VecDeque};
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use tenants::{MessageId, Number};
 use whatsapp::{GraphError, NumberAuth, SentMessage};
 
 use crate::clock::now_ms;
-use crate::conversation::record::OutboxEntry;
+use crate::conversation::record::{MessageRecord, MessageStatus, OutboxEntry};
 use crate::conversation::SendOutcome;
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::metrics::Metrics;
 use crate::number::NumberMsg;
-use crate::store::{key, Batch, Tree};
+use crate::store::{key, Tree};
 
 /// Outbox requests.
 pub enum OutboxMsg {
@@ -50,17 +56,41 @@ pub enum OutboxMsg {
     Settled(MessageId),
     /// Tell Meta the customer's message was read (best effort).
     MarkRead(String),
+    /// The process stops cleanly: send nothing more, and write which
+    /// requests left without an answer.
+    Stop(RpcReplyPort<()>),
 }
 
-/// The durable record of attempts (the Outbox's own tree).
+/// The durable record of attempts (the Outbox's own tree), written only
+/// when an attempt failed and will be retried, so the count of attempts
+/// survives a restart.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct Attempts {
-    /// Attempts started.
+    /// Attempts made.
     count: u32,
-    /// When the last one started.
+    /// When the last one ended.
     last_at_ms: i64,
-    /// The last attempt left and we do not know whether it arrived.
+    /// Written by builds that recorded each attempt before it left; no
+    /// longer read: without a `CleanStop` every pending send is in doubt.
     in_doubt: bool,
+}
+
+/// What a clean stop leaves for the next start: the sends whose request
+/// had left without an answer. Every other pending send never reached Meta.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct CleanStop {
+    in_doubt: Vec<MessageId>,
+}
+
+/// Which requests have left, shared with the send tasks: a task checks
+/// in and out under the lock, so a stop sees exactly the requests that
+/// left, and none leaves after it.
+#[derive(Default)]
+struct Departures {
+    /// Set by a stop: tasks still waiting for their permit send nothing.
+    closed: bool,
+    /// Requests on the wire, or whose answer never came (a timeout).
+    left: HashSet<MessageId>,
 }
 
 /// How an Outbox starts.
@@ -91,6 +121,8 @@ pub struct OutboxState {
     token_refused: bool,
     /// `tenant | number`: the key prefix of this outbox's rows.
     prefix: Vec<u8>,
+    /// Requests that left without an answer yet.
+    departures: Arc<Mutex<Departures>>,
 }
 
 /// The Outbox actor.
@@ -126,18 +158,25 @@ impl Actor for Outbox {
             limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN))),
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
+            departures: Arc::default(),
         };
-        let grace = s.ctx.settings.outbox_ambiguous_grace.as_millis() as i64;
+        let clean = take_clean_stop(&s.ctx, &prefix).await?;
+        let grace = s.ctx.settings.outbox_ambiguous_grace;
         for (k, entry) in pending {
+            if settled_already(&s.ctx, &entry)? {
+                s.ctx.store.delete(Tree::Outbox, k.clone())?;
+                s.ctx.store.delete(Tree::OutboxAttempts, k)?;
+                continue;
+            }
             let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
             s.known.insert(entry.message_id);
-            if !tried.in_doubt {
+            let in_doubt = clean.as_ref().is_none_or(|c| c.in_doubt.contains(&entry.message_id));
+            if !in_doubt {
                 s.queue.push_back((Box::new(entry), tried.count));
             } else {
-                // It may have reached Meta before the crash: give Meta's
+                // It may have reached Meta before the stop: give Meta's
                 // status webhook the chance to say so before resending.
-                let wait = (tried.last_at_ms + grace - now_ms()).max(0) as u64;
-                later(&me, Duration::from_millis(wait), OutboxMsg::Retry(Box::new(entry), tried.count));
+                later(&me, grace, OutboxMsg::Retry(Box::new(entry), tried.count));
             }
         }
         if !s.known.is_empty() {
@@ -170,6 +209,11 @@ impl Actor for Outbox {
                 s.in_flight -= 1;
                 attempted(&me, s, entry, attempts, result)?;
             }
+            OutboxMsg::Stop(r) => {
+                stop(&s.ctx, &s.prefix, &s.departures);
+                let _ = r.send(());
+                return Ok(());
+            }
             OutboxMsg::MarkRead(wamid) => {
                 let (graph, auth) = (s.ctx.graph.clone(), s.auth.clone());
                 tokio::spawn(async move {
@@ -196,48 +240,93 @@ fn attempts_key(e: &OutboxEntry) -> Vec<u8> {
     crate::conversation::outbox_key(e)
 }
 
+/// The key of the clean-stop mark: after the prefix, where no 16-byte
+/// message id can be.
+fn clean_stop_key(prefix: &[u8]) -> Vec<u8> {
+    key(&[prefix, b"clean-stop"])
+}
+
+/// Reads and removes the mark of the last clean stop. Its removal is
+/// durable before anything is sent: a crash after this start must not
+/// find the old mark and take a request of this run for one never sent.
+async fn take_clean_stop(ctx: &Ctx, prefix: &[u8]) -> Result<Option<CleanStop>, ActorError> {
+    let k = clean_stop_key(prefix);
+    let mark = ctx.store.get::<CleanStop>(Tree::OutboxAttempts, &k)?;
+    if mark.is_some() {
+        ctx.store.delete(Tree::OutboxAttempts, k)?;
+        ctx.store.commit().durable().await?;
+    }
+    Ok(mark)
+}
+
+/// Closes the door and writes which requests left without an answer (the
+/// process's last flush makes it durable).
+fn stop(ctx: &Ctx, prefix: &[u8], departures: &Mutex<Departures>) {
+    let in_doubt = {
+        let mut d = lock(departures);
+        d.closed = true;
+        d.left.iter().copied().collect()
+    };
+    if let Err(e) = ctx.store.put(Tree::OutboxAttempts, clean_stop_key(prefix), &CleanStop { in_doubt }) {
+        tracing::warn!(error = %e, "no clean-stop mark: every pending send waits out the grace");
+    }
+}
+
+/// Whether the send's outcome is on its message already: its outbox row
+/// outlived it because a send's outcome is written without the journal,
+/// the row's removal last (`conversation::change::unjournaled_rank`).
+fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
+    let k = crate::conversation::message_key(entry.tenant_id, entry.conversation_id, entry.message_id);
+    Ok(match ctx.store.get::<MessageRecord>(Tree::Messages, &k)? {
+        Some(m) => m.wamid.is_some() || m.status == MessageStatus::Failed,
+        None => {
+            tracing::warn!(message.id = %entry.message_id, "an outbox row without its message: dropped");
+            true
+        }
+    })
+}
+
 fn record_attempt(s: &OutboxState, entry: &OutboxEntry, a: Attempts) -> Result<(), ActorError> {
-    let mut batch = Batch::default();
-    batch.put(Tree::OutboxAttempts, attempts_key(entry), &a)?;
-    s.ctx.store.write(batch)
+    s.ctx.store.put(Tree::OutboxAttempts, attempts_key(entry), &a)
 }
 
 /// Forgets a message (settled by its conversation) and its attempt record.
 fn settle(s: &mut OutboxState, id: MessageId) -> Result<(), ActorError> {
     s.known.remove(&id);
     s.queue.retain(|(e, _)| e.message_id != id);
-    let k = key(&[&s.prefix, &id.to_bytes()]);
-    let mut batch = Batch::default();
-    batch.delete(Tree::OutboxAttempts, k);
-    s.ctx.store.write(batch)
+    lock(&s.departures).left.remove(&id);
+    s.ctx.store.delete(Tree::OutboxAttempts, key(&[&s.prefix, &id.to_bytes()]))
 }
 
-/// Starts as many sends as the concurrency limit allows. Each attempt is
-/// recorded (and flushed, with everyone else's writes) before the request
-/// leaves, and the rate permit is taken after that flush, just before the
-/// request leaves: taken before it, the flush's varying length would let
-/// two sends a permit apart leave closer together than the rate.
+fn lock(d: &Mutex<Departures>) -> std::sync::MutexGuard<'_, Departures> {
+    d.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts as many sends as the concurrency limit allows. A task waits for
+/// the number's rate permit, then checks out through `departures` just
+/// before its request leaves.
 async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), ActorError> {
     while s.in_flight < s.ctx.settings.outbox_max_in_flight && !s.queue.is_empty() {
         let Some((entry, attempts)) = s.queue.pop_front() else { return Ok(()) };
-        record_attempt(s, &entry, Attempts { count: attempts + 1, last_at_ms: now_ms(), in_doubt: true })?;
         s.in_flight += 1;
-        let (graph, auth, commit, limiter, me) = (
-            s.ctx.graph.clone(),
-            s.auth.clone(),
-            s.ctx.store.commit().clone(),
-            s.limiter.clone(),
-            me.clone(),
-        );
+        let (graph, auth, limiter, departures, me) =
+            (s.ctx.graph.clone(), s.auth.clone(), s.limiter.clone(), s.departures.clone(), me.clone());
         tokio::spawn(async move {
-            let result = match (
-                commit.durable().await,
-                serde_json::from_str::<serde_json::Value>(&entry.request_json),
-            ) {
-                (Err(e), _) => Err(GraphError::InvalidRequest(format!("attempt not recorded: {e}"))),
-                (_, Err(e)) => Err(GraphError::Decode(format!("stored request: {e}"))),
-                (Ok(()), Ok(body)) => {
+            let result = match serde_json::from_str::<serde_json::Value>(&entry.request_json) {
+                Err(e) => Err(GraphError::Decode(format!("stored request: {e}"))),
+                Ok(body) => {
                     limiter.until_ready().await;
+                    let leaves = {
+                        let mut d = lock(&departures);
+                        if !d.closed {
+                            // (A resend of a request in doubt is listed already.)
+                            d.left.insert(entry.message_id);
+                        }
+                        !d.closed
+                    };
+                    if !leaves {
+                        return; // stopping: the next start sends it
+                    }
                     graph.send_message(&auth, &body).await
                 }
             };
@@ -264,6 +353,10 @@ fn attempted(
     if !s.known.contains(&entry.message_id) {
         return Ok(()); // settled by a status webhook meanwhile
     }
+    if !matches!(&result, Err(e) if e.may_have_arrived()) {
+        // Meta answered: nothing about this request is in doubt.
+        lock(&s.departures).left.remove(&entry.message_id);
+    }
     let token_refused = matches!(&result, Err(e) if e.is_token_invalid());
     if token_refused != s.token_refused {
         s.token_refused = token_refused;
@@ -277,20 +370,13 @@ fn attempted(
         }
         Err(e) if e.is_retryable() && attempts < s.ctx.settings.outbox_max_attempts => {
             // A timeout may have delivered it: wait for Meta's word first.
+            let backoff = backoff(s.ctx.settings.outbox_backoff_base, attempts);
             let delay = if e.may_have_arrived() {
-                s.ctx
-                    .settings
-                    .outbox_ambiguous_grace
-                    .max(backoff(s.ctx.settings.outbox_backoff_base, attempts))
+                s.ctx.settings.outbox_ambiguous_grace.max(backoff)
             } else {
-                // Meta (or the network) said no: nothing is in doubt.
-                record_attempt(
-                    s,
-                    &entry,
-                    Attempts { count: attempts, last_at_ms: now_ms(), in_doubt: false },
-                )?;
-                backoff(s.ctx.settings.outbox_backoff_base, attempts)
+                backoff
             };
+            record_attempt(s, &entry, Attempts { count: attempts, last_at_ms: now_ms(), in_doubt: false })?;
             tracing::warn!(message.id = %entry.message_id, attempts, error = %e.reason(), ?delay, "send failed; retrying");
             later(me, delay, OutboxMsg::Retry(entry, attempts));
             return Ok(());
@@ -302,9 +388,11 @@ fn attempted(
         }
     };
     s.known.remove(&entry.message_id);
-    let mut batch = Batch::default();
-    batch.delete(Tree::OutboxAttempts, attempts_key(&entry));
-    s.ctx.store.write(batch)?;
+    lock(&s.departures).left.remove(&entry.message_id);
+    if attempts > 1 {
+        // Only a retried send can have an attempts row.
+        s.ctx.store.delete(Tree::OutboxAttempts, attempts_key(&entry))?;
+    }
     let _ = s.parent.cast(NumberMsg::SendResult(entry.conversation_id, entry.message_id, outcome));
     Ok(())
 }

@@ -404,6 +404,26 @@ impl Store {
         journal::apply(self, batch.ops)
     }
 
+    /// Applies a batch op by op without the journal, in the order `rank`
+    /// gives (stable within a rank), when `rank` places every op; otherwise
+    /// through the journal. sled recovers a prefix of its log, so this is
+    /// for changes whose every prefix is harmless or repaired at start,
+    /// and `rank` is where the caller says why (see
+    /// `conversation::change::unjournaled_rank`).
+    pub(crate) fn write_in_order(
+        &self,
+        batch: Batch,
+        rank: impl Fn(Tree, bool) -> Option<u8>,
+    ) -> Result<(), ActorError> {
+        let ranks: Option<Vec<u8>> = batch.ops.iter().map(|(tree, _, v)| rank(*tree, v.is_some())).collect();
+        let Some(ranks) = ranks else {
+            return self.write(batch);
+        };
+        let mut ranked: Vec<_> = ranks.into_iter().zip(batch.ops).collect();
+        ranked.sort_by_key(|(r, _)| *r);
+        journal::apply(self, ranked.into_iter().map(|(_, op)| op).collect())
+    }
+
     /// Flushes synchronously: the last step of shutdown.
     pub(crate) fn flush_now(&self) -> Result<(), ActorError> {
         self.db.flush().map(|_| ()).map_err(sled_err)
@@ -437,6 +457,8 @@ pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
+
     use super::*;
 
     fn open() -> (tempfile::TempDir, Store) {
@@ -454,6 +476,32 @@ mod tests {
         for tree in Tree::ALL {
             assert_eq!(store.tree(tree).name(), tree.name().as_bytes());
         }
+    }
+
+    #[tokio::test]
+    async fn a_ranked_batch_is_written_in_rank_order_without_the_journal() {
+        let (_dir, store) = open();
+        let mut events = store.tree(Tree::Numbers).watch_prefix(vec![]);
+        let mut batch = Batch::default();
+        batch.put(Tree::Numbers, b"late".to_vec(), &1u32).unwrap();
+        batch.delete(Tree::Numbers, b"gone".to_vec());
+        batch.put(Tree::Numbers, b"early".to_vec(), &2u32).unwrap();
+        let journaled = store.journal_next.load(Ordering::Relaxed);
+        let by_name = |tree: Tree, put: bool| (tree == Tree::Numbers).then_some(if put { 0 } else { 1 });
+        store.put(Tree::Numbers, b"gone".to_vec(), &0u32).unwrap();
+        assert!(matches!(events.next(), Some(sled::Event::Insert { .. })));
+        store.write_in_order(batch, by_name).unwrap();
+        let order: Vec<Vec<u8>> = (0..3).filter_map(|_| events.next()).map(|e| e.key().to_vec()).collect();
+        assert_eq!(order, [b"late".to_vec(), b"early".to_vec(), b"gone".to_vec()], "puts first, in order");
+        assert_eq!(store.journal_next.load(Ordering::Relaxed), journaled, "no journal row");
+
+        // One op the rank does not place sends the whole batch through the journal.
+        let mut batch = Batch::default();
+        batch.put(Tree::Numbers, b"a".to_vec(), &1u32).unwrap();
+        batch.put(Tree::Users, b"b".to_vec(), &1u32).unwrap();
+        store.write_in_order(batch, by_name).unwrap();
+        assert_eq!(store.journal_next.load(Ordering::Relaxed), journaled + 1);
+        assert_eq!(store.get::<u32>(Tree::Users, b"b").unwrap(), Some(1));
     }
 
     #[tokio::test]
