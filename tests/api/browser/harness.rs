@@ -507,6 +507,29 @@ pub async fn wait_for_text_send(graph: &crate::support::FakeGraph, body: &str) -
     .await
 }
 
+/// The JavaScript expression for the count shown on the inbox tab `filter`
+/// (`null` when the tab shows none).
+fn tab_count(filter: &str) -> String {
+    format!("(document.querySelector('a.tab[data-filter={filter}] .tab-count')?.textContent ?? null)")
+}
+
+/// Waits until the tabs show `expected`: `(filter, Some(count))`, or `None`
+/// where a tab shows no count (zero, and not the tab in view).
+pub async fn wait_for_tab_counts(browser: &Browser, expected: &[(&str, Option<u32>)]) {
+    let condition = expected
+        .iter()
+        .map(|(filter, count)| {
+            let shown = tab_count(filter);
+            match count {
+                Some(n) => format!("{shown} === '{n}'"),
+                None => format!("{shown} === null"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" && ");
+    browser.wait_until(&format!("the tab counts {expected:?}"), &condition).await;
+}
+
 /// Signs in through the form and waits for the app behind it.
 pub async fn sign_in(browser: &Browser, email: &str, password: &str) {
     browser.wait_for("input[type=email]").await;

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Value};
 
-use super::harness::{sign_in, wait_for_text_send, Browser};
+use super::harness::{sign_in, wait_for_tab_counts, wait_for_text_send, Browser};
 use crate::support::{meta, poll_until, spawn_app, TestTenant, PASSWORD, WAIT};
 
 /// Enter, as WebDriver types it.
@@ -332,11 +332,13 @@ async fn a_label_a_transfer_and_a_close_show_live_in_another_session() {
     acting.wait_gone("dialog[open]").await;
     watching.wait_for_text(".chat-assignee", "Assigned to A staff").await;
     watching.wait_for_text(&format!("{} .conv-assignee", conv_link(&id)), "A staff").await;
+    wait_for_tab_counts(watching, &[("unassigned", None), ("mine", None), ("open", Some(1))]).await;
 
     // A close: the chat leaves the other session's Open list, live.
     acting.click("button[data-action=close]").await;
     watching.wait_for(".chat-sub .chip-closed").await;
     watching.wait_gone(&conv_link(&id)).await;
+    wait_for_tab_counts(watching, &[("unassigned", None), ("open", Some(0)), ("closed", Some(1))]).await;
     assert_eq!(acme.manager.get_conversation(&id).await.expect(200)["status"], "closed");
     watching.screenshots("32-second-session").await;
     for browser in sessions {

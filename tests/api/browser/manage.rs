@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::harness::{sign_in, wait_for_text_send, Browser, DESKTOP, PHONE};
+use super::harness::{sign_in, wait_for_tab_counts, wait_for_text_send, Browser, DESKTOP, PHONE};
 use crate::support::{spawn_app, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,29 +97,6 @@ async fn a_manager_labels_filters_and_hands_a_chat_to_a_team() {
     manager.finish().await;
 }
 
-/// The JavaScript expression for the count shown on the inbox tab `filter`
-/// (`null` when the tab shows none).
-fn tab_count(filter: &str) -> String {
-    format!("(document.querySelector('a.tab[data-filter={filter}] .tab-count')?.textContent ?? null)")
-}
-
-/// Waits until the tabs show `expected`: `(filter, Some(count))`, or `None`
-/// where a tab shows no count (zero, and not the tab in view).
-async fn wait_counts(browser: &Browser, expected: &[(&str, Option<u32>)]) {
-    let condition = expected
-        .iter()
-        .map(|(filter, count)| {
-            let shown = tab_count(filter);
-            match count {
-                Some(n) => format!("{shown} === '{n}'"),
-                None => format!("{shown} === null"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" && ");
-    browser.wait_until(&format!("the tab counts {expected:?}"), &condition).await;
-}
-
 /// Waits until the list shows exactly the customers `names`, in any order.
 async fn wait_rows(browser: &Browser, names: &[&str]) {
     let mut sorted: Vec<&str> = names.to_vec();
@@ -166,8 +143,11 @@ async fn search_unread_and_team_filters_narrow_the_inbox_and_the_tab_counts_foll
         .wait_until("the live socket", "document.querySelector('#live-status')?.dataset.status === 'live'")
         .await;
     // Three open chats, none assigned to a person, none mine, none closed.
-    wait_counts(&browser, &[("unassigned", Some(3)), ("mine", None), ("open", Some(3)), ("closed", None)])
-        .await;
+    wait_for_tab_counts(
+        &browser,
+        &[("unassigned", Some(3)), ("mine", None), ("open", Some(3)), ("closed", None)],
+    )
+    .await;
 
     // Search: by what a customer wrote, then by name; a search that
     // finds nothing says so and offers to clear it.
@@ -231,21 +211,30 @@ async fn search_unread_and_team_filters_narrow_the_inbox_and_the_tab_counts_foll
 
     // Live: a new customer writes (unread, so it joins the filtered list),
     // the manager takes Hiro's chat and closes Gus's; the counts follow.
-    wait_counts(&browser, &[("unassigned", Some(3)), ("mine", None), ("open", Some(3)), ("closed", None)])
-        .await;
+    wait_for_tab_counts(
+        &browser,
+        &[("unassigned", Some(3)), ("mine", None), ("open", Some(3)), ("closed", None)],
+    )
+    .await;
     acme.receive_text("447700900063", "Ines Moreau", "Bonjour, vous livrez en France ?").await;
     wait_rows(&browser, &["Gus Brown", "Hiro Tanaka", "Ines Moreau"]).await;
-    wait_counts(&browser, &[("unassigned", Some(4)), ("mine", None), ("open", Some(4)), ("closed", None)])
-        .await;
+    wait_for_tab_counts(
+        &browser,
+        &[("unassigned", Some(4)), ("mine", None), ("open", Some(4)), ("closed", None)],
+    )
+    .await;
     acme.manager
         .raw_post(&format!("/api/conversations/{hiro}/assign"), &json!({"to": "me"}))
         .await
         .expect(200);
-    wait_counts(&browser, &[("unassigned", Some(3)), ("mine", Some(1)), ("open", Some(4)), ("closed", None)])
-        .await;
+    wait_for_tab_counts(
+        &browser,
+        &[("unassigned", Some(3)), ("mine", Some(1)), ("open", Some(4)), ("closed", None)],
+    )
+    .await;
     wait_rows(&browser, &["Gus Brown", "Ines Moreau"]).await;
     acme.manager.raw_post(&format!("/api/conversations/{gus}/close"), &json!({})).await.expect(200);
-    wait_counts(
+    wait_for_tab_counts(
         &browser,
         &[("unassigned", Some(2)), ("mine", Some(1)), ("open", Some(3)), ("closed", Some(1))],
     )
