@@ -13,7 +13,7 @@ import { button, emptyState, spinner, toast } from "../ui.js";
 import { templateDialog } from "./dialogs.js";
 import { act, apply, chatHeader } from "./chathead.js";
 import { cannedPicker } from "./canned.js";
-import { messageItem } from "./message.js";
+import { knownTemplates, messageItem } from "./message.js";
 import { chatSide } from "./chatside.js";
 
 const PAGE = 50;
@@ -169,7 +169,7 @@ export function chatView({ id, navigate, backHref }) {
       }
       const grouped = prev && prev.direction === m.direction && prev.type !== "note" && m.type !== "note" && prev.author_id === m.author_id && new Date(m.created_at) - new Date(prev.created_at) < 5 * 60000;
       const quoted = m.reply_to ? byWamid.get(m.reply_to) : null;
-      const sig = JSON.stringify([m.status, m.text, m.error, m.type, grouped, quoted?.id, store.state.users.size, m.local, m.reactions, m.media_url, m.type === "order" ? store.state.orders.get(m.id)?.updated_at : null]);
+      const sig = JSON.stringify([m.status, m.text, m.error, m.type, grouped, quoted?.id, store.state.users.size, m.local, m.reactions, m.media_url, m.type === "order" ? store.state.orders.get(m.id)?.updated_at : null, m.type === "template" ? knownTemplates.size : 0]);
       let entry = rendered.get(m.id);
       if (!entry || entry.sig !== sig) {
         entry = { sig, el: messageItem(m, { grouped, quoted, onRetry: m.local && pending.get(m.id)?.body ? () => retry(m.id) : null }) };
@@ -179,6 +179,22 @@ export function chatView({ id, navigate, backHref }) {
       prev = m;
     }
     list.replaceChildren(...nodes);
+    if (items.some((m) => m.type === "template")) loadTemplates();
+  }
+
+  /** Lists the number's templates once, so template messages show their text. */
+  let templatesAsked = false;
+  async function loadTemplates() {
+    if (templatesAsked || !conv?.number_id || api.features.templates === false) return;
+    templatesAsked = true;
+    const list = await api.probe("templates", `/api/numbers/${encodeURIComponent(conv.number_id)}/templates`).catch(() => null);
+    let added = false;
+    for (const t of list?.items || []) {
+      const key = `${conv.number_id}|${t.name}|${t.language?.code || t.language}`;
+      if (!knownTemplates.has(key)) added = true;
+      knownTemplates.set(key, t);
+    }
+    if (added && !destroyed) renderMessages();
   }
 
   // ---- scrolling ----------------------------------------------------------------------------

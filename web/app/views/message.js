@@ -9,6 +9,14 @@ import * as api from "../api.js";
 import * as store from "../store.js";
 import { orderCard, orderOfMessage } from "./orders.js";
 import { knownProducts, productsOfMessage } from "./catalog.js";
+import { filledText } from "./templates.js";
+
+/**
+ * Numbers' templates as listed (`number|name|language` -> template), filled
+ * by the chat view when it shows a template message, so the bubble reads
+ * as the customer's phone does rather than as bare parameters.
+ */
+export const knownTemplates = new Map();
 
 const MEDIA = {
   image: ["image", "Photo"],
@@ -69,7 +77,9 @@ export function messageItem(m, { grouped = false, quoted = null, onRetry = null 
   } else if (m.type === "template") {
     const name = m.template?.name || "template";
     body.push(h("p", { class: "media-card" }, icon("template", { size: 16 }), h("span", null, "Template "), h("span", { class: "mono" }, name)));
-    const text = templateText(m.template);
+    const number = store.state.conversations.get(m.conversation_id)?.number_id;
+    const listed = knownTemplates.get(`${number}|${name}|${m.template?.language?.code || m.template?.language}`);
+    const text = listed ? filledText(m.template, listed) : templateText(m.template);
     if (text || m.text) body.push(h("p", { class: "msg-text", dir: "auto" }, m.text || text));
   } else if (MEDIA[m.type]) {
     body.push(mediaBlock(m));
