@@ -147,7 +147,10 @@ fn contains_folded(hay: &str, needle: &str) -> bool {
 /// The summaries of one number's conversations.
 #[derive(Debug, Default)]
 pub struct Index {
-    by_id: HashMap<ConversationId, ConversationRecord>,
+    /// Boxed: a hash map's buckets are a power of two and up to half
+    /// empty, and a bucket holding a whole summary (344 bytes) made that
+    /// slack most of the index's memory (measured: see BENCHMARKS.md).
+    by_id: HashMap<ConversationId, Box<ConversationRecord>>,
     by_wa: HashMap<String, ConversationId>,
     /// Every summary's sort key: a list walks it newest first and stops at
     /// a full page, instead of filtering and sorting every summary.
@@ -159,11 +162,12 @@ pub struct Index {
 impl Index {
     /// Inserts or replaces a summary; returns the agent whose load went
     /// down, if any (their team may hand them a queued chat).
-    pub fn upsert(&mut self, mut r: ConversationRecord) -> Option<UserId> {
+    pub fn upsert(&mut self, r: impl Into<Box<ConversationRecord>>) -> Option<UserId> {
+        let mut r = r.into();
         // Only the conversation itself reads this (for read receipts, from
         // its own copy): a million summaries need not hold a million wamids.
         r.last_inbound_wamid = None;
-        let before = self.by_id.get(&r.id).and_then(open_assignee);
+        let before = self.get(r.id).and_then(open_assignee);
         let after = open_assignee(&r);
         if before != after {
             if let Some(u) = before {
@@ -197,7 +201,7 @@ impl Index {
             .filter(|r| {
                 r.status == ConversationStatus::Open && r.assignee_id.is_none() && r.team_id == Some(team)
             })
-            .map(|r| (r.queued_at_ms.unwrap_or(r.created_at_ms), r))
+            .map(|r| (r.queued_at_ms.unwrap_or(r.created_at_ms), &**r))
             .collect()
     }
 
@@ -245,12 +249,12 @@ impl Index {
 
     /// One summary.
     pub fn get(&self, id: ConversationId) -> Option<&ConversationRecord> {
-        self.by_id.get(&id)
+        self.by_id.get(&id).map(|r| &**r)
     }
 
     /// Every summary, in no particular order.
     pub fn records(&self) -> impl Iterator<Item = &ConversationRecord> {
-        self.by_id.values()
+        self.by_id.values().map(|r| &**r)
     }
 
     /// Number of conversations.
@@ -276,7 +280,7 @@ impl Index {
             None => self.by_recency.range(..).rev(),
         };
         newest_first
-            .filter_map(|(_, id)| self.by_id.get(id))
+            .filter_map(|(_, id)| self.get(*id))
             .filter(|r| matches(f, words, r))
             .take(limit)
             .cloned()

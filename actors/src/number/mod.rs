@@ -447,7 +447,7 @@ async fn handle(
             reply(r, s.index.list(&filter, words.as_ref(), limit, cursor))
         }
         NumberMsg::SummaryChanged(record) => {
-            if let Some(freed) = s.index.upsert(*record) {
+            if let Some(freed) = s.index.upsert(record) {
                 for team in s.ctx.routes.teams_of(s.number.tenant_id) {
                     let _ = team.cast(TeamMsg::CapacityFreed(freed));
                 }
