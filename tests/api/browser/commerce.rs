@@ -264,12 +264,44 @@ async fn local_day(browser: &Browser, days: i32) -> String {
 
 /// Sets the orders page's `From` or `To` day, as a manager picking a date.
 async fn set_day(browser: &Browser, field: &str, day: &str) {
+    set_days(browser, &[(field, day)]).await;
+}
+
+/// Sets several of the orders page's days in one go, each a change of its
+/// own: the next comes while the page of the one before is on its way.
+async fn set_days(browser: &Browser, days: &[(&str, &str)]) {
     browser
         .js_with(
-            "const i = document.querySelector(`.orders-filters input[aria-label='${arguments[0]}']`); i.value = arguments[1]; i.dispatchEvent(new Event('change')); return true;",
-            vec![json!(field), json!(day)],
+            "for (const [field, day] of arguments[0]) { const i = document.querySelector(`.orders-filters input[aria-label='${field}']`); i.value = day; i.dispatchEvent(new Event('change')); } return true;",
+            vec![json!(days)],
         )
         .await;
+}
+
+/// The zone where the manager works (its name and seconds east of UTC),
+/// chosen from the UTC time `unix_secs` so that their today is another day than UTC's
+/// (a filter by UTC days would miss) and midnight is over an hour away
+/// (a test that takes a minute stays within one day): UTC−12 while UTC's
+/// hour is before 11 (their 12:00-22:59 of the day before), else UTC+14
+/// (their 01:00-13:59 of the day after).
+fn far_zone(unix_secs: i64) -> (&'static str, i64) {
+    if unix_secs.rem_euclid(86_400) < 11 * 3600 {
+        ("Etc/GMT+12", -12 * 3600)
+    } else {
+        ("Pacific/Kiritimati", 14 * 3600)
+    }
+}
+
+#[test]
+fn the_far_zone_is_another_day_than_utc_and_far_from_its_midnight_at_every_minute() {
+    let day = 1_796_947_200; // 2026-12-11T00:00:00Z
+    for unix_secs in (day..day + 86_400).step_by(60) {
+        let (zone, offset) = far_zone(unix_secs);
+        let local = unix_secs + offset;
+        assert_ne!(local.div_euclid(86_400), unix_secs.div_euclid(86_400), "{zone} at {unix_secs}");
+        let since_midnight = local.rem_euclid(86_400);
+        assert!((3600..=86_400 - 3600).contains(&since_midnight), "{zone} at {unix_secs}: {since_midnight}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -307,11 +339,9 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
     .await;
 
     // The manager works far from UTC, where today is another day than
-    // UTC's: ahead of it in the UTC afternoon, behind it in the morning.
-    let utc_hour = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs()
-        / 3600
-        % 24;
-    let zone = if utc_hour < 11 { "Etc/GMT+12" } else { "Pacific/Kiritimati" };
+    // UTC's, whatever the hour the test runs at.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs();
+    let (zone, _) = far_zone(i64::try_from(now).expect("a time"));
     let browser = Browser::open(&app.address).await;
     let cdn = FakeCdn::serve(&browser, "cdn.example").await;
     browser.cdp("Emulation.setTimezoneOverride", json!({ "timezoneId": zone })).await;
@@ -319,7 +349,8 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
     sign_in(&browser, &shop.manager_email, PASSWORD).await;
 
     // The orders page by the manager's days: every order is today's, none
-    // yesterday's or tomorrow's.
+    // yesterday's or tomorrow's. Two days set at once, as a quick manager
+    // does: the second filter's page must not wait on the first's.
     browser.goto("/#/orders").await;
     let rows = format!("document.querySelectorAll('.orders-table tbody tr').length === {HISTORY}");
     browser.wait_until("every order listed", &rows).await;
@@ -327,13 +358,11 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
         (local_day(&browser, -1).await, local_day(&browser, 0).await, local_day(&browser, 1).await);
     set_day(&browser, "To", &yesterday).await;
     browser.wait_for_text(".orders-body", "No order matches these filters.").await;
-    set_day(&browser, "From", &today).await;
-    set_day(&browser, "To", &today).await;
+    set_days(&browser, &[("From", &today), ("To", &today)]).await;
     browser.wait_until("today's orders", &rows).await;
     browser.assert_accessible("orders of a day").await;
     browser.screenshots("40-orders-of-a-day").await;
-    set_day(&browser, "From", &tomorrow).await;
-    set_day(&browser, "To", "").await;
+    set_days(&browser, &[("From", &tomorrow), ("To", "")]).await;
     browser.wait_for_text(".orders-body", "No order matches these filters.").await;
     set_day(&browser, "From", "").await;
     browser.wait_until("every order again", &rows).await;

@@ -183,9 +183,9 @@ export function ordersView({ navigate }) {
   const filter = { status: "", from: "", to: "" };
   let items = [];
   let cursor = null;
-  let loading = false;
+  let loading = 0; // the generation whose page is on its way, 0 when none
   let paging = false; // storing a page: its own "order" events are not news
-  let generation = 0;
+  let generation = 0; // one per set of filters: an older one's page is dropped
   const statusSelect = h(
     "select",
     { class: "input", "aria-label": "Status", onchange: () => set("status", statusSelect.value) },
@@ -220,6 +220,13 @@ export function ordersView({ navigate }) {
     return { status: filter.status, from, to, limit: 50, ...extra };
   }
 
+  /** Whether a live order passes the filters, as the server would judge it. */
+  function matches(o) {
+    const { from, to, status } = query({});
+    const at = Date.parse(o.created_at);
+    return (!from || at >= Date.parse(from)) && (!to || at < Date.parse(to)) && (!status || status === o.status);
+  }
+
   async function reload() {
     const mine = ++generation;
     items = [];
@@ -229,8 +236,10 @@ export function ordersView({ navigate }) {
   }
 
   async function more(mine = generation) {
-    if (loading && mine === generation) return;
-    loading = true;
+    // One page at a time per set of filters ("Show more" clicked twice);
+    // new filters never wait on the page of old ones, which is dropped.
+    if (loading === mine) return;
+    loading = mine;
     try {
       const page = await api.get("/api/orders", query({ cursor: cursor || "" }));
       if (mine !== generation) return;
@@ -243,7 +252,7 @@ export function ordersView({ navigate }) {
     } catch (e) {
       if (mine === generation) mount(body, emptyState({ iconName: "alert", title: "Couldn't load orders", body: api.describe(e), action: button({ text: "Try again", onClick: reload }) }));
     } finally {
-      loading = false;
+      if (loading === mine) loading = 0;
     }
   }
 
@@ -281,7 +290,7 @@ export function ordersView({ navigate }) {
     if (paging) return;
     const i = items.findIndex((x) => x.id === o.id);
     if (i >= 0) items[i] = o;
-    else if ((!filter.to || Date.now() < Date.parse(dayStart(filter.to, 1))) && (!filter.status || filter.status === o.status)) items.unshift(o); // a new order
+    else if (matches(o)) items.unshift(o); // a new order
     else return;
     render();
   });
