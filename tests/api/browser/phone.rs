@@ -1,5 +1,6 @@
 //! The phone layout at 390x844: the list and the chat are two screens,
-//! nothing overflows sideways, controls are touch-sized, and the shell is
+//! nothing overflows sideways, controls are touch-sized, the chat header's
+//! wrapped status line leaves no stray separator, and the shell is
 //! installable (manifest and a service worker in control).
 
 use serde_json::json;
@@ -58,6 +59,18 @@ async fn on_a_phone_the_list_and_the_chat_are_two_screens() {
             "document.querySelector('.composer').getBoundingClientRect().bottom <= innerHeight + 1",
         )
         .await;
+    // The header's status line wraps, and no row ends or starts with a
+    // stray "·": each item's separator comes before it, and the one of an
+    // item that starts a row lies in the strip the line clips (chat.css).
+    let rows = browser
+        .js("const sub = document.querySelector('.chat-sub'); const left = sub.getBoundingClientRect().left;
+             const items = [...sub.querySelectorAll('.chat-sub-item')].filter((e) => e.offsetParent !== null).map((e) => e.getBoundingClientRect());
+             const starts = items.filter((b, i) => i === 0 || b.top > items[i - 1].top + 1);
+             return { starts: starts.map((b) => Math.round(b.left - left)), clip: getComputedStyle(sub).clipPath, sep: getComputedStyle(sub).marginLeft };")
+        .await;
+    assert_eq!(rows["starts"], json!([0, 0]), "two rows, each from the line's clipped start: {rows}");
+    assert_eq!(rows["clip"], json!("inset(0px 0px 0px 14px)"), "{rows}");
+    assert_eq!(rows["sep"], json!("-14px"), "{rows}");
     browser.assert_accessible("phone chat").await;
     browser.screenshot("08-phone-chat").await;
 

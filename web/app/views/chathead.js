@@ -95,7 +95,6 @@ export function chatHeader({ id, back, section, extraActions }) {
     for (const node of extraActions?.(conv) || []) actions.append(node);
     const menu = moreMenu();
     if (menu) actions.append(menu);
-    const dot = () => h("span", { class: "dot-sep", "aria-hidden": "true" }, "·");
     mount(
       head,
       backButton(),
@@ -107,12 +106,13 @@ export function chatHeader({ id, back, section, extraActions }) {
         h(
           "p",
           { class: "chat-sub" },
-          h("span", { dir: "ltr" }, phone(conv.customer?.wa_id)),
-          dot(),
-          statusChip,
-          dot(),
-          h("span", { class: "chat-assignee" }, who),
-          conv.bot_enabled ? h("span", { class: "chip chip-bot", title: "The chatbot answers this chat" }, icon("bot", { size: 12 }), "Bot on") : null,
+          // Items, each with its "·" before it in CSS (chat.css): a row never ends on one.
+          h("span", { class: "chat-sub-item" }, h("span", { dir: "ltr" }, phone(conv.customer?.wa_id))),
+          h("span", { class: { "chat-sub-item": true, "chat-sub-open": open } }, statusChip),
+          h("span", { class: "chat-sub-item" }, h("span", { class: "chat-assignee" }, who)),
+          conv.bot_enabled
+            ? h("span", { class: "chat-sub-item chat-sub-bot" }, h("span", { class: "chip chip-bot", title: "The chatbot answers this chat" }, icon("bot", { size: 12 }), "Bot on"))
+            : null,
         ),
       ),
       actions,
