@@ -1,7 +1,8 @@
 //! A dropped connection catches up: while the socket is down a customer
 //! writes; when it comes back (with `since=` the last seq it saw) the
 //! message appears once, neither lost nor doubled. Keyboard: Alt+Down
-//! opens the next chat. Scrolling up loads older history.
+//! opens the next chat. Scrolling up loads older history, each message at
+//! the time the customer sent it though they all arrived together.
 
 use serde_json::json;
 
@@ -84,15 +85,11 @@ async fn scrolling_up_loads_older_history_in_order() {
     let acme = app.onboard_tenant("Acme").await;
     // 70 messages in one notification, a minute apart, oldest first.
     let number = &acme.number().meta;
-    let messages: Vec<_> = (0..70u64)
-        .map(|i| {
-            meta::text_message(
-                "447700900050",
-                &meta::wamid(),
-                &format!("Message number {i}"),
-                &meta::ts_ago(7000 - i * 60),
-            )
-        })
+    let sent: Vec<String> = (0..70u64).map(|i| meta::ts_ago(7000 - i * 60)).collect();
+    let messages: Vec<_> = sent
+        .iter()
+        .enumerate()
+        .map(|(i, ts)| meta::text_message("447700900050", &meta::wamid(), &format!("Message number {i}"), ts))
         .collect();
     let payload = meta::notification(vec![meta::entry(
         &number.waba_id,
@@ -115,6 +112,12 @@ async fn scrolling_up_loads_older_history_in_order() {
         .await;
     let expected: Vec<String> = (0..70).map(|i| format!("Message number {i}")).collect();
     assert_eq!(shown, json!(expected), "every message once, oldest first");
+    // They arrived together, but each shows when the customer sent it.
+    let times = browser
+        .js("const t = [...document.querySelectorAll('li.msg-in time')];
+             return [t.map((e) => String(Date.parse(e.dateTime) / 1000)), new Set(t.map((e) => e.textContent)).size]")
+        .await;
+    assert_eq!(times, json!([sent, 70]), "each message at its send time, a minute apart");
     browser.wait_for_text(".history-start", "starts here").await;
     browser.screenshots("31-older-history").await;
     browser.finish().await;

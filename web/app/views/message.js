@@ -1,10 +1,11 @@
 // One message of the history: an incoming or outgoing bubble, or an
 // internal note; media and templates as labelled cards; a quoted reply;
-// delivery ticks with the failure reason. Text is only ever textContent.
+// delivery ticks with the failure reason; a received message's time is
+// when the customer sent it. Text is only ever textContent.
 
 import { h } from "../dom.js";
 import { icon } from "../icons.js";
-import { clock, fullStamp } from "../format.js";
+import { clock, dayKey, dayLabel, fullStamp } from "../format.js";
 import * as api from "../api.js";
 import * as store from "../store.js";
 import { orderCard, orderOfMessage } from "./orders.js";
@@ -17,6 +18,30 @@ import { filledText } from "./templates.js";
  * as the customer's phone does rather than as bare parameters.
  */
 export const knownTemplates = new Map();
+
+/**
+ * When a message was written: a received one's send time (Meta's
+ * timestamp) when the webhook gave it, so older messages delivered late in
+ * one batch read as the customer sent them, as on their phone; else when
+ * it reached us or left. The history keeps its stored order and its day
+ * dividers by `created_at`.
+ */
+export function writtenAt(m) {
+  return m.direction === "in" && m.sent_at ? m.sent_at : m.created_at;
+}
+
+/**
+ * A bubble's time: the clock it was written at, with its day when that is
+ * not the day of the divider above; the tooltip tells both times of a
+ * message that came in a minute or more after it was sent.
+ */
+function timeOf(m) {
+  const at = writtenAt(m);
+  const label = dayKey(at) === dayKey(m.created_at) ? clock(at) : `${dayLabel(at)}, ${clock(at)}`;
+  const late = Date.parse(m.created_at) - Date.parse(at) >= 60_000;
+  const title = late ? `Sent ${fullStamp(at)} · received ${fullStamp(m.created_at)}` : fullStamp(at);
+  return h("time", { datetime: at, title }, label);
+}
 
 const MEDIA = {
   image: ["image", "Photo"],
@@ -98,7 +123,7 @@ export function messageItem(m, { grouped = false, quoted = null, onRetry = null 
 
   const meta = h("span", { class: "msg-meta" });
   if (dir === "out" && !grouped && m.author_id) meta.append(h("span", { class: "msg-author", dir: "auto" }, store.userName(m.author_id)));
-  meta.append(h("time", { datetime: m.created_at, title: fullStamp(m.created_at) }, clock(m.created_at)));
+  meta.append(timeOf(m));
   if (dir === "out") {
     const [iconName, label] = TICKS[m.status] || TICKS.sent;
     meta.append(h("span", { class: `tick tick-${m.status}`, role: "img", "aria-label": label, title: label }, icon(iconName, { size: 14 })));
