@@ -9,7 +9,8 @@
 //! - `/manifest.webmanifest`, `/sw.js` (at the root, so its scope is the
 //!   whole app) and `/favicon.ico`;
 //! - `web/demo/` is the demo's customer simulator, served through
-//!   [`serve`] by `crate::demo::simulator` only in demo mode.
+//!   [`serve`] by `crate::demo::simulator` only in demo mode, as are the
+//!   demo catalog's pictures ([`svg`]).
 //!
 //! Every response carries `X-Content-Type-Options: nosniff` and a
 //! `Referrer-Policy`; HTML also gets a strict Content-Security-Policy (no
@@ -154,6 +155,17 @@ pub(crate) fn serve(name: &str, request: &HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, v);
     }
+    response
+}
+
+/// A picture drawn by the server (the demo catalog's products), with the
+/// headers of an icon. Its own policy forbids anything active in it.
+pub(crate) fn svg(body: String) -> Response {
+    let mut response = body.into_response();
+    set_common(&mut response, "image/svg+xml", ICON_CACHE);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'"));
     response
 }
 

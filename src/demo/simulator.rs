@@ -12,7 +12,9 @@
 //! - `GET /demo/api/transcript?wa_id=`: one customer's chat;
 //! - `GET /demo/api/catalog`: the demo catalog's products (names and prices
 //!   for the product messages a customer receives);
-//! - `POST /demo/api/customer`: write as a customer, tap, or order.
+//! - `POST /demo/api/customer`: write as a customer, tap, or order;
+//! - `GET /demo/products/{sku}.svg`: a demo product's picture (its
+//!   `image_url`; drawn by `whatsapp::sandbox::picture`).
 
 use std::sync::Arc;
 
@@ -48,6 +50,14 @@ pub async fn asset(State(state): State<AppState>, Path(path): Path<String>, head
         return ApiError::NotFound.into_response();
     }
     crate::web::serve(&format!("demo/{path}"), &headers)
+}
+
+/// `GET /demo/products/{file}`
+pub async fn picture(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    match demo(&state).and_then(|_| whatsapp::sandbox::catalog::picture(&file).ok_or(ApiError::NotFound)) {
+        Ok(svg) => crate::web::svg(svg),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `GET /demo/api/customers`
@@ -95,7 +105,7 @@ pub async fn catalog(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
             .iter()
             .map(|p| {
                 json!({"retailer_id": p.retailer_id, "name": p.name, "price": p.price, "currency": p.currency,
-                       "availability": p.availability})
+                       "availability": p.availability, "image_url": p.image_url})
             })
             .collect(),
     )))

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .route("/demo/api/customers", get(simulator::customers))
         .route("/demo/api/transcript", get(simulator::transcript))
         .route("/demo/api/catalog", get(simulator::catalog))
+        .route("/demo/products/{file}", get(simulator::picture))
         .route("/demo/api/customer", post(simulator::customer));
     let agent = if state.demo.is_some() { agent.merge(demo) } else { agent };
 

@@ -2,7 +2,8 @@
 //! own API and prints the sign-in details; the customer simulator writes
 //! as a customer through the real webhook pipeline, the Main menu bot
 //! greets, and an agent's reply shows up on the customer's side, read.
-//! In the demo catalog an agent sends a cart and the customer orders from it.
+//! In the demo catalog (every product with a picture the demo serves) an
+//! agent sends a cart and the customer orders from it.
 //! Without `--demo` the simulator does not exist.
 
 use std::process::Stdio;
@@ -275,6 +276,16 @@ async fn in_the_demo_an_agent_sends_a_cart_and_the_simulated_customer_orders_fro
     })
     .await;
     let products = manager.raw_get(&format!("/api/numbers/{number}/catalog/products")).await.expect(200);
+    // Every product has a picture, served by the demo itself (no internet).
+    for product in products["items"].as_array().unwrap() {
+        let url = product["image_url"].as_str().unwrap_or_else(|| panic!("no picture: {product}"));
+        assert!(url.starts_with("/demo/products/"), "{url}");
+        let picture = anonymous.raw_get(url).await;
+        assert_eq!(picture.status.as_u16(), 200, "{url}");
+        assert_eq!(picture.header("content-type").as_deref(), Some("image/svg+xml"), "{url}");
+        assert!(picture.text.starts_with("<svg") && picture.text.contains(product["name"].as_str().unwrap()));
+    }
+    assert_eq!(anonymous.raw_get("/demo/products/NOPE.svg").await.expect_error(404), "not_found");
     let picked: Vec<Value> = products["items"].as_array().unwrap().iter().take(2).cloned().collect();
     let ids: Vec<&str> = picked.iter().map(|p| p["retailer_id"].as_str().unwrap()).collect();
 
@@ -323,6 +334,7 @@ async fn in_the_demo_an_agent_sends_a_cart_and_the_simulated_customer_orders_fro
     let expected = 2.0 * price(&picked[0]) + price(&picked[1]);
     assert!((placed["total"].as_f64().unwrap() - expected).abs() < 0.001, "{placed}");
     assert_eq!(placed["items"][0]["name"], picked[0]["name"], "names come from the catalog");
+    assert_eq!(placed["items"][0]["image_url"], picked[0]["image_url"], "and so do pictures");
     assert_eq!(placed["status"], "received");
 
     // A cart of products the catalog lacks is refused, and nothing is sent.

@@ -182,6 +182,9 @@ function cartPicker(interactive) {
       el(
         "label",
         { class: "sim-product" },
+        product && product.image_url
+          ? el("img", { class: "sim-product-img", src: product.image_url, alt: "", width: "36", height: "36" })
+          : el("span", { class: "sim-product-img" }),
         el("span", { text: product ? product.name : id }),
         el("small", { text: product ? product.price : "" }),
         input,

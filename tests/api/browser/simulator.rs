@@ -1,7 +1,8 @@
 //! The demo's customer simulator in a real browser: `switchboard --demo`
 //! serves it, a person starts a chat as a new customer and writes, the
 //! message arrives live in the agent's inbox, and the agent's reply comes
-//! back to the simulator. axe-core checks the page on a desktop and a phone.
+//! back to the simulator; the demo catalog beside the chat shows pictures.
+//! axe-core checks the page on a desktop and a phone.
 
 use super::harness::{sign_in, Browser, PHONE};
 use crate::demo::{DemoApp, MANAGER_EMAIL, MANAGER_PASSWORD};
@@ -46,6 +47,15 @@ async fn a_message_written_in_the_simulator_arrives_in_the_inbox_and_the_reply_c
     // The bot's greeting is in the chat with the choices it offered.
     agent.wait_for_text("li.msg-out .menu-choices li", "Opening hours").await;
     agent.type_into("textarea.composer-input", "Yes! From 10 to 200 euros, by email.\u{E007}").await;
+    // The demo catalog beside the chat shows its products' pictures,
+    // served by the demo itself.
+    agent.click("button[data-action=commerce]").await;
+    agent
+        .wait_until(
+            "a demo product's picture",
+            "(() => { const i = document.querySelector(\".product-card[data-retailer-id='TEE-WHT-M'] img.product-img\"); return !!i && i.complete && i.naturalWidth > 0; })()",
+        )
+        .await;
 
     // The customer sees the bot's greeting and the agent's answer.
     customer.wait_for_text(".sim-msg.business", "Yes! From 10 to 200 euros, by email.").await;

@@ -86,6 +86,15 @@ function inStock(product) {
 }
 
 /**
+ * Whether a picture URL may be loaded: https (Meta's CDN), or a path on
+ * our own server (the demo catalog's pictures), never `//host` or
+ * another scheme.
+ */
+function loadable(url) {
+  return !!url && (url.startsWith("https://") || (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")));
+}
+
+/**
  * A product's picture (a catalog product, or an order's line, which
  * carries the catalog's `image_url` too), or a placeholder when it has
  * none we may load. Decorative: its name is always written beside it.
@@ -93,7 +102,7 @@ function inStock(product) {
  */
 export function productPicture(product, { small = false } = {}) {
   const cls = { "product-img": true, "product-img-sm": small };
-  if (product.image_url && product.image_url.startsWith("https://")) {
+  if (loadable(product.image_url)) {
     return h("img", { class: cls, src: product.image_url, alt: "", loading: "lazy", referrerpolicy: "no-referrer" });
   }
   return h("span", { class: { ...cls, "product-img-none": true }, "aria-hidden": "true" }, icon("image", { size: small ? 14 : 20 }));

@@ -10,8 +10,9 @@
 //! secret, to the sink the server installed ([`Sandbox::set_webhook_sink`]),
 //! echoing the send's `biz_opaque_callback_data` exactly as Meta does.
 //!
-//! It also serves a small clothing catalog (`catalog`), so products can be
-//! browsed and sent and the simulated customer can order.
+//! It also serves a small clothing catalog (`catalog`, its pictures drawn
+//! by `picture`), so products can be browsed and sent and the simulated
+//! customer can order.
 //!
 //! The simulator also records what the customer wrote
 //! ([`Sandbox::record_customer`]), so one transcript shows both sides.
@@ -29,6 +30,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 pub mod catalog;
+pub mod picture;
 
 use crate::catalog::{CatalogInfo, Product, ProductSet};
 use crate::error::GraphError;
