@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use crate::support::bot::{main_menu, main_menu_live, publish_new, text_of, Customer, MainMenu};
 use crate::support::inbox::spawn_inbox_app;
 use crate::support::ws::WsClient;
-use crate::support::{onboard, spawn_app, spawn_binary, FakeGraph, TestTenant, GRAPH_VERSION, WAIT};
+use crate::support::{onboard, spawn_app, Deployment, TestTenant, GRAPH_VERSION, WAIT};
 
 /// The reason the bot gives when its `assign_team` step routes a chat.
 const ROUTED_BY_BOT: &str = "Chatbot \"Main menu\" routed the chat to a team at step \"support\"";
@@ -695,13 +695,12 @@ async fn flows_are_a_managers_and_stay_inside_their_business() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_mid_flow_resumes_at_the_same_step_and_sends_nothing_twice() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let deployment = Deployment::new().await;
+    let graph = &deployment.graph;
+    let server = deployment.start(&[]).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let menu = main_menu_live(&acme).await;
-    let mut sheena = Customer::new(&acme, &graph, "Sheena");
+    let mut sheena = Customer::new(&acme, graph, "Sheena");
     sheena.says("hi").await;
     sheena.expect(&[&menu.text("greet")]).await;
     sheena.taps("sales", "Sales").await;
@@ -711,7 +710,7 @@ async fn sigkill_mid_flow_resumes_at_the_same_step_and_sends_nothing_twice() {
     let before = graph.send_requests().len();
     server.sigkill().await;
 
-    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let server = deployment.start(&[]).await;
     sheena.tenant = acme.signed_in_at(&server.address).await;
     let c = sheena.conversation().await;
     assert_eq!(c["bot"], bot_at(&menu.id, 1, "ask_email", false), "{c}");
@@ -734,10 +733,9 @@ async fn sigkill_mid_flow_resumes_at_the_same_step_and_sends_nothing_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wait_step_keeps_its_time_across_a_restart_and_then_goes_on() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let deployment = Deployment::new().await;
+    let graph = &deployment.graph;
+    let server = deployment.start(&[]).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let flow = json!({
         "name": "Follow-up",
@@ -754,7 +752,7 @@ async fn a_wait_step_keeps_its_time_across_a_restart_and_then_goes_on() {
         },
     });
     let id = publish_new(&acme, &flow).await;
-    let mut sheena = Customer::new(&acme, &graph, "Sheena");
+    let mut sheena = Customer::new(&acme, graph, "Sheena");
     let started = actors::clock::now_ms();
 
     sheena.says("hi").await;
@@ -772,7 +770,7 @@ async fn a_wait_step_keeps_its_time_across_a_restart_and_then_goes_on() {
     sheena.delivered_all().await;
     server.sigkill().await;
 
-    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let server = deployment.start(&[]).await;
     sheena.tenant = acme.signed_in_at(&server.address).await;
     let c = sheena.conversation().await;
     assert_eq!(c["bot"]["waiting_until"], until.as_str(), "the restart kept the time: {c}");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{meta, metric, onboard, poll_until, spawn_app, spawn_binary, FakeGraph, WAIT};
+use crate::support::{meta, metric, onboard, poll_until, spawn_app, Deployment, WAIT};
 
 fn texts(messages: &[serde_json::Value]) -> Vec<String> {
     messages.iter().map(|m| m["text"].as_str().unwrap_or_default().to_string()).collect()
@@ -113,10 +113,8 @@ async fn a_crash_while_messages_arrive_loses_none_and_stores_none_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_process_killed_right_after_a_200_still_has_the_message_after_restart() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let deployment = Deployment::new().await;
+    let server = deployment.start(&[]).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     // One acknowledged webhook, a second one and a batch: kill right after
     // the last 200, before any background flush could have helped.
@@ -144,7 +142,7 @@ async fn the_process_killed_right_after_a_200_still_has_the_message_after_restar
     let status = server.sigkill().await;
     assert_eq!(status.signal(), Some(9), "{status:?}");
 
-    let server = spawn_binary(&data, &graph.url(), &[]).await;
+    let server = deployment.start(&[]).await;
     let acme = acme.signed_in_at(&server.address).await;
     let conversations = acme.conversations().await;
     assert_eq!(conversations.len(), 1, "{conversations:#?}");
@@ -157,10 +155,8 @@ async fn the_process_killed_right_after_a_200_still_has_the_message_after_restar
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_cleanly_with_exit_0_and_keeps_everything() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let mut server = spawn_binary(&data, &graph.url(), &[]).await;
+    let deployment = Deployment::new().await;
+    let mut server = deployment.start(&[]).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let wamid = meta::wamid();
     let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &wamid, "before shutdown");
@@ -170,7 +166,7 @@ async fn sigterm_stops_cleanly_with_exit_0_and_keeps_everything() {
     let status = server.wait_exit(Duration::from_secs(20)).await;
 
     assert_eq!(status.code(), Some(0), "exit {status:?}; stderr:\n{}", server.logs());
-    let restarted = spawn_binary(&data, &graph.url(), &[]).await;
+    let restarted = deployment.start(&[]).await;
     // Sessions are stored: the manager's token from before still works.
     let old_session = restarted.client().with_token(acme.manager.token());
     old_session.me().await.expect(200);
@@ -183,10 +179,8 @@ async fn sigterm_stops_cleanly_with_exit_0_and_keeps_everything() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let mut server = spawn_binary(&data, &graph.url(), &[]).await;
+    let deployment = Deployment::new().await;
+    let mut server = deployment.start(&[]).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     // Two hundred customers write at once; SIGTERM lands while they are in
     // flight. Those answered 200 must all be kept; the others (refused once
@@ -224,7 +218,7 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
     assert_eq!(status.code(), Some(0), "exit {status:?}; stderr:\n{}", server.logs());
 
     // Everything that was answered 200 is there after a restart, once.
-    let restarted = spawn_binary(&data, &graph.url(), &[]).await;
+    let restarted = deployment.start(&[]).await;
     let acme = acme.signed_in_at(&restarted.address).await;
     for wa_id in &acknowledged {
         let c = acme.wait_for_conversation(wa_id).await;
@@ -236,12 +230,10 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_webhook() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_sigterm_is_seen_readyz_and_new_webhooks_answer_503_and_meta_redelivers() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
+    let deployment = Deployment::new().await;
     // A window long enough to ask in, whatever the machine's load.
     let env = [("SWITCHBOARD__SERVER__SHUTDOWN_UNREADY_MS", "4000")];
-    let mut server = spawn_binary(&data, &graph.url(), &env).await;
+    let mut server = deployment.start(&env).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let before = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "before");
     acme.post_webhook(&before).await.expect(200);
@@ -266,7 +258,7 @@ async fn once_sigterm_is_seen_readyz_and_new_webhooks_answer_503_and_meta_redeli
 
     // What was acknowledged is kept; what was refused was not half-stored,
     // and Meta's redelivery to the next process lands once.
-    let restarted = spawn_binary(&data, &graph.url(), &[]).await;
+    let restarted = deployment.start(&[]).await;
     let acme = acme.signed_in_at(&restarted.address).await;
     let c = acme.wait_for_conversation("16505551234").await;
     let id = c["id"].as_str().expect("id").to_string();
@@ -277,9 +269,8 @@ async fn once_sigterm_is_seen_readyz_and_new_webhooks_answer_503_and_meta_redeli
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
+    let deployment = Deployment::new().await;
+    let graph = &deployment.graph;
     // The kill may land while an attempt is in flight; such an attempt is
     // in doubt and waits this long for Meta's status webhook before it is
     // resent (Meta never accepted it here, so none comes).
@@ -288,7 +279,7 @@ async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
         ("SWITCHBOARD__WHATSAPP__OUTBOX_MAX_ATTEMPTS", "1000"),
         ("SWITCHBOARD__WHATSAPP__OUTBOX_AMBIGUOUS_GRACE_MS", "300"),
     ];
-    let server = spawn_binary(&data, &graph.url(), &env).await;
+    let server = deployment.start(&env).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "hi");
     acme.post_webhook(&payload).await.expect(200);
@@ -302,7 +293,7 @@ async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
     server.sigkill().await;
     graph.succeed_from_now();
 
-    let restarted = spawn_binary(&data, &graph.url(), &env).await;
+    let restarted = deployment.start(&env).await;
     let acme = acme.signed_in_at(&restarted.address).await;
     let id = accepted["id"].clone();
     let sent = poll_until(Duration::from_secs(10), "the reply to be sent after the restart", || async {
@@ -321,11 +312,10 @@ async fn a_pending_reply_survives_sigkill_and_is_sent_after_restart() {
 /// delivered twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_meta_took_before_a_sigkill_is_settled_by_its_status_not_sent_twice() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
+    let deployment = Deployment::new().await;
+    let graph = &deployment.graph;
     let env = [("SWITCHBOARD__WHATSAPP__OUTBOX_AMBIGUOUS_GRACE_MS", "60000")];
-    let mut server = spawn_binary(&data, &graph.url(), &env).await;
+    let mut server = deployment.start(&env).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let payload = meta::text_webhook(&acme.number().meta, "16505551234", "Sheena", &meta::wamid(), "hi");
     acme.post_webhook(&payload).await.expect(200);
@@ -338,7 +328,7 @@ async fn a_reply_meta_took_before_a_sigkill_is_settled_by_its_status_not_sent_tw
     server.signal("KILL");
     server.wait_exit(Duration::from_secs(10)).await;
     drop(gate);
-    let restarted = spawn_binary(&data, &graph.url(), &env).await;
+    let restarted = deployment.start(&env).await;
     let acme = acme.signed_in_at(&restarted.address).await;
     let wamid = graph.wamids()[0].clone();
     let mut status = meta::status_webhook(&acme.number().meta, &wamid, "delivered", "16505551234");

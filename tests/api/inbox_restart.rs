@@ -7,8 +7,7 @@ use serde_json::{json, Value};
 
 use crate::support::inbox::{listed, set, Chat};
 use crate::support::{
-    counter, meta, onboard, poll_until, spawn_binary, ApiClient, ChildApp, FakeGraph, TestTenant, TestUser,
-    PASSWORD, WAIT,
+    counter, meta, onboard, poll_until, ApiClient, ChildApp, Deployment, TestTenant, TestUser, PASSWORD, WAIT,
 };
 
 /// Presence grace for the child processes, in milliseconds.
@@ -21,13 +20,12 @@ async fn again(user: &TestUser, base: &str) -> TestUser {
 }
 
 /// The real binary on a fresh data directory with Acme onboarded; the
-/// directory lives as long as the returned `TempDir`.
-async fn acme_on_the_binary() -> (FakeGraph, tempfile::TempDir, ChildApp, TestTenant) {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let server = spawn_binary(&dir.path().join("data"), &graph.url(), &ENV).await;
+/// directory lives as long as the returned `Deployment`.
+async fn acme_on_the_binary() -> (Deployment, ChildApp, TestTenant) {
+    let deployment = Deployment::new().await;
+    let server = deployment.start(&ENV).await;
     let acme = onboard(&server.admin().await, "Acme", true).await;
-    (graph, dir, server, acme)
+    (deployment, server, acme)
 }
 
 /// SIGTERM, and the process must exit cleanly.
@@ -49,8 +47,7 @@ async fn snapshot(acme: &TestTenant, chat: &Chat) -> (Value, Vec<Value>, Vec<Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
-    let (graph, dir, server, acme) = acme_on_the_binary().await;
-    let data = dir.path().join("data");
+    let (deployment, server, acme) = acme_on_the_binary().await;
     let ann = acme.staff_named("Ann").await;
     let bob = acme.staff_named("Bob").await;
     let cat = acme.staff_named("Cat").await;
@@ -100,7 +97,7 @@ async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
     let counts_before = acme.manager.counts().await.expect(200);
 
     server.sigkill().await;
-    let server = spawn_binary(&data, &graph.url(), &ENV).await;
+    let server = deployment.start(&ENV).await;
     let acme = acme.signed_in_at(&server.address).await;
     let (ann, bob, cat, dan) = (
         again(&ann, &server.address).await,
@@ -165,8 +162,7 @@ async fn assignments_queue_cursor_labels_and_notes_survive_a_sigkill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_stop_keeps_the_cursor_as_well() {
-    let (graph, dir, mut server, acme) = acme_on_the_binary().await;
-    let data = dir.path().join("data");
+    let (deployment, mut server, acme) = acme_on_the_binary().await;
     let ann = acme.staff_named("Ann").await;
     let bob = acme.staff_named("Bob").await;
     let sales = acme.create_team("Sales", &[&ann, &bob], "round_robin").await;
@@ -177,7 +173,7 @@ async fn a_clean_stop_keeps_the_cursor_as_well() {
 
     stop_cleanly(&mut server).await;
 
-    let server = spawn_binary(&data, &graph.url(), &ENV).await;
+    let server = deployment.start(&ENV).await;
     let acme = acme.signed_in_at(&server.address).await;
     let (ann, bob) = (again(&ann, &server.address).await, again(&bob, &server.address).await);
     let _sockets = [acme.online(&ann).await, acme.online(&bob).await];
@@ -192,8 +188,7 @@ async fn snapshots_loaded(server: &ChildApp) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clean_stop_restarts_from_the_index_snapshot_and_a_crash_after_from_the_rows() {
-    let (graph, dir, mut server, acme) = acme_on_the_binary().await;
-    let data = dir.path().join("data");
+    let (deployment, mut server, acme) = acme_on_the_binary().await;
     let ann = acme.staff_named("Ann").await;
     let first = acme.new_chat("First").await;
     let second = acme.new_chat("Second").await;
@@ -204,7 +199,7 @@ async fn a_clean_stop_restarts_from_the_index_snapshot_and_a_crash_after_from_th
     stop_cleanly(&mut server).await;
 
     // The clean stop left the number's summaries as one snapshot.
-    let server = spawn_binary(&data, &graph.url(), &ENV).await;
+    let server = deployment.start(&ENV).await;
     assert_eq!(snapshots_loaded(&server).await, 1, "the number started from its snapshot");
     let acme = acme.signed_in_at(&server.address).await;
     let ann = again(&ann, &server.address).await;
@@ -217,7 +212,7 @@ async fn a_clean_stop_restarts_from_the_index_snapshot_and_a_crash_after_from_th
     acme.customer_writes(&second.wa_id, &second.name, "Still there?").await;
     assert_eq!(acme.conversation(&second.id).await["preview"], "Still there?");
     server.sigkill().await;
-    let server = spawn_binary(&data, &graph.url(), &ENV).await;
+    let server = deployment.start(&ENV).await;
     assert_eq!(snapshots_loaded(&server).await, 0, "no snapshot after a crash");
     let acme = acme.signed_in_at(&server.address).await;
     let second_now = acme.conversation(&second.id).await;
@@ -230,7 +225,7 @@ async fn search_words_still_in_memory_at_a_sigkill_are_found_after_the_restart()
     // Words reach sled once a second per number (`number::postings`); the
     // process dies right after the 200s, most likely before that write, and
     // the restarted number re-reads the latest messages for them.
-    let (graph, dir, server, acme) = acme_on_the_binary().await;
+    let (deployment, server, acme) = acme_on_the_binary().await;
     let first = acme.receive_text("16505550142", "Sheena", "zanzibar shipment").await;
     let chat = first.conversation_id();
     let payload = meta::text_webhook(&acme.number().meta, "16505550142", "Sheena", &meta::wamid(), "quokka");
@@ -238,7 +233,7 @@ async fn search_words_still_in_memory_at_a_sigkill_are_found_after_the_restart()
     assert_eq!(listed(&acme.manager, "q=quokka").await, set(&[&chat]), "found before it is on disk");
     server.sigkill().await;
 
-    let server = spawn_binary(&dir.path().join("data"), &graph.url(), &ENV).await;
+    let server = deployment.start(&ENV).await;
     let acme = acme.signed_in_at(&server.address).await;
     for word in ["zanzibar", "quokka", "shipm"] {
         let query = format!("q={word}");

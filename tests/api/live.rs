@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{meta, spawn_app, ws, QUIET, WAIT};
+use crate::support::{meta, spawn_app, ws, Deployment, QUIET, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_frame_is_hello_with_the_latest_seq() {
@@ -186,10 +186,8 @@ async fn a_message_created_frame_is_exactly_the_rest_objects_with_seq_and_type()
 /// a client reconnecting with `since=` never sees an old number again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seq_keeps_growing_across_a_sigkill_and_a_restart() {
-    let graph = crate::support::FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let mut server = crate::support::spawn_binary(&data, &graph.url(), &[]).await;
+    let deployment = Deployment::new().await;
+    let mut server = deployment.start(&[]).await;
     let mut acme = crate::support::onboard(&server.admin().await, "Acme", true).await;
     let mut last = 0;
     for round in 0..3 {
@@ -206,7 +204,7 @@ async fn seq_keeps_growing_across_a_sigkill_and_a_restart() {
         // Round 0 ends in a crash, round 1 in a clean stop.
         server.signal(if round == 0 { "KILL" } else { "TERM" });
         server.wait_exit(std::time::Duration::from_secs(20)).await;
-        server = crate::support::spawn_binary(&data, &graph.url(), &[]).await;
+        server = deployment.start(&[]).await;
         acme = acme.signed_in_at(&server.address).await;
     }
 }

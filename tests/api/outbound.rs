@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{meta, metric, onboard, spawn_app, spawn_binary, ws, FakeGraph, GRAPH_VERSION, WAIT};
+use crate::support::{meta, metric, onboard, spawn_app, ws, Deployment, GRAPH_VERSION, WAIT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_reaches_the_graph_api_as_meta_documents_it_and_comes_back_sent() {
@@ -257,11 +257,10 @@ async fn each_number_sends_no_faster_than_its_own_rate() {
 /// Meta, and each exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_queued_at_a_clean_stop_go_out_right_after_the_restart_once_each() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
+    let deployment = Deployment::new().await;
+    let graph = &deployment.graph;
     let env = [("SWITCHBOARD__WHATSAPP__OUTBOX_AMBIGUOUS_GRACE_MS", "60000")];
-    let mut server = spawn_binary(&data, &graph.url(), &env).await;
+    let mut server = deployment.start(&env).await;
     let admin = server.admin().await;
     let acme = onboard(&admin, "Acme", true).await;
     let number = acme.number().id.clone();
@@ -282,7 +281,7 @@ async fn replies_queued_at_a_clean_stop_go_out_right_after_the_restart_once_each
     let before = graph.send_requests().len();
     assert!(before < texts.len(), "at 1 a second the stop came before the queue ran dry ({before} sent)");
 
-    let restarted = spawn_binary(&data, &graph.url(), &env).await;
+    let restarted = deployment.start(&env).await;
     let sends = graph.wait_for_sends(texts.len(), Duration::from_secs(20)).await;
     let mut sent: Vec<String> =
         sends.iter().map(|s| s.body["text"]["body"].as_str().unwrap_or_default().to_string()).collect();

@@ -6,9 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{
-    onboard, spawn_binary, ws, FakeGraph, ADMIN_PASSWORD, DEPLOYMENT_APP_SECRET, PASSWORD, WAIT,
-};
+use crate::support::{onboard, ws, Deployment, ADMIN_PASSWORD, DEPLOYMENT_APP_SECRET, PASSWORD, WAIT};
 
 /// Every crate of ours at trace, everything else (hyper, reqwest, sled,
 /// tower-http) at debug.
@@ -34,10 +32,9 @@ fn stored_under(dir: &Path, needle: &[u8]) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_or_secret_reaches_the_logs_at_trace_and_no_session_token_the_disk() {
-    let graph = FakeGraph::start().await;
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let data = dir.path().join("data");
-    let mut server = spawn_binary(&data, &graph.url(), &[("RUST_LOG", RUST_LOG), ("NO_COLOR", "1")]).await;
+    let deployment = Deployment::new().await;
+    let (graph, data) = (&deployment.graph, deployment.data());
+    let mut server = deployment.start(&[("RUST_LOG", RUST_LOG), ("NO_COLOR", "1")]).await;
 
     // Sign in, onboard a number with its own access token and app secret.
     let admin = server.admin().await;

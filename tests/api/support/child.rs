@@ -7,7 +7,7 @@
 //! stdout is drained after the `listening on` line; its stderr (the logs)
 //! is kept for failure messages.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use super::{ApiClient, ADMIN_EMAIL, ADMIN_PASSWORD, DEPLOYMENT_APP_SECRET, GRAPH_VERSION};
+use super::{ApiClient, FakeGraph, ADMIN_EMAIL, ADMIN_PASSWORD, DEPLOYMENT_APP_SECRET, GRAPH_VERSION};
 
 /// How long the binary may take to print its `listening on` line.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -28,6 +28,32 @@ pub struct ChildApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
     stderr: Arc<Mutex<String>>,
+}
+
+/// A data directory and a fake Graph API that outlive the processes
+/// started on them: the tests that kill or stop the binary start it again
+/// on the same pair.
+pub struct Deployment {
+    /// The fake Graph API every start points at.
+    pub graph: FakeGraph,
+    dir: tempfile::TempDir,
+}
+
+impl Deployment {
+    /// A fresh fake Graph API and an empty temp dir.
+    pub async fn new() -> Self {
+        Self { graph: FakeGraph::start().await, dir: tempfile::tempdir().expect("a temp dir") }
+    }
+
+    /// The sled directory.
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts the binary on them (see [`spawn_binary`]).
+    pub async fn start(&self, extra_env: &[(&str, &str)]) -> ChildApp {
+        spawn_binary(&self.data(), &self.graph.url(), extra_env).await
+    }
 }
 
 /// Starts the binary on `data_dir` with port 0, the fake Graph API at

@@ -45,7 +45,7 @@ use switchboard::startup::Application;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
-pub use child::{spawn_binary, ChildApp};
+pub use child::{spawn_binary, ChildApp, Deployment};
 pub use client::{metric, ApiClient, ApiResponse};
 pub use fake_graph::FakeGraph;
 pub use meta::BusinessNumber;
