@@ -50,29 +50,17 @@ impl LoginLimits {
     }
 
     /// Addresses and emails remembered.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.per_ip.len() + self.per_email.len()
     }
 
-    /// Whether nothing is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Runs [`LoginLimits::forget_idle`] every [`FORGET_IDLE_EVERY`] for as
-    /// long as the limits are in use (the task ends once the last
+    /// long as the limits are in use (the timer ends once the last
     /// `AppState` is gone).
     pub fn forget_idle_periodically(limits: &Arc<Self>) {
         let limits = Arc::downgrade(limits);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(FORGET_IDLE_EVERY);
-            ticks.tick().await;
-            loop {
-                ticks.tick().await;
-                let Some(limits) = limits.upgrade() else { return };
-                limits.forget_idle();
-            }
-        });
+        actors::clock::repeat(FORGET_IDLE_EVERY, move || limits.upgrade().map(|l| l.forget_idle()).is_some());
     }
 }
 
@@ -131,7 +119,7 @@ mod tests {
         }
         assert_eq!(fast.len(), 100);
         let deadline = Instant::now() + Duration::from_secs(5);
-        while !fast.is_empty() {
+        while fast.len() > 0 {
             assert!(Instant::now() < deadline, "{} keys never forgotten", fast.len());
             std::thread::sleep(Duration::from_millis(5));
             fast.forget_idle();

@@ -19,6 +19,22 @@ pub fn rfc3339(ms: i64) -> String {
     t.format(FORMAT).unwrap_or_default()
 }
 
+/// Runs `tick` every `period` (first after one period) until it returns
+/// false: the one periodic timer, for actors ([`every`]) and the edge's
+/// housekeeping alike.
+pub fn repeat(period: std::time::Duration, mut tick: impl FnMut() -> bool + Send + 'static) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if !tick() {
+                return;
+            }
+        }
+    });
+}
+
 /// Casts `make()` to `actor` every `period` (first after one period), for
 /// as long as the actor lives: the timers of passivation rounds and
 /// catalog syncs.
@@ -28,16 +44,7 @@ pub(crate) fn every<M: ractor::Message>(
     make: impl Fn() -> M + Send + 'static,
 ) {
     let actor = actor.clone();
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(period);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            if actor.cast(make()).is_err() {
-                return;
-            }
-        }
-    });
+    repeat(period, move || actor.cast(make()).is_ok());
 }
 
 /// Unix milliseconds of an RFC 3339 time, or of midnight UTC of a

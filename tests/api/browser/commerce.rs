@@ -39,19 +39,6 @@ async fn shop(app: &TestApp, sets: &[&str]) -> (TestTenant, FakeCatalog) {
     (shop, catalog)
 }
 
-/// Waits until every picture matching `css` (at least `n`) has loaded.
-async fn wait_for_pictures(browser: &Browser, css: &str, n: usize) {
-    browser
-        .wait_until(
-            &format!("{n} pictures `{css}` loaded"),
-            &format!(
-                "(() => {{ const i = [...document.querySelectorAll({css})]; return i.length >= {n} && i.every((p) => p.complete && p.naturalWidth > 0); }})()",
-                css = json!(css)
-            ),
-        )
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cart_goes_out_and_the_customers_order_appears_with_pictures() {
     let app = spawn_app().await;
@@ -75,7 +62,7 @@ async fn a_cart_goes_out_and_the_customers_order_appears_with_pictures() {
     browser.click("button[data-action=commerce]").await;
     browser.wait_for(".chat-side .product-card[data-retailer-id='SKU-0001']").await;
     browser.wait_for_text(".catalog-status", "12 products").await;
-    wait_for_pictures(&browser, ".product-card[data-retailer-id='SKU-0001'] img.product-img", 1).await;
+    browser.wait_for_pictures(".product-card[data-retailer-id='SKU-0001'] img.product-img", 1).await;
     // Search by retailer id; add the product found.
     browser.type_into(".catalog-search", "SKU-0003").await;
     browser
@@ -154,7 +141,7 @@ async fn a_cart_goes_out_and_the_customers_order_appears_with_pictures() {
         .await;
     assert_eq!(card, json!(["Order · 3 items", "$16.50", "received"]));
     // Each line shows its product's picture from the catalog.
-    wait_for_pictures(&browser, ".msg-in .order-card .order-line img.product-img", 2).await;
+    browser.wait_for_pictures(".msg-in .order-card .order-line img.product-img", 2).await;
     let pictures = browser
         .js("return [...document.querySelectorAll('.msg-in .order-card .order-line img')].map((i) => i.src)")
         .await;
@@ -185,7 +172,7 @@ async fn a_cart_goes_out_and_the_customers_order_appears_with_pictures() {
     browser.click(".side-tabs .tab[data-tab=orders]").await;
     browser.wait_for_text(".order-history .order-summary", "1 order").await;
     browser.wait_for_text(".order-history .order-summary", "$16.50 in total").await;
-    wait_for_pictures(&browser, ".order-history .order-line img.product-img", 2).await;
+    browser.wait_for_pictures(".order-history .order-line img.product-img", 2).await;
     browser.assert_accessible("order history").await;
     browser.screenshot("21-order-history-desktop").await;
 
@@ -208,7 +195,7 @@ async fn a_cart_goes_out_and_the_customers_order_appears_with_pictures() {
             "document.querySelectorAll('.product-card').length === 1 && document.querySelector('.product-card[data-retailer-id=\"SKU-0007\"]')",
         )
         .await;
-    wait_for_pictures(&browser, ".product-card img.product-img", 1).await;
+    browser.wait_for_pictures(".product-card img.product-img", 1).await;
     browser.click(".product-card[data-retailer-id='SKU-0007'] .product-add").await;
     browser.wait_for_text(".cart-title", "1 product").await;
     let on_screen = browser
@@ -423,7 +410,7 @@ async fn outside_the_window_an_order_is_told_by_template_and_orders_filter_by_lo
         browser.js("return document.querySelectorAll('.order-history .order-card').length").await,
         json!(20)
     );
-    wait_for_pictures(&browser, ".order-history li:first-child .order-line img.product-img", 1).await;
+    browser.wait_for_pictures(".order-history li:first-child .order-line img.product-img", 1).await;
     browser.click(".order-history button[data-action=more-orders]").await;
     browser.wait_for_text(".order-history .order-summary", &format!("{HISTORY} orders")).await;
     assert!(spent < 1000.0, "no thousands separator to write: {spent}");

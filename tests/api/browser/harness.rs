@@ -251,6 +251,18 @@ impl Browser {
         }
     }
 
+    /// Waits until every picture matching `css` (at least `n`) has loaded.
+    pub async fn wait_for_pictures(&self, css: &str, n: usize) {
+        self.wait_until(
+            &format!("{n} pictures `{css}` loaded"),
+            &format!(
+                "(() => {{ const i = [...document.querySelectorAll({css})]; return i.length >= {n} && i.every((p) => p.complete && p.naturalWidth > 0); }})()",
+                css = json!(css)
+            ),
+        )
+        .await;
+    }
+
     /// Waits until the JavaScript expression `condition` is truthy.
     pub async fn wait_until(&self, what: &str, condition: &str) {
         let script = format!("return Boolean({condition});");

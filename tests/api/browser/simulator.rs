@@ -50,12 +50,7 @@ async fn a_message_written_in_the_simulator_arrives_in_the_inbox_and_the_reply_c
     // The demo catalog beside the chat shows its products' pictures,
     // served by the demo itself.
     agent.click("button[data-action=commerce]").await;
-    agent
-        .wait_until(
-            "a demo product's picture",
-            "(() => { const i = document.querySelector(\".product-card[data-retailer-id='TEE-WHT-M'] img.product-img\"); return !!i && i.complete && i.naturalWidth > 0; })()",
-        )
-        .await;
+    agent.wait_for_pictures(".product-card[data-retailer-id='TEE-WHT-M'] img.product-img", 1).await;
 
     // The customer sees the bot's greeting and the agent's answer.
     customer.wait_for_text(".sim-msg.business", "Yes! From 10 to 200 euros, by email.").await;
