@@ -191,6 +191,21 @@ export function field({ label, input, hint, error }) {
   return wrap;
 }
 
+/**
+ * Runs a form's `action` with its `submit` button disabled, so a second
+ * click cannot send it twice; a failure goes to `onError`.
+ */
+export async function submitting(submit, action, onError) {
+  submit.disabled = true;
+  try {
+    await action();
+  } catch (err) {
+    onError(err);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 /** A form-level error banner. */
 export function formError() {
   const el = h("div", { class: "form-error", role: "alert", hidden: true });

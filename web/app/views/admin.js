@@ -9,7 +9,7 @@ import { h, mount } from "../dom.js";
 import { icon } from "../icons.js";
 import { listTime, plural } from "../format.js";
 import { ms } from "../store.js";
-import { button, confirmDialog, dialog, emptyState, field, formError, skeletonRows, toast } from "../ui.js";
+import { button, confirmDialog, dialog, emptyState, field, formError, skeletonRows, submitting, toast } from "../ui.js";
 import { showFieldErrors } from "./settings.js";
 
 export function adminView() {
@@ -124,16 +124,15 @@ function newToken(n) {
         {
           onsubmit: async (e) => {
             e.preventDefault();
-            submit.disabled = true;
-            try {
-              await api.request("PATCH", `/api/admin/numbers/${encodeURIComponent(n.id)}`, { body: { access_token: tokenField.querySelector("input").value.trim() } });
-              toast(`${n.display_phone_number} has its new token`, { kind: "success" });
-              close(true);
-            } catch (err) {
-              showFieldErrors(err, { access_token: tokenField }, error);
-            } finally {
-              submit.disabled = false;
-            }
+            await submitting(
+              submit,
+              async () => {
+                await api.request("PATCH", `/api/admin/numbers/${encodeURIComponent(n.id)}`, { body: { access_token: tokenField.querySelector("input").value.trim() } });
+                toast(`${n.display_phone_number} has its new token`, { kind: "success" });
+                close(true);
+              },
+              (err) => showFieldErrors(err, { access_token: tokenField }, error),
+            );
           },
         },
         error,
@@ -199,16 +198,15 @@ function onboard() {
             };
             if (value("number.app_secret")) number.app_secret = value("number.app_secret");
             const body = { name: value("name"), number, manager: { name: value("manager.name"), email: value("manager.email"), password: f["manager.password"].querySelector("input").value } };
-            submit.disabled = true;
-            try {
-              const created = await api.post("/api/admin/tenants", body);
-              toast(`${created.name} is on board. ${created.manager?.email || "The manager"} can sign in now.`, { kind: "success", timeout: 8000 });
-              close(created);
-            } catch (err) {
-              showFieldErrors(err, f, error);
-            } finally {
-              submit.disabled = false;
-            }
+            await submitting(
+              submit,
+              async () => {
+                const created = await api.post("/api/admin/tenants", body);
+                toast(`${created.name} is on board. ${created.manager?.email || "The manager"} can sign in now.`, { kind: "success", timeout: 8000 });
+                close(created);
+              },
+              (err) => showFieldErrors(err, f, error),
+            );
           },
         },
         error,

@@ -7,7 +7,7 @@ import { h, mount, uid } from "../dom.js";
 import { icon } from "../icons.js";
 import { customerName } from "../format.js";
 import * as store from "../store.js";
-import { avatar, button, dialog, field, formError, labelChip } from "../ui.js";
+import { avatar, button, dialog, field, formError, labelChip, submitting } from "../ui.js";
 import { templatePicker } from "./templates.js";
 
 /** Radio options for people and teams; returns {el, value()}. */
@@ -66,14 +66,13 @@ export function assignDialog(conv) {
             e.preventDefault();
             const to = picker.value();
             if (to === undefined) return error.show("Choose a person or a team.");
-            submit.disabled = true;
-            try {
-              close(await api.optional("assign", () => api.post(`/api/conversations/${encodeURIComponent(conv.id)}/assign`, { to })));
-            } catch (err) {
-              error.show(api.describe(err));
-            } finally {
-              submit.disabled = false;
-            }
+            await submitting(
+              submit,
+              async () => {
+                close(await api.optional("assign", () => api.post(`/api/conversations/${encodeURIComponent(conv.id)}/assign`, { to })));
+              },
+              (err) => error.show(api.describe(err)),
+            );
           },
         },
         error,
@@ -100,14 +99,13 @@ export function transferDialog(conv) {
             e.preventDefault();
             const to = picker.value();
             if (!to || to === "me") return error.show("Choose a person or a team to transfer to.");
-            submit.disabled = true;
-            try {
-              close(await api.optional("transfer", () => api.post(`/api/conversations/${encodeURIComponent(conv.id)}/transfer`, { to, note: note.value.trim() })));
-            } catch (err) {
-              error.show(api.describe(err));
-            } finally {
-              submit.disabled = false;
-            }
+            await submitting(
+              submit,
+              async () => {
+                close(await api.optional("transfer", () => api.post(`/api/conversations/${encodeURIComponent(conv.id)}/transfer`, { to, note: note.value.trim() })));
+              },
+              (err) => error.show(api.describe(err)),
+            );
           },
         },
         error,
