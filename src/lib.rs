@@ -9,12 +9,14 @@
 //! - `routes`: `router()`, every endpoint, grouped by client;
 //! - `error`: `ApiError`, the one error envelope;
 //! - `web`: the web app (static files embedded in the binary);
+//! - `memory`: the allocator (jemalloc) and its gauges for `/metrics`;
 //! - `demo`: `--demo`'s Cloud API sandbox, seed and customer simulator.
 
 pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod memory;
 pub mod routes;
 pub mod shutdown;
 pub mod startup;

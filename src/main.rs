@@ -10,12 +10,6 @@ use switchboard::demo::{self, Demo};
 use switchboard::{Application, Settings};
 use tracing_subscriber::EnvFilter;
 
-/// jemalloc instead of glibc's malloc: under load glibc spent an eighth of
-/// the server's CPU in malloc/free and in the kernel zeroing pages it had
-/// just given back (BENCHMARKS.md, "Profile").
-#[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

@@ -71,6 +71,29 @@ pub struct Queries {
     pub first_page: usize,
 }
 
+/// jemalloc's statistics from the server's `/metrics`, MiB.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Allocator {
+    /// Bytes the program holds.
+    pub allocated_mib: f64,
+    /// Bytes in the pages that hold them (the gap to `allocated` is
+    /// fragmentation inside pages).
+    pub active_mib: f64,
+    /// Bytes jemalloc keeps in RAM.
+    pub resident_mib: f64,
+    /// Its bookkeeping, included in `resident`.
+    pub metadata_mib: f64,
+}
+
+/// Where a start's time went, from the server's `actor tree started` line.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StartPhases {
+    /// Opening sled (its log's recovery).
+    pub store_open_ms: u64,
+    /// Starting the actor tree (reading every number's index).
+    pub actor_tree_ms: u64,
+}
+
 /// What the scale scenario measured.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleFigures {
@@ -80,6 +103,9 @@ pub struct ScaleFigures {
     pub server_during_load: Usage,
     /// RSS after the load and `settle_secs`, MiB.
     pub rss_settled_mib: f64,
+    /// The allocator's own count at the same time: what is live, and what
+    /// it keeps resident (the gap is fragmentation or pages not returned).
+    pub allocator_settled: Option<Allocator>,
     /// Queries before the restart.
     pub warm: Queries,
     /// SIGTERM to exit, seconds.
@@ -90,6 +116,10 @@ pub struct ScaleFigures {
     pub restart_to_ready_secs: f64,
     /// RSS once ready, MiB.
     pub rss_after_restart_mib: f64,
+    /// The allocator once ready.
+    pub allocator_after_restart: Option<Allocator>,
+    /// The start's two phases as the server logged them.
+    pub restart_phases: Option<StartPhases>,
     /// Queries after the restart.
     pub cold: Queries,
     /// RSS after the cold queries, MiB.
@@ -127,6 +157,7 @@ pub async fn run(env: &Env, p: &ScaleParams) -> anyhow::Result<(Report, ScaleFig
     let server_during_load = sampler.finish().await;
     tokio::time::sleep(Duration::from_secs_f64(p.settle_secs)).await;
     let rss_settled_mib = mib(sample(stack.server.pid).map_or(0, |s| s.rss));
+    let allocator_settled = allocator(&stack.api).await;
 
     let manager_email = world.tenants[0].manager_email.clone();
     let token = stack.api.login(&manager_email, PASSWORD).await?;
@@ -140,10 +171,15 @@ pub async fn run(env: &Env, p: &ScaleParams) -> anyhow::Result<(Report, ScaleFig
     let synced = std::process::Command::new("sync").status().is_ok_and(|s| s.success());
     let caches_dropped = p.drop_caches && synced && std::fs::write("/proc/sys/vm/drop_caches", "3\n").is_ok();
     let spawned = Instant::now();
-    let server = server::start_switchboard(&config).await?;
+    // Its start-up line, with the two phases' times, is logged at info.
+    let mut restart = config.clone();
+    restart.env.push(("RUST_LOG".into(), "warn,actors::root=info".into()));
+    let server = server::start_switchboard(&restart).await?;
     let ready = server::wait_ready(&server.base, spawned, Duration::from_secs(600)).await?;
     let rss_after_restart_mib = mib(sample(server.pid).map_or(0, |s| s.rss));
+    let restart_phases = start_phases(&server.logs());
     let api = Api::new(&server.base);
+    let allocator_after_restart = allocator(&api).await;
     let token = api.login(&manager_email, PASSWORD).await?;
     let cold = queries(&api, &token, p.queries).await?;
     let rss_after_queries_mib = mib(sample(server.pid).map_or(0, |s| s.rss));
@@ -155,11 +191,14 @@ pub async fn run(env: &Env, p: &ScaleParams) -> anyhow::Result<(Report, ScaleFig
         load: outcome.figures(),
         server_during_load,
         rss_settled_mib,
+        allocator_settled,
         warm,
         stop_secs,
         caches_dropped,
         restart_to_ready_secs: ready.as_secs_f64(),
         rss_after_restart_mib,
+        allocator_after_restart,
+        restart_phases,
         cold,
         rss_after_queries_mib,
         data_mib,
@@ -215,6 +254,46 @@ async fn queries(api: &Api, token: &str, n: usize) -> anyhow::Result<Queries> {
     Ok(Queries { not_assigned: kinds[0], search: kinds[1], all: kinds[2], counted, first_page })
 }
 
+/// The allocator's gauges, if the server reports them.
+async fn allocator(api: &Api) -> Option<Allocator> {
+    let text = api.text("/metrics").await.ok()?;
+    let gauge = |name: &str| {
+        let line = format!("switchboard_allocator_{name}_bytes ");
+        text.lines().find_map(|l| l.strip_prefix(line.as_str()).and_then(|v| v.trim().parse::<u64>().ok()))
+    };
+    Some(Allocator {
+        allocated_mib: mib(gauge("allocated")?),
+        active_mib: mib(gauge("active")?),
+        resident_mib: mib(gauge("resident")?),
+        metadata_mib: mib(gauge("metadata")?),
+    })
+}
+
+/// `store_open_ms` and `actor_tree_ms` of the server's start-up line.
+fn start_phases(logs: &str) -> Option<StartPhases> {
+    let line = logs.lines().find(|l| l.contains("actor tree started"))?;
+    let plain = strip_ansi(line);
+    let field = |name: &str| {
+        let at = plain.find(&format!("{name}="))? + name.len() + 1;
+        plain[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+    };
+    Some(StartPhases { store_open_ms: field("store_open_ms")?, actor_tree_ms: field("actor_tree_ms")? })
+}
+
+/// The text of a log line without its terminal colours.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| c.is_ascii_alphabetic());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -229,6 +308,13 @@ fn dir_size(dir: &std::path::Path) -> u64 {
             _ => e.metadata().map_or(0, |m| m.len()),
         })
         .sum()
+}
+
+fn allocator_cell(a: Allocator) -> String {
+    format!(
+        "{:.0} MiB live in {:.0} MiB of pages, {:.0} MiB resident ({:.0} MiB bookkeeping)",
+        a.allocated_mib, a.active_mib, a.resident_mib, a.metadata_mib
+    )
 }
 
 fn fill(r: &mut Report, p: &ScaleParams, f: &ScaleFigures) {
@@ -254,6 +340,9 @@ fn fill(r: &mut Report, p: &ScaleParams, f: &ScaleFigures) {
             f.rss_settled_mib, p.settle_secs, p.passivate_after_ms
         ),
     );
+    if let Some(a) = f.allocator_settled {
+        r.row("allocator settled", allocator_cell(a));
+    }
     r.row("tenant 0 counted", f.warm.counted);
     r.row("warm: not assigned", latency_cell(&f.warm.not_assigned));
     r.row("warm: search", latency_cell(&f.warm.search));
@@ -267,6 +356,15 @@ fn fill(r: &mut Report, p: &ScaleParams, f: &ScaleFigures) {
         "RSS after restart",
         format!("{:.0} MiB, {:.0} MiB after queries", f.rss_after_restart_mib, f.rss_after_queries_mib),
     );
+    if let Some(a) = f.allocator_after_restart {
+        r.row("allocator after restart", allocator_cell(a));
+    }
+    if let Some(s) = f.restart_phases {
+        r.row(
+            "restart phases",
+            format!("sled open {} ms, actor tree {} ms", s.store_open_ms, s.actor_tree_ms),
+        );
+    }
     r.row("cold: not assigned", latency_cell(&f.cold.not_assigned));
     r.row("cold: search", latency_cell(&f.cold.search));
     r.row("cold: all", latency_cell(&f.cold.all));
@@ -291,4 +389,19 @@ fn fill(r: &mut Report, p: &ScaleParams, f: &ScaleFigures) {
         format!("worst p99 {worst:.2} ms"),
         worst < 5.0,
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_phases;
+
+    #[test]
+    fn reads_the_start_phases_from_a_coloured_log_line() {
+        let line = "2026-12-06T21:00:00Z  \u{1b}[32m INFO\u{1b}[0m actors::root: actor tree started \
+                    \u{1b}[3mstore_open_ms\u{1b}[0m\u{1b}[2m=\u{1b}[0m1834 \
+                    \u{1b}[3mactor_tree_ms\u{1b}[0m\u{1b}[2m=\u{1b}[0m1702 \u{1b}[3mnumbers\u{1b}[0m=1000";
+        let phases = start_phases(&format!("listening\n{line}\n")).expect("parsed");
+        assert_eq!((phases.store_open_ms, phases.actor_tree_ms), (1834, 1702));
+        assert!(start_phases("no such line").is_none());
+    }
 }
