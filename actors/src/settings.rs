@@ -59,7 +59,7 @@ impl ActorSettings {
     /// Defaults suited to tests and small deployments, stored at `path`.
     pub fn with_path(path: std::path::PathBuf) -> Self {
         Self {
-            store: StoreOptions { path, cache_capacity: 64 << 20, flush_every_ms: Some(500) },
+            store: StoreOptions { path, cache_capacity: 32 << 20, flush_every_ms: Some(500) },
             call_timeout: Duration::from_secs(5),
             session_idle_timeout: Duration::from_secs(7 * 24 * 3600),
             outbox_rate_per_sec: 80,
@@ -72,7 +72,7 @@ impl ActorSettings {
             template_cache_ttl: Duration::from_secs(300),
             catalog_sync_every: Duration::from_secs(6 * 3600),
             hub_replay_capacity: 10_000,
-            hub_replay_max_bytes: 128 << 20,
+            hub_replay_max_bytes: 32 << 20,
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),
             passivate_after: Duration::from_secs(60),
