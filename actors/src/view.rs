@@ -71,7 +71,10 @@ impl ConversationView {
         Self {
             id: record.id.to_string(),
             number_id: record.number_id.to_string(),
-            customer: CustomerView { wa_id: record.wa_id.clone(), name: record.customer_name.clone() },
+            customer: CustomerView {
+                wa_id: record.wa_id.clone(),
+                name: record.customer_name.as_deref().map(Into::into),
+            },
             status: record.status.as_str(),
             assignee_id: record.assignee_id.map(|u| u.to_string()),
             team_id: record.team_id.map(|t| t.to_string()),
@@ -81,7 +84,7 @@ impl ConversationView {
             window: WindowView { open: w.open, expires_at: w.expires_at_ms.map(rfc3339) },
             last_message_at: rfc3339(record.last_message_at_ms),
             created_at: rfc3339(record.created_at_ms),
-            preview: record.preview.clone(),
+            preview: record.preview.as_deref().map(Into::into),
             attributes: record.attributes.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect(),
             bot: record.bot_run.as_ref().map(|r| {
                 serde_json::json!({

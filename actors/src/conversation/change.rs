@@ -24,8 +24,8 @@ const MAX_REMEMBERED_WORDS: usize = 256;
 const PREVIEW_CHARS: usize = 120;
 
 /// A preview of `text` for list rows.
-pub(super) fn preview(text: Option<&str>) -> Option<String> {
-    text.map(|t| t.chars().take(PREVIEW_CHARS).collect())
+pub(super) fn preview(text: Option<&str>) -> Option<Box<str>> {
+    text.map(|t| t.chars().take(PREVIEW_CHARS).collect::<String>().into())
 }
 
 /// A `notification` for one colleague.

@@ -36,8 +36,8 @@ pub(super) async fn messages(
     if !s.persisted() {
         c.event(EventActor::Customer, EventKind::Created);
     }
-    if let Some(name) = profile_name.filter(|n| Some(n) != s.record.customer_name.as_ref()) {
-        s.record.customer_name = Some(name.clone());
+    if let Some(name) = profile_name.filter(|n| Some(n.as_str()) != s.record.customer_name.as_deref()) {
+        s.record.customer_name = Some(name.as_str().into());
         c.event(EventActor::Customer, EventKind::CustomerRenamed { name });
     }
     let mut seen = HashSet::new();
@@ -88,7 +88,7 @@ pub(super) async fn messages(
         c.event(EventActor::Customer, EventKind::MessageReceived { message_id: message.id });
         let r = &mut s.record;
         r.unread += 1;
-        r.last_inbound_wamid = message.wamid.clone();
+        r.last_inbound_wamid = message.wamid.as_deref().map(Into::into);
         r.last_customer_at_ms = Some(r.last_customer_at_ms.map_or(sent_at_ms, |t| t.max(sent_at_ms)));
         if r.window_closed_at_ms.is_some_and(|closed| super::window::reopens(closed, sent_at_ms)) {
             r.window_closed_at_ms = None;
@@ -96,7 +96,7 @@ pub(super) async fn messages(
         r.last_message_at_ms = now;
         if let Body::Received(content) = &message.body {
             r.preview =
-                preview(content.preview_text()).or_else(|| Some(format!("[{}]", content.type_name())));
+                preview(content.preview_text()).or_else(|| Some(format!("[{}]", content.type_name()).into()));
         }
         if let Some(media) = message_media(&message) {
             fetch.push((message.id, media.id.clone(), media.sha256.clone()));

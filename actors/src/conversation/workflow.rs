@@ -261,7 +261,7 @@ pub(super) fn mark_read(s: &mut ConversationState, by: UserId) -> Result<Convers
     s.commit(c, Some("conversation.updated"))?;
     if let Some(wamid) = s.record.last_inbound_wamid.clone() {
         // Blue ticks on the customer's phone.
-        let _ = s.parent.cast(crate::number::NumberMsg::MarkRead(wamid));
+        let _ = s.parent.cast(crate::number::NumberMsg::MarkRead(wamid.into()));
     }
     Ok(s.record.clone())
 }

@@ -2,7 +2,11 @@
 //! list filters it answers. Pure: list and filter queries never touch sled
 //! and never wake a sleeping conversation.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::hash_table::{Entry, HashTable};
 
 use serde::Serialize;
 use tenants::{ConversationId, TeamId, UserId};
@@ -10,6 +14,12 @@ use tenants::{ConversationId, TeamId, UserId};
 use crate::conversation::record::{ConversationRecord, ConversationStatus};
 use crate::hub::{may_see, Viewer, Visibility};
 use crate::number::search::WordHits;
+
+use super::names::Names;
+
+/// Most candidates of a text query checked one by one; with more, walking
+/// the summaries newest first meets a page of matches sooner.
+const CHECK_EACH_UP_TO: usize = 4096;
 
 /// Which assignee a list asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +45,9 @@ pub struct ListFilter {
     /// Carries this label.
     pub label: Option<String>,
     /// Text in the customer's name, number or any message (lowercase):
-    /// matched as a whole against the summary, and word by word against
-    /// the history (`number::search`).
+    /// matched as a whole against the name and number, and word by word
+    /// against the history (`number::search`), whose words start with the
+    /// query's.
     pub q: Option<String>,
     /// Only chats with unread customer messages.
     pub unread: bool,
@@ -117,13 +128,13 @@ pub fn matches(f: &ListFilter, words: Option<&WordHits>, r: &ConversationRecord)
         && f.q.as_ref().is_none_or(|q| text_matches(q, words, r))
 }
 
-/// The whole query in the summary, or each of its words in the summary or
-/// the history.
+/// The whole query in the name or number, or each of its words there or in
+/// the history. The latest message is in the history's words at once
+/// (`postings` keeps the last second's in memory), so the preview is not
+/// searched apart: that kept every query reading every summary.
 fn text_matches(q: &str, words: Option<&WordHits>, r: &ConversationRecord) -> bool {
     let in_summary = |text: &str| {
-        r.wa_id.contains(text)
-            || r.customer_name.as_ref().is_some_and(|n| contains_folded(n, text))
-            || r.preview.as_ref().is_some_and(|p| contains_folded(p, text))
+        r.wa_id.contains(text) || r.customer_name.as_ref().is_some_and(|n| contains_folded(n, text))
     };
     in_summary(q)
         || words.is_some_and(|h| {
@@ -147,11 +158,18 @@ fn contains_folded(hay: &str, needle: &str) -> bool {
 /// The summaries of one number's conversations.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// Boxed: a hash map's buckets are a power of two and up to half
-    /// empty, and a bucket holding a whole summary (344 bytes) made that
-    /// slack most of the index's memory (measured: see BENCHMARKS.md).
-    by_id: HashMap<ConversationId, Box<ConversationRecord>>,
-    by_wa: HashMap<String, ConversationId>,
+    /// The summaries by id.
+    by_id: ById,
+    /// Each customer's conversation, hashed by the `wa_id` inside its
+    /// summary: the table holds ids only. A `HashMap<String, _>` held every
+    /// number a second time and cost about 90 bytes a chat.
+    by_wa: HashTable<ConversationId>,
+    /// Customers whose conversation has no summary yet (reserved before
+    /// its first write): few, and only for a moment.
+    reserved: HashMap<String, ConversationId>,
+    wa_hasher: RandomState,
+    /// Numbers and names in one buffer, for text search.
+    names: Names,
     /// Every summary's sort key: a list walks it newest first and stops at
     /// a full page, instead of filtering and sorting every summary.
     by_recency: BTreeSet<Cursor>,
@@ -159,7 +177,53 @@ pub struct Index {
     loads: HashMap<UserId, u32>,
 }
 
+/// The summaries by id, in a table of pointers: the id is read from the
+/// summary itself. A `HashMap<ConversationId, Box<_>>` slot took 24 bytes
+/// and up to half the slots are empty; these take 8. The summaries are
+/// boxed because a slot holding a whole summary made that slack most of
+/// the index's memory (BENCHMARKS.md).
+#[derive(Debug, Default)]
+struct ById {
+    table: HashTable<Box<ConversationRecord>>,
+    hasher: RandomState,
+}
+
+impl ById {
+    fn get(&self, id: ConversationId) -> Option<&ConversationRecord> {
+        self.table.find(self.hasher.hash_one(id), |r| r.id == id).map(|r| &**r)
+    }
+
+    fn insert(&mut self, r: Box<ConversationRecord>) {
+        let (id, hasher) = (r.id, &self.hasher);
+        match self.table.entry(hasher.hash_one(id), |o| o.id == id, |o| hasher.hash_one(o.id)) {
+            Entry::Occupied(mut o) => *o.get_mut() = r,
+            Entry::Vacant(v) => {
+                v.insert(r);
+            }
+        }
+    }
+
+    fn values(&self) -> impl Iterator<Item = &ConversationRecord> {
+        self.table.iter().map(|r| &**r)
+    }
+
+    fn len(&self) -> usize {
+        self.table.len()
+    }
+}
+
 impl Index {
+    /// The index of these summaries, as a start reads them.
+    pub fn loaded(records: impl IntoIterator<Item = ConversationRecord>) -> Self {
+        let mut index = Self::default();
+        for r in records {
+            index.upsert(r);
+        }
+        // Built in one go: no room kept for growth.
+        index.names.shrink();
+        index
+    }
+
     /// Inserts or replaces a summary; returns the agent whose load went
     /// down, if any (their team may hand them a queued chat).
     pub fn upsert(&mut self, r: impl Into<Box<ConversationRecord>>) -> Option<UserId> {
@@ -179,13 +243,49 @@ impl Index {
                 *self.loads.entry(u).or_default() += 1;
             }
         }
-        self.by_wa.insert(r.wa_id.clone(), r.id);
-        if let Some(old) = self.by_id.get(&r.id) {
-            self.by_recency.remove(&cursor_of(old));
-        }
+        let id = r.id;
+        let known = match self.by_id.get(id) {
+            Some(old) => {
+                self.by_recency.remove(&cursor_of(old));
+                self.names.renamed(old, &r);
+                true
+            }
+            None => {
+                self.names.add(&r);
+                false
+            }
+        };
         self.by_recency.insert(cursor_of(&r));
-        self.by_id.insert(r.id, r);
+        if !known && !self.reserved.is_empty() {
+            self.reserved.remove(&r.wa_id);
+        }
+        self.by_id.insert(r);
+        if !known {
+            self.point_wa_id_at(id);
+        }
+        if self.names.wants_rebuild() {
+            self.names.rebuild(self.by_id.values());
+        }
         before.filter(|b| Some(*b) != after)
+    }
+
+    /// Makes the customer of `id` (whose summary is in `by_id`) lead to it.
+    /// A customer's number never changes, so this runs once per chat.
+    fn point_wa_id_at(&mut self, id: ConversationId) {
+        let (by_id, hasher) = (&self.by_id, &self.wa_hasher);
+        let wa_of = |id: &ConversationId| by_id.get(*id).map_or("", |r| r.wa_id.as_str());
+        let wa_id = wa_of(&id);
+        let entry = self.by_wa.entry(
+            hasher.hash_one(wa_id),
+            |other| wa_of(other) == wa_id,
+            |other| hasher.hash_one(wa_of(other)),
+        );
+        match entry {
+            Entry::Occupied(mut o) => *o.get_mut() = id,
+            Entry::Vacant(v) => {
+                v.insert(id);
+            }
+        }
     }
 
     /// Open chats of each user, in order.
@@ -201,7 +301,7 @@ impl Index {
             .filter(|r| {
                 r.status == ConversationStatus::Open && r.assignee_id.is_none() && r.team_id == Some(team)
             })
-            .map(|r| (r.queued_at_ms.unwrap_or(r.created_at_ms), &**r))
+            .map(|r| (r.queued_at_ms.unwrap_or(r.created_at_ms), r))
             .collect()
     }
 
@@ -239,22 +339,26 @@ impl Index {
 
     /// Remembers which conversation a customer has before its first write.
     pub fn reserve(&mut self, wa_id: &str, id: ConversationId) {
-        self.by_wa.insert(wa_id.to_string(), id);
+        self.reserved.insert(wa_id.to_string(), id);
     }
 
     /// The conversation of a customer.
     pub fn by_wa_id(&self, wa_id: &str) -> Option<ConversationId> {
-        self.by_wa.get(wa_id).copied()
+        if let Some(id) = self.reserved.get(wa_id) {
+            return Some(*id);
+        }
+        let found = |id: &ConversationId| self.by_id.get(*id).is_some_and(|r| r.wa_id == wa_id);
+        self.by_wa.find(self.wa_hasher.hash_one(wa_id), found).copied()
     }
 
     /// One summary.
     pub fn get(&self, id: ConversationId) -> Option<&ConversationRecord> {
-        self.by_id.get(&id).map(|r| &**r)
+        self.by_id.get(id)
     }
 
     /// Every summary, in no particular order.
     pub fn records(&self) -> impl Iterator<Item = &ConversationRecord> {
-        self.by_id.values().map(|r| &**r)
+        self.by_id.values()
     }
 
     /// Number of conversations.
@@ -264,7 +368,38 @@ impl Index {
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.by_id.len() == 0
+    }
+
+    /// Every chat that may match text query `q` ([`text_matches`]): those
+    /// whose name or number holds all of it, and those where each word is
+    /// in the name, the number or the history. `None` when there are more
+    /// than [`CHECK_EACH_UP_TO`].
+    fn text_candidates(&self, q: &str, words: Option<&WordHits>) -> Option<HashSet<ConversationId>> {
+        let mut found = self.named(q);
+        let words = words.filter(|h| !h.words.is_empty());
+        if let Some(h) = words {
+            // Each word's chats: in its history hits or in a name or number.
+            let each: Vec<(HashSet<ConversationId>, &HashSet<ConversationId>)> =
+                h.words.iter().zip(&h.hits).map(|(w, hits)| (self.named(w), hits)).collect();
+            let at = (0..each.len()).min_by_key(|&i| each[i].0.len() + each[i].1.len())?;
+            let (named, hits) = &each[at];
+            if named.len() + hits.len() > CHECK_EACH_UP_TO {
+                return None;
+            }
+            let in_every_word = |id: &&ConversationId| {
+                each.iter()
+                    .enumerate()
+                    .all(|(i, (named, hits))| i == at || named.contains(*id) || hits.contains(*id))
+            };
+            found.extend(named.iter().chain(hits.iter()).filter(in_every_word).copied());
+        }
+        (found.len() <= CHECK_EACH_UP_TO).then_some(found)
+    }
+
+    /// The chats whose line in `names` holds `needle`.
+    fn named(&self, needle: &str) -> HashSet<ConversationId> {
+        self.names.candidates(needle).into_iter().filter_map(|wa_id| self.by_wa_id(wa_id)).collect()
     }
 
     /// Up to `limit` matching summaries after `cursor`, newest activity first.
@@ -275,6 +410,15 @@ impl Index {
         limit: usize,
         after: Option<Cursor>,
     ) -> Vec<ConversationRecord> {
+        if let Some(few) = f.q.as_deref().and_then(|q| self.text_candidates(q, words)) {
+            let mut found: Vec<&ConversationRecord> = few
+                .into_iter()
+                .filter_map(|id| self.get(id))
+                .filter(|r| after.is_none_or(|c| cursor_of(r) < c) && matches(f, words, r))
+                .collect();
+            found.sort_unstable_by_key(|r| Reverse(cursor_of(r)));
+            return found.into_iter().take(limit).cloned().collect();
+        }
         let newest_first = match after {
             Some(c) => self.by_recency.range(..c).rev(),
             None => self.by_recency.range(..).rev(),
@@ -300,7 +444,7 @@ pub(crate) mod tests {
             tenant_id: tenant,
             number_id: NumberId::new(),
             wa_id: format!("1555{at}"),
-            customer_name: Some(format!("Customer {at}")),
+            customer_name: Some(format!("Customer {at}").into()),
             status: ConversationStatus::Open,
             assignee_id: assignee,
             team_id: None,
@@ -397,7 +541,38 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn searches_name_number_and_preview() {
+    fn finds_each_customers_chat_by_number_reserved_or_written() {
+        let tenant = TenantId::new();
+        let mut index = Index::default();
+        let reserved = ConversationId::new();
+        index.reserve("351900000000", reserved);
+        assert_eq!(index.by_wa_id("351900000000"), Some(reserved));
+        // Enough chats for the table to grow several times.
+        let mut chats = Vec::new();
+        for i in 0..5_000 {
+            let mut r = record(tenant, i, None);
+            r.wa_id = format!("3519{i:08}");
+            chats.push((r.wa_id.clone(), r.id));
+            index.upsert(r);
+        }
+        for (wa_id, id) in &chats {
+            assert_eq!(index.by_wa_id(wa_id), Some(*id), "{wa_id}");
+        }
+        let mut first = index.get(chats[0].1).cloned().expect("written");
+        first.unread = 3;
+        index.upsert(first);
+        assert_eq!(index.by_wa_id(&chats[0].0), Some(chats[0].1), "a rewrite keeps it");
+        assert_eq!(index.by_wa_id("351999999999"), None);
+        // The reserved chat's first summary takes over its reservation.
+        let mut written = record(tenant, 9_999, None);
+        (written.id, written.wa_id) = (reserved, "351900000000".into());
+        index.upsert(written);
+        assert!(index.reserved.is_empty());
+        assert_eq!(index.by_wa_id("351900000000"), Some(reserved));
+    }
+
+    #[test]
+    fn searches_name_and_number_and_the_history_by_words() {
         let tenant = TenantId::new();
         let manager = Viewer {
             tenant_id: tenant,
@@ -409,10 +584,16 @@ pub(crate) mod tests {
         let mut index = Index::default();
         index.upsert(record(tenant, 7, None));
         let mut f = filter(manager);
-        for q in ["customer 7", "15557", "hello"] {
+        for q in ["customer 7", "15557"] {
             f.q = Some(q.into());
             assert_eq!(index.list(&f, None, 10, None).len(), 1, "{q}");
         }
+        // The latest message's text is found through the history's words.
+        f.q = Some("hello".into());
+        assert!(index.list(&f, None, 10, None).is_empty());
+        let id = index.records().next().expect("one").id;
+        let hits = WordHits { words: vec!["hello".into()], hits: vec![[id].into_iter().collect()] };
+        assert_eq!(index.list(&f, Some(&hits), 10, None).len(), 1);
         f.q = Some("nobody".into());
         assert!(index.list(&f, None, 10, None).is_empty());
     }

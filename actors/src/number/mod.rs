@@ -27,6 +27,7 @@ mod children;
 mod commerce;
 pub mod index;
 mod media;
+mod names;
 pub mod orders;
 pub mod outbox;
 mod postings;
@@ -713,20 +714,18 @@ async fn load_index(
     let prefix = key(&[&tenant.to_bytes(), &number.to_bytes()]);
     let started_ms = crate::clock::now_ms();
     let load = move || -> Result<(Index, Orders, Option<postings::Checkpoint>), ActorError> {
-        let mut index = Index::default();
-        match snapshot::take(&store, tenant, number)? {
+        let index = match snapshot::take(&store, tenant, number)? {
             Some(records) => {
                 Metrics::inc(&store_metrics.index_snapshots_loaded);
-                for record in records {
-                    index.upsert(record);
-                }
+                Index::loaded(records)
             }
-            None => {
-                for (_, record) in store.scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)? {
-                    index.upsert(record);
-                }
-            }
-        }
+            None => Index::loaded(
+                store
+                    .scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)?
+                    .into_iter()
+                    .map(|(_, r)| r),
+            ),
+        };
         let mut orders = Orders::default();
         for (_, order) in store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {
             orders.upsert(order);
