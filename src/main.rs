@@ -4,6 +4,7 @@
 //! data in `./data-demo` (unless `storage.path` is configured), seeds the
 //! demo tenant and prints its sign-in details (see `switchboard::demo`).
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use switchboard::demo::{self, Demo};
@@ -15,6 +16,9 @@ async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal: escape codes in a log
+        // file or a pipe are noise to every tool that reads it.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let mut args = std::env::args().skip(1);
     let mut config = None;

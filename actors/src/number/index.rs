@@ -4,9 +4,6 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
-
-use hashbrown::hash_table::{Entry, HashTable};
 
 use serde::Serialize;
 use tenants::{ConversationId, TeamId, UserId};
@@ -16,6 +13,7 @@ use crate::hub::{may_see, Viewer, Visibility};
 use crate::number::search::WordHits;
 
 use super::names::Names;
+use super::summaries::Summaries;
 
 /// Most candidates of a text query checked one by one; with more, walking
 /// the summaries newest first meets a page of matches sooner.
@@ -158,16 +156,11 @@ fn contains_folded(hay: &str, needle: &str) -> bool {
 /// The summaries of one number's conversations.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// The summaries by id.
-    by_id: ById,
-    /// Each customer's conversation, hashed by the `wa_id` inside its
-    /// summary: the table holds ids only. A `HashMap<String, _>` held every
-    /// number a second time and cost about 90 bytes a chat.
-    by_wa: HashTable<ConversationId>,
+    /// The summaries, by id and by customer.
+    summaries: Summaries,
     /// Customers whose conversation has no summary yet (reserved before
     /// its first write): few, and only for a moment.
     reserved: HashMap<String, ConversationId>,
-    wa_hasher: RandomState,
     /// Numbers and names in one buffer, for text search.
     names: Names,
     /// Every summary's sort key: a list walks it newest first and stops at
@@ -175,41 +168,6 @@ pub struct Index {
     by_recency: BTreeSet<Cursor>,
     /// Open chats per assignee (routing's "load").
     loads: HashMap<UserId, u32>,
-}
-
-/// The summaries by id, in a table of pointers: the id is read from the
-/// summary itself. A `HashMap<ConversationId, Box<_>>` slot took 24 bytes
-/// and up to half the slots are empty; these take 8. The summaries are
-/// boxed because a slot holding a whole summary made that slack most of
-/// the index's memory (BENCHMARKS.md).
-#[derive(Debug, Default)]
-struct ById {
-    table: HashTable<Box<ConversationRecord>>,
-    hasher: RandomState,
-}
-
-impl ById {
-    fn get(&self, id: ConversationId) -> Option<&ConversationRecord> {
-        self.table.find(self.hasher.hash_one(id), |r| r.id == id).map(|r| &**r)
-    }
-
-    fn insert(&mut self, r: Box<ConversationRecord>) {
-        let (id, hasher) = (r.id, &self.hasher);
-        match self.table.entry(hasher.hash_one(id), |o| o.id == id, |o| hasher.hash_one(o.id)) {
-            Entry::Occupied(mut o) => *o.get_mut() = r,
-            Entry::Vacant(v) => {
-                v.insert(r);
-            }
-        }
-    }
-
-    fn values(&self) -> impl Iterator<Item = &ConversationRecord> {
-        self.table.iter().map(|r| &**r)
-    }
-
-    fn len(&self) -> usize {
-        self.table.len()
-    }
 }
 
 impl Index {
@@ -231,7 +189,8 @@ impl Index {
         // Only the conversation itself reads this (for read receipts, from
         // its own copy): a million summaries need not hold a million wamids.
         r.last_inbound_wamid = None;
-        let before = self.get(r.id).and_then(open_assignee);
+        let old = self.summaries.get(r.id);
+        let before = old.and_then(open_assignee);
         let after = open_assignee(&r);
         if before != after {
             if let Some(u) = before {
@@ -243,49 +202,24 @@ impl Index {
                 *self.loads.entry(u).or_default() += 1;
             }
         }
-        let id = r.id;
-        let known = match self.by_id.get(id) {
+        match old {
             Some(old) => {
                 self.by_recency.remove(&cursor_of(old));
                 self.names.renamed(old, &r);
-                true
             }
             None => {
                 self.names.add(&r);
-                false
+                if !self.reserved.is_empty() {
+                    self.reserved.remove(&r.wa_id);
+                }
             }
-        };
+        }
         self.by_recency.insert(cursor_of(&r));
-        if !known && !self.reserved.is_empty() {
-            self.reserved.remove(&r.wa_id);
-        }
-        self.by_id.insert(r);
-        if !known {
-            self.point_wa_id_at(id);
-        }
+        self.summaries.insert(r);
         if self.names.wants_rebuild() {
-            self.names.rebuild(self.by_id.values());
+            self.names.rebuild(self.summaries.values());
         }
         before.filter(|b| Some(*b) != after)
-    }
-
-    /// Makes the customer of `id` (whose summary is in `by_id`) lead to it.
-    /// A customer's number never changes, so this runs once per chat.
-    fn point_wa_id_at(&mut self, id: ConversationId) {
-        let (by_id, hasher) = (&self.by_id, &self.wa_hasher);
-        let wa_of = |id: &ConversationId| by_id.get(*id).map_or("", |r| r.wa_id.as_str());
-        let wa_id = wa_of(&id);
-        let entry = self.by_wa.entry(
-            hasher.hash_one(wa_id),
-            |other| wa_of(other) == wa_id,
-            |other| hasher.hash_one(wa_of(other)),
-        );
-        match entry {
-            Entry::Occupied(mut o) => *o.get_mut() = id,
-            Entry::Vacant(v) => {
-                v.insert(id);
-            }
-        }
     }
 
     /// Open chats of each user, in order.
@@ -296,7 +230,7 @@ impl Index {
     /// A team's queue: open, unassigned chats of the team, with the time
     /// they entered it.
     pub fn team_queue(&self, team: TeamId) -> Vec<(i64, &ConversationRecord)> {
-        self.by_id
+        self.summaries
             .values()
             .filter(|r| {
                 r.status == ConversationStatus::Open && r.assignee_id.is_none() && r.team_id == Some(team)
@@ -307,13 +241,13 @@ impl Index {
 
     /// Ids of the summaries that pass `keep`.
     pub fn ids_where(&self, keep: impl Fn(&ConversationRecord) -> bool) -> Vec<ConversationId> {
-        self.by_id.values().filter(|r| keep(r)).map(|r| r.id).collect()
+        self.summaries.values().filter(|r| keep(r)).map(|r| r.id).collect()
     }
 
     /// Badge counts of what `viewer` may see.
     pub fn counts(&self, viewer: &Viewer) -> Counts {
         let mut c = Counts::default();
-        for r in self.by_id.values().filter(|r| visible(viewer, r)) {
+        for r in self.summaries.values().filter(|r| visible(viewer, r)) {
             if r.status == ConversationStatus::Closed {
                 c.closed += 1;
                 continue;
@@ -344,31 +278,27 @@ impl Index {
 
     /// The conversation of a customer.
     pub fn by_wa_id(&self, wa_id: &str) -> Option<ConversationId> {
-        if let Some(id) = self.reserved.get(wa_id) {
-            return Some(*id);
-        }
-        let found = |id: &ConversationId| self.by_id.get(*id).is_some_and(|r| r.wa_id == wa_id);
-        self.by_wa.find(self.wa_hasher.hash_one(wa_id), found).copied()
+        self.reserved.get(wa_id).copied().or_else(|| self.summaries.by_wa_id(wa_id))
     }
 
     /// One summary.
     pub fn get(&self, id: ConversationId) -> Option<&ConversationRecord> {
-        self.by_id.get(id)
+        self.summaries.get(id)
     }
 
     /// Every summary, in no particular order.
     pub fn records(&self) -> impl Iterator<Item = &ConversationRecord> {
-        self.by_id.values()
+        self.summaries.values()
     }
 
     /// Number of conversations.
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.summaries.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.by_id.len() == 0
+        self.summaries.len() == 0
     }
 
     /// Every chat that may match text query `q` ([`text_matches`]): those
@@ -377,11 +307,16 @@ impl Index {
     /// than [`CHECK_EACH_UP_TO`].
     fn text_candidates(&self, q: &str, words: Option<&WordHits>) -> Option<HashSet<ConversationId>> {
         let mut found = self.named(q);
+        if found.len() > CHECK_EACH_UP_TO {
+            return None; // the words only add to it
+        }
         let words = words.filter(|h| !h.words.is_empty());
         if let Some(h) = words {
-            // Each word's chats: in its history hits or in a name or number.
+            // Each word's chats: in its history hits or in a name or number
+            // (a one-word query's are the whole query's: no second pass).
+            let named = |w: &String| if w == q { found.clone() } else { self.named(w) };
             let each: Vec<(HashSet<ConversationId>, &HashSet<ConversationId>)> =
-                h.words.iter().zip(&h.hits).map(|(w, hits)| (self.named(w), hits)).collect();
+                h.words.iter().zip(&h.hits).map(|(w, hits)| (named(w), hits)).collect();
             let at = (0..each.len()).min_by_key(|&i| each[i].0.len() + each[i].1.len())?;
             let (named, hits) = &each[at];
             if named.len() + hits.len() > CHECK_EACH_UP_TO {

@@ -33,6 +33,7 @@ pub mod outbox;
 mod postings;
 pub mod search;
 mod snapshot;
+mod summaries;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -272,26 +272,11 @@ async fn allocator(api: &Api) -> Option<Allocator> {
 /// `store_open_ms` and `actor_tree_ms` of the server's start-up line.
 fn start_phases(logs: &str) -> Option<StartPhases> {
     let line = logs.lines().find(|l| l.contains("actor tree started"))?;
-    let plain = strip_ansi(line);
     let field = |name: &str| {
-        let at = plain.find(&format!("{name}="))? + name.len() + 1;
-        plain[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        let at = line.find(&format!("{name}="))? + name.len() + 1;
+        line[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
     };
     Some(StartPhases { store_open_ms: field("store_open_ms")?, actor_tree_ms: field("actor_tree_ms")? })
-}
-
-/// The text of a log line without its terminal colours.
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            chars.by_ref().find(|c| c.is_ascii_alphabetic());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -396,10 +381,9 @@ mod tests {
     use super::start_phases;
 
     #[test]
-    fn reads_the_start_phases_from_a_coloured_log_line() {
-        let line = "2026-12-06T21:00:00Z  \u{1b}[32m INFO\u{1b}[0m actors::root: actor tree started \
-                    \u{1b}[3mstore_open_ms\u{1b}[0m\u{1b}[2m=\u{1b}[0m1834 \
-                    \u{1b}[3mactor_tree_ms\u{1b}[0m\u{1b}[2m=\u{1b}[0m1702 \u{1b}[3mnumbers\u{1b}[0m=1000";
+    fn reads_the_start_phases_from_the_log_line() {
+        let line = "2026-12-06T21:00:00Z  INFO actors::root: actor tree started \
+                    store_open_ms=1834 actor_tree_ms=1702 numbers=1000";
         let phases = start_phases(&format!("listening\n{line}\n")).expect("parsed");
         assert_eq!((phases.store_open_ms, phases.actor_tree_ms), (1834, 1702));
         assert!(start_phases("no such line").is_none());
