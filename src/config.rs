@@ -61,6 +61,8 @@ pub struct StorageSettings {
     pub cache_capacity_mb: u64,
     /// sled background flush, ms.
     pub flush_every_ms: u64,
+    /// Least time between two group-commit flushes, µs.
+    pub group_commit_interval_us: u64,
 }
 
 /// `[whatsapp]`
@@ -216,6 +218,7 @@ impl Settings {
                 path: self.storage.path.clone(),
                 cache_capacity: self.storage.cache_capacity_mb << 20,
                 flush_every_ms: Some(self.storage.flush_every_ms).filter(|ms| *ms > 0),
+                commit_interval: Duration::from_micros(self.storage.group_commit_interval_us),
             },
             call_timeout: Duration::from_millis(a.call_timeout_ms),
             session_idle_timeout: Duration::from_secs(self.auth.session_idle_timeout_secs),

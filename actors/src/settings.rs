@@ -59,7 +59,12 @@ impl ActorSettings {
     /// Defaults suited to tests and small deployments, stored at `path`.
     pub fn with_path(path: std::path::PathBuf) -> Self {
         Self {
-            store: StoreOptions { path, cache_capacity: 32 << 20, flush_every_ms: Some(500) },
+            store: StoreOptions {
+                path,
+                cache_capacity: 32 << 20,
+                flush_every_ms: Some(500),
+                commit_interval: Duration::ZERO,
+            },
             call_timeout: Duration::from_secs(5),
             session_idle_timeout: Duration::from_secs(7 * 24 * 3600),
             outbox_rate_per_sec: 80,

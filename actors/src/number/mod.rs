@@ -429,7 +429,7 @@ async fn handle(
             if let Some(batch) = s.postings.take() {
                 let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
                 let checkpoint = postings::Checkpoint { at_ms, clean: false };
-                tokio::task::spawn_blocking(move || {
+                s.ctx.store.background().run(move || {
                     let result = postings::write(&store, tenant, number, &batch, checkpoint);
                     if let Err(e) = &result {
                         tracing::warn!(number.id = %number, error = %e, "search words not written; retrying");

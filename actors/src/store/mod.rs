@@ -8,6 +8,7 @@
 //! surface (`get`, `scan_prefix`, `scan_back`, `write`, `durable`), not
 //! sled's types: nothing outside `store/` names sled.
 
+mod background;
 mod codec;
 mod commit;
 mod journal;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use serde::{de::DeserializeOwned, Serialize};
 
+pub(crate) use background::Background;
 pub use commit::GroupCommit;
 pub(crate) use keys::{key, seq, NO_TENANT};
 pub use media::MediaStore;
@@ -149,6 +151,9 @@ pub struct StoreOptions {
     pub cache_capacity: u64,
     /// sled's own background flush period; durability never relies on it.
     pub flush_every_ms: Option<u64>,
+    /// Least time between the starts of two group-commit flushes (zero: a
+    /// flush starts as soon as one is asked for and the last has ended).
+    pub commit_interval: std::time::Duration,
 }
 
 /// The opened database; cheap to clone (sled handles are reference counted).
@@ -157,6 +162,8 @@ pub(crate) struct Store {
     db: sled::Db,
     trees: Arc<[sled::Tree]>,
     commit: GroupCommit,
+    /// The low-priority thread for writes of derived data.
+    background: Background,
     /// The next free row of the write journal.
     journal_next: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -207,8 +214,10 @@ impl Store {
             .iter()
             .map(|t| db.open_tree(t.name()).map_err(sled_err))
             .collect::<Result<Vec<_>, _>>()?;
-        let commit = GroupCommit::start(db.clone(), metrics);
-        let store = Self { db, trees: trees.into(), commit, journal_next: Arc::default() };
+        let commit = GroupCommit::start(db.clone(), metrics, options.commit_interval);
+        let background = Background::start()
+            .map_err(|e| ActorError::Store(format!("start the background writer: {e}")))?;
+        let store = Self { db, trees: trees.into(), commit, background, journal_next: Arc::default() };
         journal::replay(&store)?;
         Ok(store)
     }
@@ -220,6 +229,11 @@ impl Store {
     /// The group-commit handle.
     pub(crate) fn commit(&self) -> &GroupCommit {
         &self.commit
+    }
+
+    /// The thread for writes no acknowledgement waits for.
+    pub(crate) fn background(&self) -> &Background {
+        &self.background
     }
 
     /// Reads one record.
@@ -450,7 +464,12 @@ fn sled_err(e: sled::Error) -> ActorError {
 #[cfg(test)]
 pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let opts = StoreOptions { path: dir.path().to_path_buf(), cache_capacity: 8 << 20, flush_every_ms: None };
+    let opts = StoreOptions {
+        path: dir.path().to_path_buf(),
+        cache_capacity: 8 << 20,
+        flush_every_ms: None,
+        commit_interval: Default::default(),
+    };
     let store = Store::open(&opts, Arc::new(Metrics::default())).expect("the store opens");
     (dir, store)
 }

@@ -1,0 +1,75 @@
+//! One low-priority thread for writes of derived data: work that no
+//! acknowledgement waits for, such as the search words every number writes
+//! once a second.
+//!
+//! On tokio's blocking pool those writes were a thousand short threads a
+//! second competing on equal terms with the two runtime workers that carry
+//! webhooks, and a worker the kernel preempted for a few milliseconds was
+//! the tail of the webhook latency. Here they queue for one thread at a
+//! lower scheduling priority (`nice` 10): it takes whatever CPU the
+//! request path leaves, and all of it when the machine is otherwise idle.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// How much less the thread weighs with the kernel's scheduler than a
+/// request thread (0): at 10 it gets about a tenth of a contended core.
+const NICENESS: i32 = 10;
+
+/// Handle to the thread; cheap to clone. The thread ends once every handle
+/// is dropped and its queue is empty.
+#[derive(Clone)]
+pub(crate) struct Background {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Background {
+    /// Starts the thread.
+    pub(crate) fn start() -> Result<Self, std::io::Error> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new().name("derived-writes".into()).spawn(move || {
+            lower_priority();
+            for job in rx {
+                // A panicking job must not take later ones with it.
+                if catch_unwind(AssertUnwindSafe(job)).is_err() {
+                    tracing::error!("a background write panicked");
+                }
+            }
+        })?;
+        Ok(Self { tx })
+    }
+
+    /// Queues `job`. The thread outlives every handle's sends (it ends only
+    /// when all are dropped), so the job always runs.
+    pub(crate) fn run(&self, job: impl FnOnce() + Send + 'static) {
+        let _ = self.tx.send(Box::new(job));
+    }
+}
+
+/// Lowers the calling thread's priority. On Linux the nice value belongs
+/// to the thread, not the process. Failing to lower it changes nothing
+/// but the latency, so it is only logged.
+fn lower_priority() {
+    if let Err(e) = rustix::process::setpriority_process(None, NICENESS) {
+        tracing::debug!(error = %e, "background writes keep the normal priority");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_run_in_order_and_a_panic_spares_the_next() {
+        let background = Background::start().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let first = tx.clone();
+        background.run(move || first.send(1).unwrap());
+        background.run(|| panic!("a failing write"));
+        background.run(move || tx.send(2).unwrap());
+        assert_eq!(rx.recv().unwrap(), 1);
+        assert_eq!(rx.recv().unwrap(), 2);
+    }
+}
