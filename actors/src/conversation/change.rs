@@ -50,6 +50,9 @@ pub(super) struct Change {
     /// Orders written, with their live event kind.
     pub orders: Vec<(&'static str, OrderRecord)>,
     pub notices: Vec<Notice>,
+    /// Every message row of the batch is new (none is an update): a torn
+    /// write of it can be undone at start (`history::undo_torn_receipt`).
+    pub new_messages_only: bool,
     previous: Visibility,
 }
 
@@ -85,6 +88,7 @@ impl ConversationState {
             messages: Vec::new(),
             orders: Vec::new(),
             notices: Vec::new(),
+            new_messages_only: false,
             previous: self.visibility(),
         }
     }
@@ -131,6 +135,8 @@ impl ConversationState {
         let now = now_ms();
         let created = !self.persisted();
         let first_seq = self.record.next_seq;
+        let receipt = c.new_messages_only
+            && c.events.iter().any(|(_, kind)| matches!(kind, EventKind::MessageReceived { .. }));
         let run: Vec<Event> = c
             .events
             .drain(..)
@@ -157,6 +163,8 @@ impl ConversationState {
             self.ctx.store.write_new(c.batch, Tree::Conversations, &[Tree::Events, Tree::Messages])?;
         } else if !summary_changed {
             self.ctx.store.write_in_order(c.batch, unjournaled_rank)?;
+        } else if receipt {
+            self.ctx.store.write_in_order(c.batch, receipt_rank)?;
         } else {
             self.ctx.store.write(c.batch)?;
         }
@@ -276,6 +284,22 @@ pub(crate) fn unjournaled_rank(tree: Tree, put: bool) -> Option<u8> {
         (Tree::EarlyStatuses, _) => Some(1),
         (Tree::Events, true) => Some(2),
         (Tree::Outbox, false) => Some(3),
+        _ => None,
+    }
+}
+
+/// The order in which a received message's commit is written without the
+/// journal: the event run first, so that a start finds what a crash cut
+/// short and undoes it (`history::undo_torn_receipt`), then the new
+/// messages, then the summary, whose arrival completes it. `None` for
+/// anything else (an order, a reaction's row, a bot's send), which goes
+/// through the journal. Two sled writes fewer than the journal's for
+/// every message to a chat that exists.
+pub(crate) fn receipt_rank(tree: Tree, put: bool) -> Option<u8> {
+    match (tree, put) {
+        (Tree::Events, true) => Some(0),
+        (Tree::Messages, true) => Some(1),
+        (Tree::Conversations, true) => Some(2),
         _ => None,
     }
 }

@@ -3,10 +3,10 @@
 
 use tenants::{ConversationId, MessageId, TenantId};
 
-use super::record::{Body, Event, EventRun, MessageRecord, StoredMedia};
+use super::record::{Body, Event, EventKind, EventRun, MessageRecord, StoredMedia};
 use super::ConversationState;
 use crate::error::ActorError;
-use crate::store::{key, seq, Store, Tree};
+use crate::store::{key, seq, Batch, Store, Tree};
 use crate::view::MessageView;
 
 /// Up to `limit` messages before `before` (or the latest), oldest first.
@@ -50,6 +50,54 @@ pub(super) fn events(
 pub(super) fn events_end(store: &Store, prefix: &[u8]) -> Result<u64, ActorError> {
     let last = event_rows(store, prefix, None, 1)?;
     Ok(last.first().and_then(|(_, run)| run.0.last()).map_or(0, |e| e.seq + 1))
+}
+
+/// Undoes a customer message's commit that a crash cut short, at the
+/// start of its conversation; returns whether there was one.
+///
+/// Such a commit goes without the journal as its event run, its new
+/// messages, then the summary (`change::receipt_rank`), and sled keeps a
+/// prefix of its log. A received message always changes the summary, so
+/// a run holding one that starts at or past the stored summary's event
+/// counter lost its summary: the run and its messages are removed, and
+/// Meta redelivers the webhook, which was never acknowledged. Runs of
+/// commits that leave the summary alone (statuses, send outcomes, notes)
+/// also lie past the counter, but hold no received message. Only the
+/// newest run can be torn: one actor writes a conversation, one commit
+/// after the other.
+pub(super) fn undo_torn_receipt(
+    store: &Store,
+    tenant: TenantId,
+    id: ConversationId,
+    stored_next_seq: u64,
+) -> Result<bool, ActorError> {
+    let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+    let Some((row, run)) = event_rows(store, &prefix, None, 1)?.into_iter().next() else {
+        return Ok(false);
+    };
+    let received: Vec<MessageId> = run
+        .0
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::MessageReceived { message_id } => Some(message_id),
+            _ => None,
+        })
+        .collect();
+    let past_summary = run.0.first().is_some_and(|e| e.seq >= stored_next_seq);
+    if !past_summary || received.is_empty() {
+        return Ok(false);
+    }
+    let mut undo = Batch::default();
+    for m in &received {
+        undo.delete(Tree::Messages, super::message_key(tenant, id, *m));
+    }
+    undo.delete(Tree::Events, row);
+    store.write(undo)?;
+    tracing::warn!(
+        tenant.id = %tenant, conversation.id = %id, messages = received.len(),
+        "undid a received message's commit cut short by a crash; Meta redelivers it"
+    );
+    Ok(true)
 }
 
 /// Up to `limit` event rows under `prefix` below `before`, newest first;
@@ -104,4 +152,63 @@ pub(super) fn media_of(
         _ => None,
     };
     Ok((m.media.ok_or(ActorError::NotFound)?, filename))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conversation::record::{EventActor, MessageStatus};
+    use crate::number::search::tests::message;
+
+    /// Writes one run at `first` with these events, and the messages the
+    /// received ones name.
+    fn run(store: &Store, tenant: TenantId, id: ConversationId, first: u64, kinds: Vec<EventKind>) {
+        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+        let mut batch = Batch::default();
+        let events = kinds.into_iter().zip(first..).map(|(kind, seq)| Event {
+            seq,
+            at_ms: 1,
+            by: EventActor::Customer,
+            kind,
+        });
+        let events: Vec<Event> = events.collect();
+        for e in &events {
+            if let EventKind::MessageReceived { message_id } = e.kind {
+                let mut m = message(id, "hello there", 1);
+                m.id = message_id;
+                batch.put(Tree::Messages, super::super::message_key(tenant, id, m.id), &m).unwrap();
+            }
+        }
+        batch.put(Tree::Events, key(&[&prefix, &seq(first)]), &EventRun(events)).unwrap();
+        store.write(batch).unwrap();
+    }
+
+    fn stored_messages(store: &Store, tenant: TenantId, id: ConversationId) -> usize {
+        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+        store.scan_prefix::<MessageRecord>(Tree::Messages, &prefix).unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn a_receipt_past_the_summary_is_undone_and_nothing_else_is() {
+        let (_dir, store) = crate::store::temp_store();
+        let (tenant, id) = (TenantId::new(), ConversationId::new());
+        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+        let received = || EventKind::MessageReceived { message_id: MessageId::new() };
+        // Seqs 0..2 are behind the stored summary's counter (2): whole.
+        run(&store, tenant, id, 0, vec![EventKind::Created, received()]);
+        assert!(!undo_torn_receipt(&store, tenant, id, 2).unwrap(), "a complete commit stays");
+        // A status's run past the counter is a commit that leaves the
+        // summary alone, not a torn one.
+        let status = EventKind::StatusChanged { message_id: MessageId::new(), status: MessageStatus::Read };
+        run(&store, tenant, id, 2, vec![status]);
+        assert!(!undo_torn_receipt(&store, tenant, id, 2).unwrap(), "a status stays");
+        assert_eq!(events_end(&store, &prefix).unwrap(), 3);
+        // A received message past the counter lost its summary.
+        run(&store, tenant, id, 3, vec![received()]);
+        assert_eq!(stored_messages(&store, tenant, id), 2);
+        assert!(undo_torn_receipt(&store, tenant, id, 2).unwrap(), "the torn receipt is undone");
+        assert_eq!(stored_messages(&store, tenant, id), 1, "its message is gone, the first one stays");
+        assert_eq!(events_end(&store, &prefix).unwrap(), 3, "its run is gone, the status stays");
+        assert!(!undo_torn_receipt(&store, tenant, id, 2).unwrap(), "once");
+    }
 }

@@ -110,6 +110,7 @@ pub(super) async fn messages(
     if c.events.is_empty() {
         return Ok(outcome);
     }
+    c.new_messages_only = touched.is_empty();
     for m in touched.into_values() {
         c.batch.put(Tree::Messages, s.message_key(m.id), &m)?;
         c.messages.push(("message.updated", m));
