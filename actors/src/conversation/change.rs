@@ -199,7 +199,7 @@ impl ConversationState {
     }
 
     /// Hands a new message's words to the NumberActor, which writes them
-    /// for history search within a second (`number::postings`; after a
+    /// for history search within seconds (`number::postings`; after a
     /// crash it re-reads the latest messages). A note does not move
     /// `last_message_at_ms`, which that recovery goes by, so its words are
     /// written here and now: notes are few.

@@ -128,7 +128,7 @@ pub fn matches(f: &ListFilter, words: Option<&WordHits>, r: &ConversationRecord)
 
 /// The whole query in the name or number, or each of its words there or in
 /// the history. The latest message is in the history's words at once
-/// (`postings` keeps the last second's in memory), so the preview is not
+/// (`postings` keeps the last seconds' in memory), so the preview is not
 /// searched apart: that kept every query reading every summary.
 fn text_matches(q: &str, words: Option<&WordHits>, r: &ConversationRecord) -> bool {
     let in_summary = |text: &str| {

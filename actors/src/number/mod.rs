@@ -20,7 +20,7 @@
 //! row (`snapshot`).
 //!
 //! It also collects the history-search words of its conversations' new
-//! messages and writes them once a second (`postings`).
+//! messages and writes them every few seconds (`postings`).
 
 pub mod catalog;
 mod children;
@@ -440,7 +440,7 @@ async fn handle(
         }
         NumberMsg::WordsWritten(ok) => s.postings.written(ok),
         NumberMsg::List(filter, words, limit, cursor, r) => {
-            // Words handed over in the last second are not on disk yet.
+            // Words handed over in the last seconds are not on disk yet.
             let words = words.map(|w| {
                 let mut w = Arc::unwrap_or_clone(w);
                 s.postings.add_hits(&mut w);

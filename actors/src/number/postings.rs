@@ -1,9 +1,9 @@
 //! History-search words on their way to sled. Conversations hand the
 //! words of each new message to their NumberActor, which keeps them here
-//! and writes them once a second as one row per word
+//! and writes them every few seconds ([`WRITE_EVERY`]) as one row per word
 //! (`word | 0 | batch -> conversation ids`, `search`), instead of one sled
 //! key per word and conversation on every message's path: a common word
-//! said in a thousand chats within that second costs one insert.
+//! said in a thousand chats within that time costs one insert.
 //!
 //! Words are derived data: nothing here stands between a message and its
 //! acknowledgement. Each written batch is followed by a checkpoint, the
@@ -24,8 +24,11 @@ use super::search::{self, WordHits};
 use crate::error::ActorError;
 use crate::store::{key, Store, Tree};
 
-/// How often a number writes the words handed to it.
-pub(crate) const WRITE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How often a number writes the words handed to it. A word said again
+/// within this time costs no second row, and searches read what is not yet
+/// written from memory, so a longer interval costs no freshness, only a
+/// few more seconds of messages re-read after a crash.
+pub(crate) const WRITE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Recovery re-reads from this long before the checkpoint: a message's
 /// words reach the NumberActor's mailbox microseconds after its commit,

@@ -1,8 +1,8 @@
 //! One low-priority thread for writes of derived data: work that no
 //! acknowledgement waits for, such as the search words every number writes
-//! once a second.
+//! every few seconds.
 //!
-//! On tokio's blocking pool those writes were a thousand short threads a
+//! On tokio's blocking pool those writes were a thousand short tasks a
 //! second competing on equal terms with the two runtime workers that carry
 //! webhooks, and a worker the kernel preempted for a few milliseconds was
 //! the tail of the webhook latency. Here they queue for one thread at a
