@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::content::{Content, InboundMessage, OrderItem, Referral};
 use super::wire::{
-    decode, timestamp, WireButton, WireContext, WireInteractive, WireLocation, WireMedia, WireOrder,
+    decode_ref, timestamp, WireButton, WireContext, WireInteractive, WireLocation, WireMedia, WireOrder,
     WireReaction, WireSystem, WireText,
 };
 use crate::error::WebhookError;
@@ -22,7 +22,7 @@ use crate::error::WebhookError;
 /// Reads one element of a change's `messages` array; `what` names it in
 /// the refusal (`"messages[2]"`).
 pub(super) fn parse_message(raw: Value, what: &str) -> Result<InboundMessage, WebhookError> {
-    let head: Head = decode(raw.clone(), what)?;
+    let head: Head = decode_ref(&raw, what)?;
     Ok(InboundMessage {
         content: content(&head.kind, &raw),
         context: head.context.and_then(|c| inner::<WireContext>(&c)).map(Into::into),

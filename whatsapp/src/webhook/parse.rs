@@ -17,12 +17,15 @@ use crate::error::WebhookError;
 
 /// Parses one POST body from Meta. See the module doc for what is refused.
 pub fn parse_notification(body: &[u8]) -> Result<Notification, WebhookError> {
-    let root: Value =
-        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(format!("not JSON: {e}")))?;
-    if !root.is_object() {
-        return Err(WebhookError::Malformed("not a JSON object".into()));
-    }
-    let wire: WireNotification = decode(root, "notification")?;
+    // Straight into the envelope (a third less time than through a
+    // tree); a body that does not fit is read again as a tree, which says
+    // what is wrong and where. serde would also take an array for the
+    // envelope: only an object goes the short way.
+    let object = body.trim_ascii_start().first() == Some(&b'{');
+    let wire: WireNotification = match serde_json::from_slice(body) {
+        Ok(wire) if object => wire,
+        _ => envelope(body)?,
+    };
     let entries = wire
         .entry
         .into_iter()
@@ -30,6 +33,16 @@ pub fn parse_notification(body: &[u8]) -> Result<Notification, WebhookError> {
         .map(|(i, e)| entry(e, &format!("entry[{i}]")))
         .collect::<Result<_, _>>()?;
     Ok(Notification { object: wire.object, entries })
+}
+
+/// The envelope of a body that did not read as one, or why it is none.
+fn envelope(body: &[u8]) -> Result<WireNotification, WebhookError> {
+    let root: Value =
+        serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(format!("not JSON: {e}")))?;
+    if !root.is_object() {
+        return Err(WebhookError::Malformed("not a JSON object".into()));
+    }
+    decode(root, "notification")
 }
 
 fn entry(wire: WireEntry, at: &str) -> Result<Entry, WebhookError> {
@@ -331,6 +344,7 @@ mod tests {
             ("<xml/>", "not JSON"),
             (r#"{"object": "whatsapp_business_account""#, "not JSON"),
             ("[]", "not a JSON object"),
+            (r#"["whatsapp_business_account", []]"#, "not a JSON object"),
             (r#"{"entry": []}"#, "object"),
             (r#"{"object": "whatsapp_business_account", "entry": {}}"#, "sequence"),
             (r#"{"object": "whatsapp_business_account"}"#, "entry"),

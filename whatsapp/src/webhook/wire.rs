@@ -244,7 +244,17 @@ pub(super) struct WireSystem {
 
 /// Reads `value` as `T`, or refuses the body naming `what` failed.
 pub(super) fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, WebhookError> {
-    T::deserialize(value).map_err(|e| WebhookError::Malformed(format!("{what}: {e}")))
+    T::deserialize(value).map_err(|e| malformed(what, e))
+}
+
+/// Reads `value` as `T` and leaves it whole: only what `T` keeps is
+/// copied, not the tree (a message's head, whose content is read after).
+pub(super) fn decode_ref<T: DeserializeOwned>(value: &Value, what: &str) -> Result<T, WebhookError> {
+    T::deserialize(value).map_err(|e| malformed(what, e))
+}
+
+fn malformed(what: &str, e: serde_json::Error) -> WebhookError {
+    WebhookError::Malformed(format!("{what}: {e}"))
 }
 
 /// Meta's unix seconds: a string of digits (as documented) or a number.
