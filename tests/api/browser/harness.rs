@@ -79,7 +79,19 @@ struct Driver {
 }
 
 impl Driver {
+    /// Starts chromedriver. It has once exited before reporting its port
+    /// when several tests started theirs at the same moment, so a start
+    /// that ends that way is tried again, twice.
     async fn start() -> Driver {
+        for _ in 0..3 {
+            if let Some(driver) = Self::try_start().await {
+                return driver;
+            }
+        }
+        panic!("chromedriver did not report its port in three starts")
+    }
+
+    async fn try_start() -> Option<Driver> {
         let mut cmd = Command::new("chromedriver");
         cmd.arg("--port=0")
             .stdin(Stdio::null())
@@ -107,11 +119,15 @@ impl Driver {
         })
         .await
         .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("chromedriver did not report its port"));
+        .flatten();
+        let Some(port) = port else {
+            // Dropped as a driver, it takes its whole process group along.
+            drop(Driver { child, pid, port: 0 });
+            return None;
+        };
         // Keep draining stdout so chromedriver never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Driver { child, pid, port }
+        Some(Driver { child, pid, port })
     }
 }
 
