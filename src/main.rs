@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
         // file or a pipe are noise to every tool that reads it.
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    switchboard::memory::purge_in_background();
     let mut args = std::env::args().skip(1);
     let mut config = None;
     let mut demo_mode = false;
