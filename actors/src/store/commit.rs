@@ -134,6 +134,25 @@ mod tests {
         assert!((1..=64).contains(&flushes), "flushes: {flushes}");
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writers_within_the_interval_share_one_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = sled::open(dir.path()).unwrap();
+        let metrics = Arc::new(Metrics::default());
+        let commit = GroupCommit::start(db.clone(), metrics.clone(), Duration::from_millis(300));
+        db.insert(b"first", &b"v"[..]).unwrap();
+        commit.durable().await.unwrap();
+        assert_eq!(metrics.snapshot().flushes, 1, "the first writer found no flush before it");
+        // Ten writers right after it: the next flush waits out the interval
+        // and takes them all.
+        let waits = (0..10u32).map(|i| {
+            db.insert(i.to_be_bytes(), &b"v"[..]).unwrap();
+            commit.durable()
+        });
+        futures::future::try_join_all(waits).await.unwrap();
+        assert_eq!(metrics.snapshot().flushes, 2, "one flush for the ten");
+    }
+
     #[tokio::test]
     async fn then_jobs_run_in_registration_order() {
         let dir = tempfile::tempdir().unwrap();
