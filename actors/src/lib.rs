@@ -23,7 +23,8 @@
 //! CatalogActor at once and a conversation on its next message. Each supervisor caps restarts
 //! (supervision.rs) and escalates past the cap.
 //!
-//! Shared plumbing: store/ (sled, codec, keys, group commit), routes.rs (the
+//! Shared plumbing: store/ (sled, codec, keys, group commit, the
+//! low-priority thread for derived writes), routes.rs (the
 //! routing snapshot), ctx.rs, ask.rs (calls with timeouts), view.rs (API
 //! shapes), metrics.rs, settings.rs, clock.rs, error.rs.
 

@@ -1,6 +1,7 @@
 //! The store: one sled database, a fixed set of named trees, typed records
 //! in a versioned bincode envelope, multi-tree batches made crash-atomic by
-//! a journal, and group commit.
+//! a journal, group commit, and one low-priority thread for writes no
+//! acknowledgement waits for (`background`).
 //!
 //! This module is private to the `actors` crate: only actors write the
 //! store, which the compiler checks (`grep -rn 'sled::' src tenants
