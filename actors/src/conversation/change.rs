@@ -50,9 +50,6 @@ pub(super) struct Change {
     /// Orders written, with their live event kind.
     pub orders: Vec<(&'static str, OrderRecord)>,
     pub notices: Vec<Notice>,
-    /// Every message row of the batch is new (none is an update): a torn
-    /// write of it can be undone at start (`history::undo_torn_receipt`).
-    pub new_messages_only: bool,
     previous: Visibility,
 }
 
@@ -88,7 +85,6 @@ impl ConversationState {
             messages: Vec::new(),
             orders: Vec::new(),
             notices: Vec::new(),
-            new_messages_only: false,
             previous: self.visibility(),
         }
     }
@@ -135,8 +131,19 @@ impl ConversationState {
         let now = now_ms();
         let created = !self.persisted();
         let first_seq = self.record.next_seq;
-        let receipt = c.new_messages_only
-            && c.events.iter().any(|(_, kind)| matches!(kind, EventKind::MessageReceived { .. }));
+        // A start can undo a torn write of exactly this: a run naming
+        // received messages, and no message row but theirs
+        // (`history::log_end`).
+        let received: Vec<Vec<u8>> = c
+            .events
+            .iter()
+            .filter_map(|(_, kind)| match kind {
+                EventKind::MessageReceived { message_id } => Some(self.message_key(*message_id)),
+                _ => None,
+            })
+            .collect();
+        let receipt =
+            !received.is_empty() && c.batch.puts(Tree::Messages).all(|k| received.iter().any(|r| r == k));
         let run: Vec<Event> = c
             .events
             .drain(..)
@@ -149,7 +156,7 @@ impl ConversationState {
         }
         // A delivery status or a send's outcome changes a message and adds
         // an event, not the summary: the stored one keeps its older event
-        // counter, which a start corrects from the log (`events_end`).
+        // counter, which a start corrects from the log (`history::log_end`).
         let summary_changed = self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
         if summary_changed {
             c.batch.put(
@@ -290,7 +297,7 @@ pub(crate) fn unjournaled_rank(tree: Tree, put: bool) -> Option<u8> {
 
 /// The order in which a received message's commit is written without the
 /// journal: the event run first, so that a start finds what a crash cut
-/// short and undoes it (`history::undo_torn_receipt`), then the new
+/// short and undoes it (`history::log_end`), then the new
 /// messages, then the summary, whose arrival completes it. `None` for
 /// anything else (an order, a reaction's row, a bot's send), which goes
 /// through the journal. Two sled writes fewer than the journal's for

@@ -46,14 +46,18 @@ pub(super) fn events(
     Ok(page)
 }
 
-/// The seq after the last event in the log under `prefix` (0 if none).
-pub(super) fn events_end(store: &Store, prefix: &[u8]) -> Result<u64, ActorError> {
-    let last = event_rows(store, prefix, None, 1)?;
-    Ok(last.first().and_then(|(_, run)| run.0.last()).map_or(0, |e| e.seq + 1))
+/// A conversation's log as its start finds it.
+#[derive(Debug, PartialEq)]
+pub(super) struct LogEnd {
+    /// The seq after its last event (0 if none).
+    pub next_seq: u64,
+    /// A received message's commit cut short by a crash was undone.
+    pub undone: bool,
 }
 
-/// Undoes a customer message's commit that a crash cut short, at the
-/// start of its conversation; returns whether there was one.
+/// Reads the newest event run once, at a conversation's start: where the
+/// log ends, after undoing a customer message's commit that a crash cut
+/// short.
 ///
 /// Such a commit goes without the journal as its event run, its new
 /// messages, then the summary (`change::receipt_rank`), and sled keeps a
@@ -65,15 +69,19 @@ pub(super) fn events_end(store: &Store, prefix: &[u8]) -> Result<u64, ActorError
 /// also lie past the counter, but hold no received message. Only the
 /// newest run can be torn: one actor writes a conversation, one commit
 /// after the other.
-pub(super) fn undo_torn_receipt(
+pub(super) fn log_end(
     store: &Store,
     tenant: TenantId,
     id: ConversationId,
     stored_next_seq: u64,
-) -> Result<bool, ActorError> {
+) -> Result<LogEnd, ActorError> {
     let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
     let Some((row, run)) = event_rows(store, &prefix, None, 1)?.into_iter().next() else {
-        return Ok(false);
+        return Ok(LogEnd { next_seq: 0, undone: false });
+    };
+    let (first, last) = match (run.0.first(), run.0.last()) {
+        (Some(first), Some(last)) => (first.seq, last.seq),
+        _ => return Ok(LogEnd { next_seq: 0, undone: false }),
     };
     let received: Vec<MessageId> = run
         .0
@@ -83,9 +91,8 @@ pub(super) fn undo_torn_receipt(
             _ => None,
         })
         .collect();
-    let past_summary = run.0.first().is_some_and(|e| e.seq >= stored_next_seq);
-    if !past_summary || received.is_empty() {
-        return Ok(false);
+    if first < stored_next_seq || received.is_empty() {
+        return Ok(LogEnd { next_seq: last + 1, undone: false });
     }
     let mut undo = Batch::default();
     for m in &received {
@@ -97,7 +104,8 @@ pub(super) fn undo_torn_receipt(
         tenant.id = %tenant, conversation.id = %id, messages = received.len(),
         "undid a received message's commit cut short by a crash; Meta redelivers it"
     );
-    Ok(true)
+    // Runs are contiguous: the log now ends where the torn one began.
+    Ok(LogEnd { next_seq: first, undone: true })
 }
 
 /// Up to `limit` event rows under `prefix` below `before`, newest first;
@@ -192,23 +200,25 @@ mod tests {
     async fn a_receipt_past_the_summary_is_undone_and_nothing_else_is() {
         let (_dir, store) = crate::store::temp_store();
         let (tenant, id) = (TenantId::new(), ConversationId::new());
-        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
+        let open = |stored_next_seq| log_end(&store, tenant, id, stored_next_seq).unwrap();
+        assert_eq!(open(0), LogEnd { next_seq: 0, undone: false }, "no log yet");
         let received = || EventKind::MessageReceived { message_id: MessageId::new() };
         // Seqs 0..2 are behind the stored summary's counter (2): whole.
         run(&store, tenant, id, 0, vec![EventKind::Created, received()]);
-        assert!(!undo_torn_receipt(&store, tenant, id, 2).unwrap(), "a complete commit stays");
+        assert!(!open(2).undone, "a complete commit stays");
         // A status's run past the counter is a commit that leaves the
         // summary alone, not a torn one.
         let status = EventKind::StatusChanged { message_id: MessageId::new(), status: MessageStatus::Read };
         run(&store, tenant, id, 2, vec![status]);
-        assert!(!undo_torn_receipt(&store, tenant, id, 2).unwrap(), "a status stays");
-        assert_eq!(events_end(&store, &prefix).unwrap(), 3);
+        assert!(!open(2).undone, "a status stays");
+        assert_eq!(open(2).next_seq, 3);
         // A received message past the counter lost its summary.
         run(&store, tenant, id, 3, vec![received()]);
         assert_eq!(stored_messages(&store, tenant, id), 2);
-        assert!(undo_torn_receipt(&store, tenant, id, 2).unwrap(), "the torn receipt is undone");
+        let undone = open(2);
+        assert!(undone.undone, "the torn receipt is undone");
         assert_eq!(stored_messages(&store, tenant, id), 1, "its message is gone, the first one stays");
-        assert_eq!(events_end(&store, &prefix).unwrap(), 3, "its run is gone, the status stays");
-        assert!(!undo_torn_receipt(&store, tenant, id, 2).unwrap(), "once");
+        assert_eq!(undone.next_seq, 3, "its run is gone, the status stays");
+        assert_eq!(open(2), LogEnd { next_seq: 3, undone: false }, "once");
     }
 }

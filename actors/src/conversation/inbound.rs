@@ -110,7 +110,6 @@ pub(super) async fn messages(
     if c.events.is_empty() {
         return Ok(outcome);
     }
-    c.new_messages_only = touched.is_empty();
     for m in touched.into_values() {
         c.batch.put(Tree::Messages, s.message_key(m.id), &m)?;
         c.messages.push(("message.updated", m));

@@ -365,9 +365,8 @@ impl Actor for ConversationActor {
         // The stored summary's event counter may lag its log (see
         // `written`); a chat never written has no log.
         if written.is_some() {
-            history::undo_torn_receipt(&a.ctx.store, a.tenant_id, a.id, record.next_seq)?;
-            let prefix = key(&[&a.tenant_id.to_bytes(), &a.id.to_bytes()]);
-            record.next_seq = record.next_seq.max(history::events_end(&a.ctx.store, &prefix)?);
+            let log = history::log_end(&a.ctx.store, a.tenant_id, a.id, record.next_seq)?;
+            record.next_seq = record.next_seq.max(log.next_seq);
         }
         Ok(ConversationState {
             ctx: a.ctx,

@@ -198,6 +198,11 @@ impl Batch {
     pub(crate) fn delete(&mut self, tree: Tree, key: Vec<u8>) {
         self.ops.push((tree, key, None));
     }
+
+    /// The keys it puts in `tree`.
+    pub(crate) fn puts(&self, tree: Tree) -> impl Iterator<Item = &[u8]> {
+        self.ops.iter().filter(move |(t, _, v)| *t == tree && v.is_some()).map(|(_, k, _)| k.as_slice())
+    }
 }
 
 impl Store {
