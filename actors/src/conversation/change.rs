@@ -9,6 +9,7 @@ use tenants::{MessageId, UserId};
 
 use super::order::OrderRecord;
 use super::record::{ConversationRecord, Direction, Event, EventActor, EventKind, EventRun, MessageRecord};
+use super::recovery::{self, Added};
 use super::ConversationState;
 use crate::clock::now_ms;
 use crate::error::ActorError;
@@ -109,7 +110,7 @@ impl ConversationState {
 
     /// The outbox row of one of this conversation's messages.
     pub(super) fn outbox_key_of(&self, id: MessageId) -> Vec<u8> {
-        key(&[&self.record.tenant_id.to_bytes(), &self.record.number_id.to_bytes(), &id.to_bytes()])
+        super::outbox_key(self.record.tenant_id, self.record.number_id, id)
     }
 
     pub(super) fn early_key(&self, wamid: &str) -> Vec<u8> {
@@ -118,6 +119,17 @@ impl ConversationState {
 
     pub(super) fn load_message(&self, id: MessageId) -> Result<MessageRecord, ActorError> {
         self.ctx.store.get(Tree::Messages, &self.message_key(id))?.ok_or(ActorError::NotFound)
+    }
+
+    /// Whether a start could undo this change if a crash cut it short
+    /// (`recovery`): it adds messages, and it writes no message row and
+    /// no outbox row but theirs.
+    fn undoable(&self, c: &Change) -> bool {
+        let added: Vec<_> = c.events.iter().filter_map(|(_, kind)| recovery::added(kind)).collect();
+        let message = |k: &[u8]| added.iter().any(|(m, _)| self.message_key(*m) == k);
+        let send =
+            |k: &[u8]| added.iter().any(|(m, how)| *how == Added::Queued && self.outbox_key_of(*m) == k);
+        !added.is_empty() && c.batch.puts(Tree::Messages).all(message) && c.batch.puts(Tree::Outbox).all(send)
     }
 
     /// Writes the change with the summary and publishes what it did.
@@ -131,19 +143,7 @@ impl ConversationState {
         let now = now_ms();
         let created = !self.persisted();
         let first_seq = self.record.next_seq;
-        // A start can undo a torn write of exactly this: a run naming
-        // received messages, and no message row but theirs
-        // (`history::log_end`).
-        let received: Vec<Vec<u8>> = c
-            .events
-            .iter()
-            .filter_map(|(_, kind)| match kind {
-                EventKind::MessageReceived { message_id } => Some(self.message_key(*message_id)),
-                _ => None,
-            })
-            .collect();
-        let receipt =
-            !received.is_empty() && c.batch.puts(Tree::Messages).all(|k| received.iter().any(|r| r == k));
+        let undoable = self.undoable(&c);
         let run: Vec<Event> = c
             .events
             .drain(..)
@@ -156,8 +156,11 @@ impl ConversationState {
         }
         // A delivery status or a send's outcome changes a message and adds
         // an event, not the summary: the stored one keeps its older event
-        // counter, which a start corrects from the log (`history::log_end`).
-        let summary_changed = self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
+        // counter, which a start corrects from the log (`recovery::log_end`).
+        // An undoable commit always writes the summary: its arrival is how
+        // a start tells it whole.
+        let summary_changed =
+            undoable || self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
         if summary_changed {
             c.batch.put(
                 Tree::Conversations,
@@ -166,12 +169,14 @@ impl ConversationState {
             )?;
         }
         if created {
-            // Only the new summary, written last, leads to the new rows.
-            self.ctx.store.write_new(c.batch, Tree::Conversations, &[Tree::Events, Tree::Messages])?;
+            // Only the new summary, written last, leads to the new rows
+            // (the Outbox checks a row's summary before sending it).
+            let reached = [Tree::Events, Tree::Messages, Tree::Outbox, Tree::Idempotency];
+            self.ctx.store.write_new(c.batch, Tree::Conversations, &reached)?;
+        } else if undoable {
+            self.ctx.store.write_in_order(c.batch, undoable_rank)?;
         } else if !summary_changed {
             self.ctx.store.write_in_order(c.batch, unjournaled_rank)?;
-        } else if receipt {
-            self.ctx.store.write_in_order(c.batch, receipt_rank)?;
         } else {
             self.ctx.store.write(c.batch)?;
         }
@@ -295,18 +300,19 @@ pub(crate) fn unjournaled_rank(tree: Tree, put: bool) -> Option<u8> {
     }
 }
 
-/// The order in which a received message's commit is written without the
+/// The order in which a commit that adds messages is written without the
 /// journal: the event run first, so that a start finds what a crash cut
-/// short and undoes it (`history::log_end`), then the new
-/// messages, then the summary, whose arrival completes it. `None` for
-/// anything else (an order, a reaction's row, a bot's send), which goes
-/// through the journal. Two sled writes fewer than the journal's for
-/// every message to a chat that exists.
-pub(crate) fn receipt_rank(tree: Tree, put: bool) -> Option<u8> {
+/// short and undoes it (`recovery::log_end`); then the new messages, the
+/// idempotency keys and the outbox rows; then the summary, whose arrival
+/// completes it. `None` for anything else (an order, a reaction's row, an
+/// early status), which goes through the journal. Two sled writes fewer
+/// than the journal's for every message received or sent.
+pub(crate) fn undoable_rank(tree: Tree, put: bool) -> Option<u8> {
     match (tree, put) {
         (Tree::Events, true) => Some(0),
-        (Tree::Messages, true) => Some(1),
-        (Tree::Conversations, true) => Some(2),
+        (Tree::Messages | Tree::Idempotency, true) => Some(1),
+        (Tree::Outbox, true) => Some(2),
+        (Tree::Conversations, true) => Some(3),
         _ => None,
     }
 }

@@ -3,10 +3,10 @@
 
 use tenants::{ConversationId, MessageId, TenantId};
 
-use super::record::{Body, Event, EventKind, EventRun, MessageRecord, StoredMedia};
+use super::record::{Body, Event, EventRun, MessageRecord, StoredMedia};
 use super::ConversationState;
 use crate::error::ActorError;
-use crate::store::{key, seq, Batch, Store, Tree};
+use crate::store::{key, seq, Store, Tree};
 use crate::view::MessageView;
 
 /// Up to `limit` messages before `before` (or the latest), oldest first.
@@ -46,71 +46,9 @@ pub(super) fn events(
     Ok(page)
 }
 
-/// A conversation's log as its start finds it.
-#[derive(Debug, PartialEq)]
-pub(super) struct LogEnd {
-    /// The seq after its last event (0 if none).
-    pub next_seq: u64,
-    /// A received message's commit cut short by a crash was undone.
-    pub undone: bool,
-}
-
-/// Reads the newest event run once, at a conversation's start: where the
-/// log ends, after undoing a customer message's commit that a crash cut
-/// short.
-///
-/// Such a commit goes without the journal as its event run, its new
-/// messages, then the summary (`change::receipt_rank`), and sled keeps a
-/// prefix of its log. A received message always changes the summary, so
-/// a run holding one that starts at or past the stored summary's event
-/// counter lost its summary: the run and its messages are removed, and
-/// Meta redelivers the webhook, which was never acknowledged. Runs of
-/// commits that leave the summary alone (statuses, send outcomes, notes)
-/// also lie past the counter, but hold no received message. Only the
-/// newest run can be torn: one actor writes a conversation, one commit
-/// after the other.
-pub(super) fn log_end(
-    store: &Store,
-    tenant: TenantId,
-    id: ConversationId,
-    stored_next_seq: u64,
-) -> Result<LogEnd, ActorError> {
-    let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
-    let Some((row, run)) = event_rows(store, &prefix, None, 1)?.into_iter().next() else {
-        return Ok(LogEnd { next_seq: 0, undone: false });
-    };
-    let (first, last) = match (run.0.first(), run.0.last()) {
-        (Some(first), Some(last)) => (first.seq, last.seq),
-        _ => return Ok(LogEnd { next_seq: 0, undone: false }),
-    };
-    let received: Vec<MessageId> = run
-        .0
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::MessageReceived { message_id } => Some(message_id),
-            _ => None,
-        })
-        .collect();
-    if first < stored_next_seq || received.is_empty() {
-        return Ok(LogEnd { next_seq: last + 1, undone: false });
-    }
-    let mut undo = Batch::default();
-    for m in &received {
-        undo.delete(Tree::Messages, super::message_key(tenant, id, *m));
-    }
-    undo.delete(Tree::Events, row);
-    store.write(undo)?;
-    tracing::warn!(
-        tenant.id = %tenant, conversation.id = %id, messages = received.len(),
-        "undid a received message's commit cut short by a crash; Meta redelivers it"
-    );
-    // Runs are contiguous: the log now ends where the torn one began.
-    Ok(LogEnd { next_seq: first, undone: true })
-}
-
 /// Up to `limit` event rows under `prefix` below `before`, newest first;
 /// rows from before runs existed hold one event.
-fn event_rows(
+pub(super) fn event_rows(
     store: &Store,
     prefix: &[u8],
     before: Option<&[u8]>,
@@ -160,65 +98,4 @@ pub(super) fn media_of(
         _ => None,
     };
     Ok((m.media.ok_or(ActorError::NotFound)?, filename))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::conversation::record::{EventActor, MessageStatus};
-    use crate::number::search::tests::message;
-
-    /// Writes one run at `first` with these events, and the messages the
-    /// received ones name.
-    fn run(store: &Store, tenant: TenantId, id: ConversationId, first: u64, kinds: Vec<EventKind>) {
-        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
-        let mut batch = Batch::default();
-        let events = kinds.into_iter().zip(first..).map(|(kind, seq)| Event {
-            seq,
-            at_ms: 1,
-            by: EventActor::Customer,
-            kind,
-        });
-        let events: Vec<Event> = events.collect();
-        for e in &events {
-            if let EventKind::MessageReceived { message_id } = e.kind {
-                let mut m = message(id, "hello there", 1);
-                m.id = message_id;
-                batch.put(Tree::Messages, super::super::message_key(tenant, id, m.id), &m).unwrap();
-            }
-        }
-        batch.put(Tree::Events, key(&[&prefix, &seq(first)]), &EventRun(events)).unwrap();
-        store.write(batch).unwrap();
-    }
-
-    fn stored_messages(store: &Store, tenant: TenantId, id: ConversationId) -> usize {
-        let prefix = key(&[&tenant.to_bytes(), &id.to_bytes()]);
-        store.scan_prefix::<MessageRecord>(Tree::Messages, &prefix).unwrap().len()
-    }
-
-    #[tokio::test]
-    async fn a_receipt_past_the_summary_is_undone_and_nothing_else_is() {
-        let (_dir, store) = crate::store::temp_store();
-        let (tenant, id) = (TenantId::new(), ConversationId::new());
-        let open = |stored_next_seq| log_end(&store, tenant, id, stored_next_seq).unwrap();
-        assert_eq!(open(0), LogEnd { next_seq: 0, undone: false }, "no log yet");
-        let received = || EventKind::MessageReceived { message_id: MessageId::new() };
-        // Seqs 0..2 are behind the stored summary's counter (2): whole.
-        run(&store, tenant, id, 0, vec![EventKind::Created, received()]);
-        assert!(!open(2).undone, "a complete commit stays");
-        // A status's run past the counter is a commit that leaves the
-        // summary alone, not a torn one.
-        let status = EventKind::StatusChanged { message_id: MessageId::new(), status: MessageStatus::Read };
-        run(&store, tenant, id, 2, vec![status]);
-        assert!(!open(2).undone, "a status stays");
-        assert_eq!(open(2).next_seq, 3);
-        // A received message past the counter lost its summary.
-        run(&store, tenant, id, 3, vec![received()]);
-        assert_eq!(stored_messages(&store, tenant, id), 2);
-        let undone = open(2);
-        assert!(undone.undone, "the torn receipt is undone");
-        assert_eq!(stored_messages(&store, tenant, id), 1, "its message is gone, the first one stays");
-        assert_eq!(undone.next_seq, 3, "its run is gone, the status stays");
-        assert_eq!(open(2), LogEnd { next_seq: 3, undone: false }, "once");
-    }
 }

@@ -20,11 +20,12 @@ mod inbound;
 pub mod order;
 mod outbound;
 pub mod record;
+mod recovery;
 pub mod window;
 mod workflow;
 
 pub(crate) use history::newest_messages;
-pub(crate) use outbound::outbox_key;
+pub(crate) use recovery::{send_landed, Landed};
 pub(crate) use workflow::schedule_bot_timer;
 
 use std::sync::Arc;
@@ -365,7 +366,7 @@ impl Actor for ConversationActor {
         // The stored summary's event counter may lag its log (see
         // `written`); a chat never written has no log.
         if written.is_some() {
-            let log = history::log_end(&a.ctx.store, a.tenant_id, a.id, record.next_seq)?;
+            let log = recovery::log_end(&a.ctx.store, a.tenant_id, a.number_id, a.id, record.next_seq)?;
             record.next_seq = record.next_seq.max(log.next_seq);
         }
         Ok(ConversationState {
@@ -462,6 +463,12 @@ pub(crate) fn record_key(tenant: TenantId, number: NumberId, id: ConversationId)
 /// `tenant | conversation | message`: a message's row.
 pub(crate) fn message_key(tenant: TenantId, conversation: ConversationId, id: MessageId) -> Vec<u8> {
     key(&[&tenant.to_bytes(), &conversation.to_bytes(), &id.to_bytes()])
+}
+
+/// `tenant | number | message`: a send's outbox row, which the number's
+/// Outbox reads at its start.
+pub(crate) fn outbox_key(tenant: TenantId, number: NumberId, id: MessageId) -> Vec<u8> {
+    key(&[&tenant.to_bytes(), &number.to_bytes(), &id.to_bytes()])
 }
 
 impl ConversationState {

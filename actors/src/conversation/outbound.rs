@@ -210,7 +210,7 @@ fn queue_with_reply(
         created_at_ms: now,
     };
     c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
-    c.batch.put(Tree::Outbox, outbox_key(&entry), &entry)?;
+    c.batch.put(Tree::Outbox, s.outbox_key_of(entry.message_id), &entry)?;
     let by = author.map(EventActor::User).unwrap_or(EventActor::Bot);
     c.event(by, EventKind::MessageQueued { message_id: message.id });
     if let Some(text) = preview_text {
@@ -235,10 +235,6 @@ pub(super) fn enqueue_when_durable(s: &ConversationState, entries: Vec<OutboxEnt
             let _ = parent.cast(NumberMsg::Enqueue(Box::new(entry)));
         }
     });
-}
-
-pub(crate) fn outbox_key(e: &OutboxEntry) -> Vec<u8> {
-    key(&[&e.tenant_id.to_bytes(), &e.number_id.to_bytes(), &e.message_id.to_bytes()])
 }
 
 pub(super) fn send_result(

@@ -2,7 +2,8 @@
 //!
 //! A send is written to sled (with its message) before it gets here and is
 //! removed in the same batch that records its outcome, so a restart
-//! resends whatever had no outcome. Sends go out through the Graph client in
+//! resends whatever had no outcome, but not a row whose commit a crash cut
+//! short (`commit_landed`). Sends go out through the Graph client in
 //! tasks (a handler never waits on the network), at most `max_in_flight` at
 //! once and no faster than the number's rate (`governor`). Network errors,
 //! 5xx and Meta's rate-limit codes are retried with exponential backoff and
@@ -35,7 +36,7 @@ use whatsapp::{GraphError, NumberAuth, SentMessage};
 
 use crate::clock::now_ms;
 use crate::conversation::record::{MessageRecord, MessageStatus, OutboxEntry};
-use crate::conversation::SendOutcome;
+use crate::conversation::{Landed, SendOutcome};
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::metrics::Metrics;
@@ -168,6 +169,9 @@ impl Actor for Outbox {
                 s.ctx.store.delete(Tree::OutboxAttempts, k)?;
                 continue;
             }
+            if !commit_landed(&s.ctx, &entry, k.clone())? {
+                continue;
+            }
             let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
             s.known.insert(entry.message_id);
             let in_doubt = clean.as_ref().is_none_or(|c| c.in_doubt.contains(&entry.message_id));
@@ -237,7 +241,7 @@ fn later(me: &ActorRef<OutboxMsg>, wait: Duration, msg: OutboxMsg) {
 }
 
 fn attempts_key(e: &OutboxEntry) -> Vec<u8> {
-    crate::conversation::outbox_key(e)
+    crate::conversation::outbox_key(e.tenant_id, e.number_id, e.message_id)
 }
 
 /// The key of the clean-stop mark: after the prefix, where no 16-byte
@@ -284,6 +288,30 @@ fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
             true
         }
     })
+}
+
+/// Longer than any commit takes: a row this old whose conversation has no
+/// summary is what a crash left of a first commit, not one being written.
+const ORPHAN_AFTER_MS: i64 = 60_000;
+
+/// Whether the commit that queued `entry` is whole. Sends go without the
+/// journal, and a crash can leave the row of a commit it cut short
+/// (`conversation::send_landed`): that one is not sent, and its
+/// conversation's start removes it. One whose chat was never written
+/// is removed here once it is older than any commit in progress (a
+/// respawned Outbox can meet one: its conversation's `Enqueue` follows).
+fn commit_landed(ctx: &Ctx, entry: &OutboxEntry, row: Vec<u8>) -> Result<bool, ActorError> {
+    match crate::conversation::send_landed(&ctx.store, entry)? {
+        Landed::Yes => Ok(true),
+        Landed::Torn => Ok(false),
+        Landed::NoConversation => {
+            if now_ms() - entry.created_at_ms > ORPHAN_AFTER_MS {
+                tracing::warn!(message.id = %entry.message_id, "a send whose chat was never written: dropped");
+                ctx.store.delete(Tree::Outbox, row)?;
+            }
+            Ok(false)
+        }
+    }
 }
 
 fn record_attempt(s: &OutboxState, entry: &OutboxEntry, a: Attempts) -> Result<(), ActorError> {

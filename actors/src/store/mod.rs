@@ -405,7 +405,8 @@ impl Store {
     /// log, so after a crash either the last key is there with all the
     /// others, or the others are leftovers nothing reads. A new chat's
     /// first commit is one: its events and messages live under its own
-    /// new id, and its summary, written last, is how anything finds them.
+    /// new id, and its summary, written last, is how anything finds them
+    /// (the Outbox, which scans its rows, checks for the summary too).
     /// The caller vouches for the keys; the trees are checked.
     pub(crate) fn write_new(
         &self,
