@@ -293,6 +293,9 @@ pub struct ConversationArgs {
     pub(crate) number_id: NumberId,
     pub(crate) wa_id: String,
     pub(crate) bot: Arc<bot::BotCtx>,
+    /// Its id was minted for the message that starts it: there is nothing
+    /// in sled to read (a miss costs a tree walk, on every new chat).
+    pub(crate) fresh: bool,
 }
 
 /// The actor's state.
@@ -332,10 +335,12 @@ impl Actor for ConversationActor {
         _me: ActorRef<ConversationMsg>,
         a: ConversationArgs,
     ) -> Result<ConversationState, ActorProcessingErr> {
-        let stored = a
-            .ctx
-            .store
-            .get::<ConversationRecord>(Tree::Conversations, &record_key(a.tenant_id, a.number_id, a.id))?;
+        let summary = record_key(a.tenant_id, a.number_id, a.id);
+        let stored = if a.fresh {
+            None
+        } else {
+            a.ctx.store.get::<ConversationRecord>(Tree::Conversations, &summary)?
+        };
         let written = stored.clone();
         let now = now_ms();
         let mut record = stored.unwrap_or(ConversationRecord {

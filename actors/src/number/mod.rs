@@ -367,17 +367,17 @@ async fn handle(
     match msg {
         NumberMsg::Inbound { wa_id, profile_name, messages, reply: r } => {
             s.last_webhook_at_ms = Some(crate::clock::now_ms());
-            let id = match s.index.by_wa_id(&wa_id) {
-                Some(id) => id,
+            let (id, fresh) = match s.index.by_wa_id(&wa_id) {
+                Some(id) => (id, false),
                 None => {
                     let id = ConversationId::new();
                     s.index.reserve(&wa_id, id);
-                    id
+                    (id, true)
                 }
             };
             let catalog = s.catalog.catalog.clone();
-            route(&me, s, id, wa_id, ConversationMsg::Inbound { profile_name, messages, catalog, reply: r })
-                .await;
+            let msg = ConversationMsg::Inbound { profile_name, messages, catalog, reply: r };
+            route_to(&me, s, id, wa_id, msg, fresh).await;
         }
         NumberMsg::Statuses { wa_id, updates, reply: r } => {
             s.last_webhook_at_ms = Some(crate::clock::now_ms());
@@ -653,6 +653,19 @@ async fn route(
     wa_id: String,
     msg: ConversationMsg,
 ) {
+    route_to(me, s, id, wa_id, msg, false).await
+}
+
+/// `route`, where `fresh` says that `id` was minted for this message:
+/// nothing in sled can hold it, so its actor starts without reading.
+async fn route_to(
+    me: &ActorRef<NumberMsg>,
+    s: &mut NumberState,
+    id: ConversationId,
+    wa_id: String,
+    msg: ConversationMsg,
+    fresh: bool,
+) {
     if s.closing {
         return msg.fail(ActorError::Unavailable("shutting down".into()));
     }
@@ -678,6 +691,7 @@ async fn route(
                 number_id: s.number.id,
                 wa_id,
                 bot: s.bot.clone(),
+                fresh,
             };
             match Actor::spawn_linked(None, ConversationActor, args, me.get_cell()).await {
                 Ok((child, _)) => {
