@@ -1,9 +1,9 @@
-//! Group commit: one flusher task makes writes durable for everyone.
+//! Group commit: one flusher thread makes writes durable for everyone.
 //!
 //! sled 0.34.7 deadlocks when eight or more `flush_async` calls run at once
 //! (TRAPS.md), and a flush costs about the same for one write as for a
 //! thousand. So writers never flush themselves: they register here, and a
-//! single task runs one blocking `db.flush()` covering every registration
+//! single thread runs one blocking `db.flush()` covering every registration
 //! made before it started, then wakes those writers and runs their
 //! "after durable" jobs, in registration order (which keeps one
 //! conversation's live events in order).
@@ -43,11 +43,17 @@ impl std::fmt::Debug for GroupCommit {
 }
 
 impl GroupCommit {
-    /// Starts the flusher task for `db`. It ends when every handle is dropped.
-    pub(crate) fn start(db: sled::Db, metrics: Arc<Metrics>, interval: Duration) -> Self {
+    /// Starts the flusher thread for `db`. It ends when every handle is
+    /// dropped. Call it inside a Tokio runtime: the "after durable" jobs
+    /// run in its context.
+    pub(crate) fn start(db: sled::Db, metrics: Arc<Metrics>, interval: Duration) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(flusher(db, rx, metrics, interval));
-        Self { tx }
+        let runtime = tokio::runtime::Handle::current();
+        std::thread::Builder::new().name("group-commit".into()).spawn(move || {
+            let _context = runtime.enter();
+            flusher(db, rx, metrics, interval);
+        })?;
+        Ok(Self { tx })
     }
 
     /// Resolves once every write made before this call is durable.
@@ -68,30 +74,25 @@ impl GroupCommit {
     }
 }
 
-async fn flusher(
-    db: sled::Db,
-    mut rx: mpsc::UnboundedReceiver<Job>,
-    metrics: Arc<Metrics>,
-    interval: Duration,
-) {
+/// The flusher's loop, on a thread of its own rather than a Tokio task:
+/// under load the runtime's two workers are busy with webhooks, and a task
+/// waking for the next flush waited its turn behind them while every
+/// writer waited on it; its timer also counted whole milliseconds.
+fn flusher(db: sled::Db, mut rx: mpsc::UnboundedReceiver<Job>, metrics: Arc<Metrics>, interval: Duration) {
     let mut batch = Vec::new();
     let mut last_start: Option<Instant> = None;
-    while rx.recv_many(&mut batch, usize::MAX).await > 0 {
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
         // Writers that come within the interval share the next flush.
-        if let Some(next) = last_start.map(|at| at + interval).filter(|next| *next > Instant::now()) {
-            tokio::time::sleep_until(next.into()).await;
-            while let Ok(job) = rx.try_recv() {
-                batch.push(job);
-            }
+        if let Some(wait) = last_start.and_then(|at| (at + interval).checked_duration_since(Instant::now())) {
+            std::thread::sleep(wait);
+        }
+        while let Ok(job) = rx.try_recv() {
+            batch.push(job);
         }
         let started = Instant::now();
         last_start = Some(started);
-        let db2 = db.clone();
-        let result = match tokio::task::spawn_blocking(move || db2.flush()).await {
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("flush: {e}")),
-            Err(e) => Err(format!("flush task: {e}")),
-        };
+        let result = db.flush().map(|_| ()).map_err(|e| format!("flush: {e}"));
         metrics.observe_flush(started.elapsed());
         if let Err(e) = &result {
             tracing::error!(error = %e, "group commit flush failed");
@@ -117,7 +118,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
         let metrics = Arc::new(Metrics::default());
-        let commit = GroupCommit::start(db.clone(), metrics.clone(), Duration::ZERO);
+        let commit = GroupCommit::start(db.clone(), metrics.clone(), Duration::ZERO).unwrap();
         let mut tasks = Vec::new();
         for i in 0..64u32 {
             let db = db.clone();
@@ -139,7 +140,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
         let metrics = Arc::new(Metrics::default());
-        let commit = GroupCommit::start(db.clone(), metrics.clone(), Duration::from_secs(1));
+        let commit = GroupCommit::start(db.clone(), metrics.clone(), Duration::from_secs(1)).unwrap();
         db.insert(b"first", &b"v"[..]).unwrap();
         commit.durable().await.unwrap();
         assert_eq!(metrics.snapshot().flushes, 1, "the first writer found no flush before it");
@@ -158,7 +159,7 @@ mod tests {
     async fn then_jobs_run_in_registration_order() {
         let dir = tempfile::tempdir().unwrap();
         let db = sled::open(dir.path()).unwrap();
-        let commit = GroupCommit::start(db, Arc::new(Metrics::default()), Duration::ZERO);
+        let commit = GroupCommit::start(db, Arc::new(Metrics::default()), Duration::ZERO).unwrap();
         let (tx, mut rx) = mpsc::unbounded_channel();
         for i in 0..100 {
             let tx = tx.clone();

@@ -220,7 +220,8 @@ impl Store {
             .iter()
             .map(|t| db.open_tree(t.name()).map_err(sled_err))
             .collect::<Result<Vec<_>, _>>()?;
-        let commit = GroupCommit::start(db.clone(), metrics, options.commit_interval);
+        let commit = GroupCommit::start(db.clone(), metrics, options.commit_interval)
+            .map_err(|e| ActorError::Store(format!("start the group-commit flusher: {e}")))?;
         let background = Background::start()
             .map_err(|e| ActorError::Store(format!("start the background writer: {e}")))?;
         let store = Self { db, trees: trees.into(), commit, background, journal_next: Arc::default() };
