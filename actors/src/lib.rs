@@ -13,6 +13,7 @@
 //!     │   customer, on demand)                    window.rs: the 24-hour window
 //!     │                                           workflow.rs: assign, close, labels...
 //!     │                                           order.rs + commerce.rs: carts -> orders
+//!     │                                           recovery.rs: commits a crash cut short
 //!     ├── Outbox                    number/outbox.rs  durable, rate-limited sends
 //!     └── CatalogActor              number/catalog/   the WhatsApp catalog copy,
 //!                                                     search.rs: search and sets
@@ -23,8 +24,8 @@
 //! CatalogActor at once and a conversation on its next message. Each supervisor caps restarts
 //! (supervision.rs) and escalates past the cap.
 //!
-//! Shared plumbing: store/ (sled, codec, keys, group commit, the
-//! low-priority thread for derived writes), routes.rs (the
+//! Shared plumbing: store/ (sled, codec, keys, the group-commit
+//! flusher thread, the low-priority thread for derived writes), routes.rs (the
 //! routing snapshot), ctx.rs, ask.rs (calls with timeouts), view.rs (API
 //! shapes), metrics.rs, settings.rs, clock.rs, error.rs.
 

@@ -2,8 +2,9 @@
 //! the unit of consistency.
 //!
 //! Every change (a message in or out, a delivery status, ...) is an event
-//! appended to the conversation's log, written in one batch (all or nothing) with
-//! the message and the updated summary. After each write the actor tells its
+//! appended to the conversation's log, written in one batch with the
+//! message and the updated summary: all or nothing, through the store's
+//! journal or in an order whose torn prefix a start repairs (`recovery`). After each write the actor tells its
 //! NumberActor the new summary *before* answering, so a caller that got the
 //! answer and then queries the NumberActor's index sees the change (one
 //! mailbox, in order). Live events go to the Hub only once durable.
