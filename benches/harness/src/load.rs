@@ -92,6 +92,10 @@ pub struct Outcome {
     pub ack: Latency,
     /// How late each open-loop request left after its scheduled time.
     pub send_lag: Latency,
+    /// Measured acknowledgements slower than [`SLOW_ACK`], by the second
+    /// of the run they were due in: whether the tail is spread out or
+    /// comes in bursts, and how often.
+    pub slow_by_second: Vec<u32>,
     /// 200s completed inside the measuring window.
     pub measured_ok: u64,
     /// The measuring window, seconds.
@@ -120,6 +124,7 @@ impl Outcome {
             measured_secs: self.measured_secs,
             ack: self.ack.summary(),
             send_lag: self.send_lag.summary(),
+            slow_acks_by_second: self.slow_by_second.clone(),
         }
     }
 }
@@ -143,6 +148,29 @@ pub struct LoadFigures {
     pub ack: Summary,
     /// Generator lateness (open loop).
     pub send_lag: Summary,
+    /// Acknowledgements slower than [`SLOW_ACK`], by second of the run.
+    pub slow_acks_by_second: Vec<u32>,
+}
+
+/// An acknowledgement slower than this is counted per second of the run.
+pub const SLOW_ACK: Duration = Duration::from_millis(10);
+
+/// Counts one at `second`.
+fn count_at(counts: &mut Vec<u32>, second: usize) {
+    if counts.len() <= second {
+        counts.resize(second + 1, 0);
+    }
+    counts[second] += 1;
+}
+
+/// Adds `other`'s per-second counts to `into`.
+fn add_by_second(into: &mut Vec<u32>, other: &[u32]) {
+    if into.len() < other.len() {
+        into.resize(other.len(), 0);
+    }
+    for (a, b) in into.iter_mut().zip(other) {
+        *a += b;
+    }
 }
 
 /// How long an open-loop generator may run past its duration to send
@@ -172,6 +200,7 @@ pub async fn run(target: Target, plan: Plan) -> Outcome {
         total.failed.extend(w.failed);
         total.ack.merge(&w.ack);
         total.send_lag.merge(&w.send_lag);
+        add_by_second(&mut total.slow_by_second, &w.slow_by_second);
         total.measured_ok += w.measured_ok;
         total.unsent += w.unsent;
         if let Some(d) = w.last_done {
@@ -198,6 +227,7 @@ struct WorkerOut {
     failed: Vec<u64>,
     ack: Latency,
     send_lag: Latency,
+    slow_by_second: Vec<u32>,
     measured_ok: u64,
     unsent: u64,
     last_done: Option<Instant>,
@@ -257,6 +287,10 @@ async fn worker(target: Arc<Target>, plan: Plan, next: Arc<AtomicU64>, start: In
                 out.acked[tenant].push(k);
                 if origin >= measure_from {
                     out.ack.record(done - origin);
+                    if done - origin > SLOW_ACK {
+                        let second = (origin - start).as_secs() as usize;
+                        count_at(&mut out.slow_by_second, second);
+                    }
                 }
                 if done >= measure_from && (plan.max_messages.is_some() || done <= end) {
                     out.measured_ok += 1;

@@ -300,6 +300,9 @@ fn fill(r: &mut Report, p: &InboundParams, f: &InboundFigures) {
         if p.rate.is_some() {
             r.row(&format!("{label} send lag"), latency_cell(&l.send_lag));
         }
+        if l.slow_acks_by_second.iter().any(|n| *n > 0) {
+            r.row(&format!("{label} acks > 10 ms"), by_second_cell(&l.slow_acks_by_second));
+        }
         if let Some(s) = &run.server {
             r.row(
                 &format!("{label} server"),
@@ -387,4 +390,11 @@ fn checks(r: &mut Report, p: &InboundParams, f: &InboundFigures) {
             r.checks.push(Check::new("nothing lost", lost_text, lost));
         }
     }
+}
+
+/// Per-second counts as `second:count` for the seconds that have any.
+fn by_second_cell(counts: &[u32]) -> String {
+    let seconds: Vec<String> =
+        counts.iter().enumerate().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{s}s:{n}")).collect();
+    format!("by second due: {}", seconds.join(" "))
 }
