@@ -121,9 +121,9 @@ impl ConversationState {
         self.ctx.store.get(Tree::Messages, &self.message_key(id))?.ok_or(ActorError::NotFound)
     }
 
-    /// Whether a start could undo this change if a crash cut it short
-    /// (`recovery`): it adds messages, and it writes no message row and
-    /// no outbox row but theirs.
+    /// Whether a start could undo this change, which adds messages, if a
+    /// crash cut it short (`recovery`): it writes no message row and no
+    /// outbox row but theirs.
     fn undoable(&self, c: &Change) -> bool {
         let added: Vec<_> = c.events.iter().filter_map(|(_, kind)| recovery::added(kind)).collect();
         let message = |k: &[u8]| added.iter().any(|(m, _)| self.message_key(*m) == k);
@@ -143,7 +143,8 @@ impl ConversationState {
         let now = now_ms();
         let created = !self.persisted();
         let first_seq = self.record.next_seq;
-        let undoable = self.undoable(&c);
+        let adds_messages = c.events.iter().any(|(_, kind)| recovery::added(kind).is_some());
+        let undoable = adds_messages && self.undoable(&c);
         let run: Vec<Event> = c
             .events
             .drain(..)
@@ -157,10 +158,12 @@ impl ConversationState {
         // A delivery status or a send's outcome changes a message and adds
         // an event, not the summary: the stored one keeps its older event
         // counter, which a start corrects from the log (`recovery::log_end`).
-        // An undoable commit always writes the summary: its arrival is how
-        // a start tells it whole.
+        // A commit that adds messages always writes the summary, journaled
+        // or not: a start takes such a run past the stored counter for a
+        // torn one (`recovery`). (A reaction's send, say, can leave every
+        // shown field as it was.)
         let summary_changed =
-            undoable || self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
+            adds_messages || self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
         if summary_changed {
             c.batch.put(
                 Tree::Conversations,

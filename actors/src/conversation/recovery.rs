@@ -5,9 +5,10 @@
 //! those messages, their outbox rows and idempotency keys, its event run
 //! and the summary (`change::undoable_rank`): the run first, the summary
 //! last. sled keeps a prefix of its log, so after a crash such a commit is
-//! whole exactly when its summary is there. Such a commit always writes
-//! the summary, so a run that adds messages and starts at or past the
-//! stored summary's event counter lost its summary: it is torn.
+//! whole exactly when its summary is there. Every commit that adds
+//! messages writes the summary, journaled or not (`change::commit`), so a
+//! run that adds messages and starts at or past the stored summary's event
+//! counter lost its summary: it is torn.
 //!
 //! Only the newest run of a conversation can be torn: one actor writes a
 //! conversation, one commit after the other, and nothing after a cut
