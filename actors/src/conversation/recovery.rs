@@ -55,6 +55,8 @@ struct Newest {
     torn: Vec<(MessageId, Added)>,
 }
 
+/// Reads the newest event run of `tenant | id` (one row), judged against
+/// the stored summary's counter.
 fn newest(
     store: &Store,
     tenant: TenantId,
