@@ -17,7 +17,7 @@
 //! conversations. Its background thread returns them on time
 //! ([`purge_in_background`]).
 
-use std::fmt::Write;
+use actors::metrics::sample;
 
 use tikv_jemalloc_ctl::{background_thread, epoch, stats};
 
@@ -53,9 +53,7 @@ pub fn render(out: &mut String) {
     ];
     for (name, help, read) in gauges {
         if let Ok(value) = read() {
-            let _ = writeln!(out, "# HELP switchboard_allocator_{name}_bytes {help}");
-            let _ = writeln!(out, "# TYPE switchboard_allocator_{name}_bytes gauge");
-            let _ = writeln!(out, "switchboard_allocator_{name}_bytes {value}");
+            sample(out, &format!("switchboard_allocator_{name}_bytes"), help, "gauge", value);
         }
     }
 }

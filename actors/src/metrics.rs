@@ -126,8 +126,7 @@ impl Metrics {
             ),
         ];
         for (name, help, value) in counters {
-            let _ =
-                writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", value.load(Relaxed));
+            sample(&mut out, name, help, "counter", value.load(Relaxed));
         }
         let name = "switchboard_store_flush_seconds";
         let _ = writeln!(out, "# HELP {name} Group-commit flush latency.\n# TYPE {name} histogram");
@@ -142,6 +141,13 @@ impl Metrics {
         let _ = writeln!(out, "{name}_sum {sum}\n{name}_count {total}");
         out
     }
+}
+
+/// Appends one unlabelled sample in the Prometheus text format, with its
+/// help and type lines: the counters here, and the gauges the edge adds
+/// (allocator, webhooks in flight).
+pub fn sample(out: &mut String, name: &str, help: &str, kind: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
 }
 
 #[cfg(test)]

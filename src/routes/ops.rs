@@ -1,8 +1,6 @@
 //! Operator endpoints: liveness, readiness, Prometheus metrics, the
 //! OpenAPI document, and the JSON 404 for unknown paths.
 
-use std::fmt::Write;
-
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -35,10 +33,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.system.metrics().render();
     let in_flight = state.settings.server.max_inflight_webhooks - state.webhook_permits.available_permits();
-    let _ =
-        writeln!(text, "# HELP switchboard_webhooks_in_flight Webhook POSTs admitted and not yet answered.");
-    let _ = writeln!(text, "# TYPE switchboard_webhooks_in_flight gauge");
-    let _ = writeln!(text, "switchboard_webhooks_in_flight {in_flight}");
+    let help = "Webhook POSTs admitted and not yet answered.";
+    actors::metrics::sample(&mut text, "switchboard_webhooks_in_flight", help, "gauge", in_flight);
     crate::memory::render(&mut text);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -121,15 +121,18 @@ impl ConversationState {
         self.ctx.store.get(Tree::Messages, &self.message_key(id))?.ok_or(ActorError::NotFound)
     }
 
-    /// Whether a start could undo this change, which adds messages, if a
-    /// crash cut it short (`recovery`): it writes no message row and no
-    /// outbox row but theirs.
-    fn undoable(&self, c: &Change) -> bool {
-        let added: Vec<_> = c.events.iter().filter_map(|(_, kind)| recovery::added(kind)).collect();
-        let message = |k: &[u8]| added.iter().any(|(m, _)| self.message_key(*m) == k);
-        let send =
-            |k: &[u8]| added.iter().any(|(m, how)| *how == Added::Queued && self.outbox_key_of(*m) == k);
-        !added.is_empty() && c.batch.puts(Tree::Messages).all(message) && c.batch.puts(Tree::Outbox).all(send)
+    /// Whether a start could undo this change, which adds the messages
+    /// `added`, if a crash cut it short (`recovery`): it writes no message
+    /// row and no outbox row but theirs.
+    fn undoable(&self, c: &Change, added: &[(MessageId, Added)]) -> bool {
+        let messages: Vec<Vec<u8>> = added.iter().map(|(m, _)| self.message_key(*m)).collect();
+        let sends: Vec<Vec<u8>> = added
+            .iter()
+            .filter(|(_, how)| *how == Added::Queued)
+            .map(|(m, _)| self.outbox_key_of(*m))
+            .collect();
+        c.batch.puts(Tree::Messages).all(|k| messages.iter().any(|m| m == k))
+            && c.batch.puts(Tree::Outbox).all(|k| sends.iter().any(|o| o == k))
     }
 
     /// Writes the change with the summary and publishes what it did.
@@ -143,8 +146,9 @@ impl ConversationState {
         let now = now_ms();
         let created = !self.persisted();
         let first_seq = self.record.next_seq;
-        let adds_messages = c.events.iter().any(|(_, kind)| recovery::added(kind).is_some());
-        let undoable = adds_messages && self.undoable(&c);
+        let added: Vec<_> = c.events.iter().filter_map(|(_, kind)| recovery::added(kind)).collect();
+        let adds_messages = !added.is_empty();
+        let undoable = adds_messages && self.undoable(&c, &added);
         let run: Vec<Event> = c
             .events
             .drain(..)

@@ -169,7 +169,8 @@ impl Actor for Outbox {
                 s.ctx.store.delete(Tree::OutboxAttempts, k)?;
                 continue;
             }
-            if !commit_landed(&s.ctx, &entry, k.clone())? {
+            // A clean stop flushed every commit whole: only a crash tears one.
+            if clean.is_none() && !commit_landed(&s.ctx, &entry, k.clone())? {
                 continue;
             }
             let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
