@@ -175,6 +175,13 @@ impl ConversationState {
                 &self.record,
             )?;
         }
+        // The sends' cache holds rows exactly as written: whatever this
+        // commit writes of them is forgotten first.
+        if !self.pending.is_empty() {
+            let touched: Vec<&[u8]> = c.batch.touches(Tree::Messages).collect();
+            let (tenant, id) = (self.record.tenant_id, self.record.id);
+            self.pending.forget(|m| touched.contains(&super::message_key(tenant, id, m).as_slice()));
+        }
         if created {
             // Only the new summary, written last, leads to the new rows
             // (the Outbox checks a row's summary before sending it).
@@ -186,6 +193,13 @@ impl ConversationState {
             self.ctx.store.write_in_order(c.batch, unjournaled_rank)?;
         } else {
             self.ctx.store.write(c.batch)?;
+        }
+        for (id, how) in &added {
+            if *how == Added::Queued {
+                if let Some((_, m)) = c.messages.iter().find(|(_, m)| m.id == *id) {
+                    self.pending.keep(m);
+                }
+            }
         }
         if summary_changed {
             self.written = Some(self.record.clone());

@@ -375,6 +375,7 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
         let mut kept: Vec<EarlyStatus> = s.ctx.store.get(Tree::EarlyStatuses, &key)?.unwrap_or_default();
         kept.append(&mut statuses);
         c.batch.put(Tree::EarlyStatuses, key, &kept)?;
+        s.no_early_statuses = false;
     }
     for id in settled {
         let _ = s.parent.cast(NumberMsg::OutboxSettled(id));

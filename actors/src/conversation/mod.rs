@@ -321,6 +321,12 @@ pub struct ConversationState {
     /// started (customers repeat themselves; each skipped word is a write
     /// saved). Bounded, and gone with the actor.
     indexed_words: std::collections::HashSet<String>,
+    /// This actor's sends still waiting for their outcome, as last written
+    /// (`outbound::Pending`): the outcome then needs no sled read.
+    pending: outbound::Pending,
+    /// No early status row can exist for this chat: it is new, or a look
+    /// found none and only this actor writes them (`outbound::send_result`).
+    no_early_statuses: bool,
 }
 
 /// The ConversationActor.
@@ -384,6 +390,8 @@ impl Actor for ConversationActor {
             bot: a.bot,
             pinned: None,
             indexed_words: Default::default(),
+            pending: Default::default(),
+            no_early_statuses: a.fresh,
         })
     }
 

@@ -199,6 +199,11 @@ impl Batch {
         self.ops.push((tree, key, None));
     }
 
+    /// The keys it puts in or deletes from `tree`.
+    pub(crate) fn touches(&self, tree: Tree) -> impl Iterator<Item = &[u8]> {
+        self.ops.iter().filter(move |(t, _, _)| *t == tree).map(|(_, k, _)| k.as_slice())
+    }
+
     /// The keys it puts in `tree`.
     pub(crate) fn puts(&self, tree: Tree) -> impl Iterator<Item = &[u8]> {
         self.ops.iter().filter(move |(t, _, v)| *t == tree && v.is_some()).map(|(_, k, _)| k.as_slice())

@@ -383,7 +383,10 @@ async fn handle(
         raw: body.to_vec(),
         at: std::time::Instant::now(),
     };
-    shared.lock().requests.push(request.clone());
+    if !request.is_send() {
+        // A send is recorded with its wamid, under one lock (`send`).
+        shared.lock().requests.push(request.clone());
+    }
     if request.is_read_receipt() {
         Json(json!({"success": true})).into_response()
     } else if request.is_send() {
@@ -406,7 +409,7 @@ async fn handle(
 /// A message send: waits out any delay, then fails as scripted or hands
 /// out a wamid.
 async fn send(shared: &Shared, request: &RecordedRequest) -> Response {
-    let (failure, delay) = {
+    let (failure, delay, wamid) = {
         let mut inner = shared.lock();
         let failure = match inner.failing.front_mut() {
             Some((left, failure)) if *left > 0 => {
@@ -418,13 +421,13 @@ async fn send(shared: &Shared, request: &RecordedRequest) -> Response {
         while inner.failing.front().is_some_and(|(left, _)| *left == 0) {
             inner.failing.pop_front();
         }
-        (failure, inner.delays.pop_front())
+        // A test that saw the send can read its wamid at once.
+        let wamid =
+            failure.is_none().then(|| format!("wamid.FAKE{:012}{:08X}", shared.next(), std::process::id()));
+        inner.wamids.extend(wamid.clone());
+        inner.requests.push(request.clone());
+        (failure, inner.delays.pop_front(), wamid)
     };
-    let wamid = failure.is_none().then(|| {
-        let wamid = format!("wamid.FAKE{:012}{:08X}", shared.next(), std::process::id());
-        shared.lock().wamids.push(wamid.clone());
-        wamid
-    });
     if let Some(delay) = delay {
         // In a task of its own, so the count is right even when the server
         // gives up on the answer and the connection is dropped.
