@@ -328,9 +328,8 @@ impl ActorSystem {
         let mut out: Vec<NumberHandle> = self
             .ctx
             .routes
-            .numbers()
+            .numbers_of(tenant)
             .into_iter()
-            .filter(|r| r.tenant_id == tenant)
             .map(|r| NumberHandle { ctx: self.ctx.clone(), number_id: r.number_id, tenant_id: r.tenant_id })
             .collect();
         out.sort_by_key(|h| h.number_id);

@@ -119,6 +119,13 @@ impl Routes {
         self.read().by_phone.values().cloned().collect()
     }
 
+    /// One tenant's numbers: an API request's lookup, so it clones only
+    /// those (cloning every number's route was 2.3% of the server's CPU
+    /// with 125 numbers, and grows with the deployment).
+    pub(crate) fn numbers_of(&self, tenant: TenantId) -> Vec<NumberRoute> {
+        self.read().by_phone.values().filter(|r| r.tenant_id == tenant).cloned().collect()
+    }
+
     pub(crate) fn set_directory(&self, actor: ActorRef<DirectoryMsg>) {
         self.update(|t| t.directory = Some(actor));
     }

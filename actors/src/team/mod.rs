@@ -167,7 +167,7 @@ fn number(s: &TeamState, id: tenants::NumberId) -> NumberHandle {
 
 async fn rebuild_queue(s: &mut TeamState) -> Result<(), ActorError> {
     let mut waiting: Vec<(i64, ConversationRef)> = Vec::new();
-    for route in s.ctx.routes.numbers().into_iter().filter(|r| r.tenant_id == s.team.tenant_id) {
+    for route in s.ctx.routes.numbers_of(s.team.tenant_id) {
         waiting.extend(number(s, route.number_id).team_queue(s.team.id).await?);
     }
     waiting.sort_by_key(|(at, c)| (*at, c.id));
@@ -182,7 +182,7 @@ async fn candidates(s: &TeamState) -> Result<Vec<Candidate>, ActorError> {
     let presence = HubHandle { ctx: s.ctx.clone() }.presence(tenant, members.clone()).await?;
     let agents = DirectoryHandle { ctx: s.ctx.clone() }.agents(tenant, members.clone()).await?;
     let mut loads = vec![0u32; members.len()];
-    for route in s.ctx.routes.numbers().into_iter().filter(|r| r.tenant_id == tenant) {
+    for route in s.ctx.routes.numbers_of(tenant) {
         for (total, l) in loads.iter_mut().zip(number(s, route.number_id).loads(members.clone()).await?) {
             *total += l;
         }
