@@ -341,6 +341,9 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
     let mut changed: HashMap<MessageId, MessageRecord> = HashMap::new();
     let mut early: HashMap<String, Vec<EarlyStatus>> = HashMap::new();
     let mut settled: Vec<MessageId> = Vec::new();
+    // What these statuses changed: a settled send may change nothing else
+    // (Meta's own `sent`), and is written all the same.
+    let mut modified: HashSet<MessageId> = HashSet::new();
     for u in updates {
         let Some(status) = message_status(&u.status) else { continue };
         let error = (status == MessageStatus::Failed).then(|| u.errors.first().map(meta_error)).flatten();
@@ -361,12 +364,15 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
             // the answer to the send, or the answer was lost in a crash or a
             // timeout: the send happened, so it is settled here, exactly once.
             m.wamid = Some(u.wamid.clone());
+            m.sent_at_ms.get_or_insert_with(now_ms);
             c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
             settled.push(id);
             apply_status(&mut m, MessageStatus::Sent, None);
+            modified.insert(id);
         }
         if apply_status(&mut m, status, error) {
             c.event(EventActor::System, EventKind::StatusChanged { message_id: id, status });
+            modified.insert(id);
         }
         changed.insert(id, m);
     }
@@ -380,10 +386,10 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
     for id in settled {
         let _ = s.parent.cast(NumberMsg::OutboxSettled(id));
     }
-    if c.events.is_empty() {
+    if modified.is_empty() {
         return s.ctx.store.write(c.batch);
     }
-    for m in changed.into_values() {
+    for m in changed.into_values().filter(|m| modified.contains(&m.id)) {
         c.batch.put(Tree::Messages, s.message_key(m.id), &m)?;
         c.messages.push(("message.status", m));
     }

@@ -301,6 +301,7 @@ pub(super) fn send_result(
                 c.batch.delete(Tree::EarlyStatuses, early_key);
             }
             m.wamid = Some(wamid);
+            m.sent_at_ms = Some(now_ms());
         }
         SendOutcome::Failed { code, message } => {
             if code == OUTSIDE_WINDOW {
@@ -313,7 +314,12 @@ pub(super) fn send_result(
     }
     c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
     c.batch.put(Tree::Messages, s.message_key(id), &m)?;
-    c.event(EventActor::System, EventKind::StatusChanged { message_id: id, status: m.status });
+    // Meta's acceptance is kept on the message itself (`wamid`, `sent_at`)
+    // and not in the log, which keeps a failure and the statuses Meta
+    // reports later: that spares every send a row, a new sled key each.
+    if m.status == MessageStatus::Failed {
+        c.event(EventActor::System, EventKind::StatusChanged { message_id: id, status: m.status });
+    }
     let window_changed = s.record.window_closed_at_ms.is_some_and(|t| t >= m.created_at_ms);
     c.messages.push(("message.status", m));
     s.commit(c, window_changed.then_some("conversation.updated"))

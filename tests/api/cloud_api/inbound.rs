@@ -43,6 +43,7 @@ const OTHER_FIXTURES: &[&str] = &[
     "status_read",
     "status_failed",
     "status_callback",
+    "status_sent_callback",
 ];
 
 #[test]

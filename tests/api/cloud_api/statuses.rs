@@ -93,6 +93,17 @@ async fn a_status_that_overtakes_the_sends_answer_is_applied_when_the_answer_com
 /// the timeout scheduled never happens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_status_with_our_callback_data_settles_a_send_whose_answer_was_lost() {
+    settles_a_send_whose_answer_was_lost("status_callback", "delivered").await;
+}
+
+/// The same with Meta's own `sent`, which moves the status nowhere new:
+/// the send is settled and written all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metas_sent_with_our_callback_data_settles_a_send_whose_answer_was_lost() {
+    settles_a_send_whose_answer_was_lost("status_sent_callback", "sent").await;
+}
+
+async fn settles_a_send_whose_answer_was_lost(fixture: &str, status: &str) {
     let grace = Duration::from_secs(3);
     let c = chat_with(|s| {
         s.whatsapp.request_timeout_secs = 1;
@@ -110,12 +121,13 @@ async fn a_status_with_our_callback_data_settles_a_send_whose_answer_was_lost() 
     assert!(pending["wamid"].is_null(), "the answer was lost: {pending}");
 
     let p = c.placeholders().outbound_wamid(&wamid).callback_data(accepted["id"].as_str().unwrap());
-    c.tenant.post_fixture("status_callback", &p).await;
+    c.tenant.post_fixture(fixture, &p).await;
 
     let m = c
         .wait_message(&accepted["id"], "the status to settle the send", |m| m["wamid"] == wamid.as_str())
         .await;
-    assert_eq!(status_of(&m), "delivered", "{m}");
+    assert_eq!(status_of(&m), status, "{m}");
+    assert!(m["sent_at"].is_string(), "when Meta took it: {m}");
     // The resend the timeout scheduled was due one grace after the timeout.
     let quiet_until = arrived + Duration::from_secs(1) + grace + Duration::from_millis(1500);
     let second =
@@ -123,7 +135,7 @@ async fn a_status_with_our_callback_data_settles_a_send_whose_answer_was_lost() 
     assert!(second.is_err(), "sent again: {:#?}", c.app.graph.send_requests());
     assert_eq!(c.app.graph.wamids().len(), 1, "exactly one WhatsApp message");
     let m = c.message_where("id", accepted["id"].as_str().unwrap()).await;
-    assert_eq!((status_of(&m), &m["wamid"]), ("delivered", &json!(wamid)));
+    assert_eq!((status_of(&m), &m["wamid"]), (status, &json!(wamid)));
 }
 
 /// A timeout with no word from Meta: after the grace the send goes again,

@@ -45,6 +45,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("status_failed.json", &["status:failed"]),
     ("status_read.json", &["status:read"]),
     ("status_sent.json", &["status:sent"]),
+    ("status_sent_callback.json", &["status:sent"]),
     ("sticker.json", &["sticker"]),
     ("system_changed_number.json", &["system"]),
     ("text.json", &["text"]),
