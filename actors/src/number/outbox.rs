@@ -341,24 +341,19 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
         let (graph, auth, limiter, departures, me) =
             (s.ctx.graph.clone(), s.auth.clone(), s.limiter.clone(), s.departures.clone(), me.clone());
         tokio::spawn(async move {
-            let result = match serde_json::from_str::<serde_json::Value>(&entry.request_json) {
-                Err(e) => Err(GraphError::Decode(format!("stored request: {e}"))),
-                Ok(body) => {
-                    limiter.until_ready().await;
-                    let leaves = {
-                        let mut d = lock(&departures);
-                        if !d.closed {
-                            // (A resend of a request in doubt is listed already.)
-                            d.left.insert(entry.message_id);
-                        }
-                        !d.closed
-                    };
-                    if !leaves {
-                        return; // stopping: the next start sends it
-                    }
-                    graph.send_message(&auth, &body).await
+            limiter.until_ready().await;
+            let leaves = {
+                let mut d = lock(&departures);
+                if !d.closed {
+                    // (A resend of a request in doubt is listed already.)
+                    d.left.insert(entry.message_id);
                 }
+                !d.closed
             };
+            if !leaves {
+                return; // stopping: the next start sends it
+            }
+            let result = graph.send_message_json(&auth, &entry.request_json).await;
             let _ = me.cast(OutboxMsg::Attempted(entry, attempts + 1, result));
         });
     }

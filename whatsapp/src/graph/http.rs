@@ -10,6 +10,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -130,8 +131,13 @@ pub(super) fn transport(error: reqwest::Error, timeout: Duration) -> GraphError 
 #[async_trait]
 impl GraphApi for HttpGraph {
     async fn send_message(&self, auth: &NumberAuth, body: &Value) -> Result<SentMessage, GraphError> {
+        self.send_message_json(auth, &body.to_string()).await
+    }
+
+    async fn send_message_json(&self, auth: &NumberAuth, body: &str) -> Result<SentMessage, GraphError> {
         let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
-        let sent: SendResponse = self.json(auth, self.client.post(url).json(body), self.timeout).await?;
+        let request = self.client.post(url).header(CONTENT_TYPE, "application/json").body(body.to_owned());
+        let sent: SendResponse = self.json(auth, request, self.timeout).await?;
         let wamid = sent
             .messages
             .into_iter()

@@ -79,6 +79,15 @@ pub trait GraphApi: Send + Sync + 'static {
         body: &serde_json::Value,
     ) -> Result<SentMessage, GraphError>;
 
+    /// [`GraphApi::send_message`] with the body as JSON text, as the
+    /// outbox stores it: the HTTP client sends it as it is, without
+    /// parsing it back and printing it again.
+    async fn send_message_json(&self, auth: &NumberAuth, body: &str) -> Result<SentMessage, GraphError> {
+        let body =
+            serde_json::from_str(body).map_err(|e| GraphError::Decode(format!("stored request: {e}")))?;
+        self.send_message(auth, &body).await
+    }
+
     /// `GET /{media-id}?phone_number_id=...`: where an inbound (or
     /// uploaded) media object can be downloaded, and its hash and size.
     async fn media_info(&self, auth: &NumberAuth, media_id: &str) -> Result<MediaInfo, GraphError>;
