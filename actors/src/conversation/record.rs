@@ -289,7 +289,9 @@ pub enum EventKind {
         /// The stored message.
         message_id: MessageId,
     },
-    /// A message's delivery status changed.
+    /// A message's delivery status changed: a failed send, or a status
+    /// Meta reported. Meta's acceptance of a send is not logged: the
+    /// message's `wamid` and `sent_at` say it (`outbound::send_result`).
     StatusChanged {
         /// The message.
         message_id: MessageId,
