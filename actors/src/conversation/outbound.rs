@@ -343,3 +343,29 @@ fn no_early_statuses(s: &mut ConversationState) -> Result<bool, ActorError> {
 
 /// Meta's "re-engagement message" error: the 24-hour window is closed.
 const OUTSIDE_WINDOW: i64 = 131047;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::number::search::tests::message;
+
+    #[test]
+    fn pending_sends_are_kept_until_rewritten_or_taken_and_bounded() {
+        let chat = tenants::ConversationId::new();
+        let sends: Vec<MessageRecord> =
+            (0..MAX_PENDING + 2).map(|i| message(chat, &format!("send {i}"), 1)).collect();
+        let mut pending = Pending::default();
+        for m in &sends {
+            pending.keep(m);
+        }
+        assert_eq!(pending.0.len(), MAX_PENDING, "bounded: the rest are read back from sled");
+        assert_eq!(pending.take(sends[MAX_PENDING].id), None, "past the bound");
+
+        let rewritten = sends[1].id;
+        pending.forget(|id| id == rewritten);
+        assert_eq!(pending.take(rewritten), None, "a commit rewrote it: sled has the truth");
+        assert_eq!(pending.take(sends[0].id).as_ref(), Some(&sends[0]), "as written");
+        assert_eq!(pending.take(sends[0].id), None, "once");
+        assert!(!pending.is_empty());
+    }
+}
