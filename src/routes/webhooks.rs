@@ -16,15 +16,13 @@
 //! shutdown has begun, a notification is answered 503 with Retry-After
 //! and nothing is done with it: Meta redelivers it later.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::StatusCode;
 use futures::future::try_join_all;
 use serde::Deserialize;
 use tokio::sync::OwnedSemaphorePermit;
-use whatsapp::{parse_notification, verify_signature, ChangeValue, InboundMessage, StatusUpdate};
+use whatsapp::{parse_notification, verify_signature, ChangeValue};
 
 use actors::{Metrics, NumberHandle};
 
@@ -56,9 +54,9 @@ pub async fn verify(State(state): State<AppState>, Query(q): Query<VerifyQuery>)
 }
 
 /// One number's share of a notification.
-struct Delivery<'a> {
+struct Delivery {
     handle: NumberHandle,
-    value: &'a ChangeValue,
+    value: ChangeValue,
 }
 
 /// At most this many distinct numbers named in an unparseable body have
@@ -104,14 +102,15 @@ pub async fn receive(State(state): State<AppState>, request: Request) -> Result<
     };
     let mut secrets: Vec<&str> = Vec::new();
     let mut deliveries = Vec::new();
-    for change in notification.entries.iter().flat_map(|e| &e.changes).filter(|c| c.field == "messages") {
+    let changes = notification.entries.into_iter().flat_map(|e| e.changes).filter(|c| c.is_messages());
+    for change in changes {
         let Some(number) = state.system.number_by_phone(&change.value.phone_number_id) else {
             Metrics::inc(&metrics.webhooks_unknown_number);
             tracing::warn!(phone_number_id = %change.value.phone_number_id, "webhook for an unknown number; dropped");
             continue;
         };
         let secret = number.app_secret.as_ref().map(|s| s.expose().to_string());
-        deliveries.push((Delivery { handle: number.handle, value: &change.value }, secret));
+        deliveries.push((Delivery { handle: number.handle, value: change.value }, secret));
     }
     let own: Vec<String> = deliveries.iter().filter_map(|(_, s)| s.clone()).collect();
     secrets.extend(own.iter().map(String::as_str));
@@ -140,11 +139,20 @@ pub async fn receive(State(state): State<AppState>, request: Request) -> Result<
     Metrics::inc(&metrics.webhooks_received);
     // A suspended tenant's traffic is acknowledged (so Meta stops retrying)
     // and dropped.
-    let work = deliveries
+    let mut work: Vec<Pending> = deliveries
         .into_iter()
         .filter(|(d, _)| !state.system.is_suspended(d.handle.tenant_id))
-        .flat_map(|(d, _)| dispatch(d));
-    try_join_all(work).await?;
+        .flat_map(|(d, _)| dispatch(d))
+        .collect();
+    // Nearly every notification is one message: awaited as it is.
+    match work.pop() {
+        Some(only) if work.is_empty() => only.await?,
+        Some(last) => {
+            work.push(last);
+            try_join_all(work).await?;
+        }
+        None => {}
+    }
     state.system.commit().durable().await?;
     Ok(StatusCode::OK)
 }
@@ -207,28 +215,34 @@ fn named_phone_number_ids(body: &[u8]) -> Vec<&str> {
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), actors::ActorError>> + Send>>;
 
 /// One request per customer: their messages (in order) and their statuses.
-fn dispatch(d: Delivery<'_>) -> Vec<Pending> {
-    let mut by_customer: HashMap<&str, Vec<InboundMessage>> = HashMap::new();
-    for m in &d.value.messages {
-        by_customer.entry(m.from.as_str()).or_default().push(m.clone());
-    }
-    let mut statuses: HashMap<&str, Vec<StatusUpdate>> = HashMap::new();
-    for s in &d.value.statuses {
-        statuses.entry(s.recipient_id.as_str()).or_default().push(s.clone());
-    }
+fn dispatch(d: Delivery) -> Vec<Pending> {
+    let ChangeValue { contacts, messages, statuses: updates, .. } = d.value;
+    let by_customer = group(messages, |m| &m.from);
+    let statuses = group(updates, |s| &s.recipient_id);
     let mut work: Vec<Pending> = Vec::new();
     for (wa_id, messages) in by_customer {
         let handle = d.handle.clone();
-        let name = d.value.profile_name(wa_id).map(str::to_string);
-        let wa_id = wa_id.to_string();
+        let name = contacts.iter().find(|c| c.wa_id == wa_id).and_then(|c| c.profile_name.clone());
         work.push(Box::pin(async move { handle.inbound(wa_id, name, messages).await.map(|_| ()) }));
     }
     for (wa_id, updates) in statuses {
         let handle = d.handle.clone();
-        let wa_id = wa_id.to_string();
         work.push(Box::pin(async move { handle.statuses(wa_id, updates).await }));
     }
     work
+}
+
+/// `items` by customer, each customer's in the order they came; moved,
+/// not copied (a batch names few customers: a list is enough).
+fn group<T>(items: Vec<T>, customer: impl Fn(&T) -> &String) -> Vec<(String, Vec<T>)> {
+    let mut groups: Vec<(String, Vec<T>)> = Vec::new();
+    for item in items {
+        match groups.iter_mut().find(|(c, _)| c == customer(&item)) {
+            Some((_, group)) => group.push(item),
+            None => groups.push((customer(&item).clone(), vec![item])),
+        }
+    }
+    groups
 }
 
 #[cfg(test)]
