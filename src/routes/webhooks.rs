@@ -215,14 +215,13 @@ fn named_phone_number_ids(body: &[u8]) -> Vec<&str> {
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), actors::ActorError>> + Send>>;
 
 /// One request per customer: their messages (in order) and their statuses.
-fn dispatch(d: Delivery) -> Vec<Pending> {
-    let ChangeValue { contacts, messages, statuses: updates, .. } = d.value;
-    let by_customer = group(messages, |m| &m.from);
-    let statuses = group(updates, |s| &s.recipient_id);
+fn dispatch(mut d: Delivery) -> Vec<Pending> {
+    let by_customer = group(std::mem::take(&mut d.value.messages), |m| &m.from);
+    let statuses = group(std::mem::take(&mut d.value.statuses), |s| &s.recipient_id);
     let mut work: Vec<Pending> = Vec::new();
     for (wa_id, messages) in by_customer {
         let handle = d.handle.clone();
-        let name = contacts.iter().find(|c| c.wa_id == wa_id).and_then(|c| c.profile_name.clone());
+        let name = d.value.profile_name(&wa_id).map(str::to_string);
         work.push(Box::pin(async move { handle.inbound(wa_id, name, messages).await.map(|_| ()) }));
     }
     for (wa_id, updates) in statuses {
