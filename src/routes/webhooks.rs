@@ -139,20 +139,15 @@ pub async fn receive(State(state): State<AppState>, request: Request) -> Result<
     Metrics::inc(&metrics.webhooks_received);
     // A suspended tenant's traffic is acknowledged (so Meta stops retrying)
     // and dropped.
-    let mut work: Vec<Pending> = deliveries
+    // Collected first: try_join_all sizes its set by the iterator's upper
+    // bound, and a flat_map has none, which took a FuturesOrdered for what
+    // is nearly always one message.
+    let work: Vec<Pending> = deliveries
         .into_iter()
         .filter(|(d, _)| !state.system.is_suspended(d.handle.tenant_id))
         .flat_map(|(d, _)| dispatch(d))
         .collect();
-    // Nearly every notification is one message: awaited as it is.
-    match work.pop() {
-        Some(only) if work.is_empty() => only.await?,
-        Some(last) => {
-            work.push(last);
-            try_join_all(work).await?;
-        }
-        None => {}
-    }
+    try_join_all(work).await?;
     state.system.commit().durable().await?;
     Ok(StatusCode::OK)
 }

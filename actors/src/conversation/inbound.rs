@@ -308,6 +308,15 @@ pub(super) fn meta_error(e: &MetaError) -> MessageError {
     MessageError { code: e.code, message: parts.join(": ") }
 }
 
+/// Meta took a send: its wamid, when, and `sent` (a later status that
+/// came first stays). Both ways a send is settled as taken come here: the
+/// answer to the send, and a status naming our message before it.
+pub(super) fn accepted(m: &mut MessageRecord, wamid: String) {
+    m.wamid = Some(wamid);
+    m.sent_at_ms.get_or_insert_with(now_ms);
+    apply_status(m, MessageStatus::Sent, None);
+}
+
 /// Moves an outbound message's status forward (never backwards); true if
 /// it changed.
 pub(super) fn apply_status(
@@ -363,11 +372,9 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
             // Meta named our message (biz_opaque_callback_data) before we saw
             // the answer to the send, or the answer was lost in a crash or a
             // timeout: the send happened, so it is settled here, exactly once.
-            m.wamid = Some(u.wamid.clone());
-            m.sent_at_ms.get_or_insert_with(now_ms);
+            accepted(&mut m, u.wamid.clone());
             c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
             settled.push(id);
-            apply_status(&mut m, MessageStatus::Sent, None);
             modified.insert(id);
         }
         if apply_status(&mut m, status, error) {

@@ -5,7 +5,7 @@
 use tenants::{MessageId, UserId};
 
 use super::change::{preview, Change};
-use super::inbound::apply_status;
+use super::inbound::{accepted, apply_status};
 use super::record::{
     Body, Direction, EarlyStatus, EventActor, EventKind, MessageError, MessageRecord, MessageStatus,
     OutboxEntry, Reaction,
@@ -287,10 +287,8 @@ pub(super) fn send_result(
     let mut c = s.begin();
     match outcome {
         SendOutcome::Sent(wamid) => {
-            // No wamid row: Meta's statuses name the message by our id
-            // (`biz_opaque_callback_data`, see `inbound::status_target`).
-            apply_status(&mut m, MessageStatus::Sent, None);
-            // Statuses that arrived before this answer apply now.
+            // Statuses that arrived before this answer apply now; `sent`
+            // never moves a message back from them.
             if !no_early_statuses(s)? {
                 let early_key = s.early_key(&wamid);
                 let early: Vec<EarlyStatus> =
@@ -300,8 +298,9 @@ pub(super) fn send_result(
                 }
                 c.batch.delete(Tree::EarlyStatuses, early_key);
             }
-            m.wamid = Some(wamid);
-            m.sent_at_ms = Some(now_ms());
+            // No wamid row: Meta's statuses name the message by our id
+            // (`biz_opaque_callback_data`, see `inbound::status_target`).
+            accepted(&mut m, wamid);
         }
         SendOutcome::Failed { code, message } => {
             if code == OUTSIDE_WINDOW {
