@@ -32,6 +32,7 @@ pub mod orders;
 pub mod outbox;
 mod postings;
 pub mod search;
+mod segments;
 mod snapshot;
 mod summaries;
 
@@ -419,7 +420,16 @@ async fn handle(
             let (tenant, number) = (s.number.tenant_id, s.number.id);
             let last = s.postings.take_all();
             let checkpoint = postings::Checkpoint { at_ms: crate::clock::now_ms(), clean: all_stopped };
-            if let Err(e) = postings::write(&s.ctx.store, tenant, number, &last, checkpoint) {
+            // On the background thread, after a write still under way:
+            // two writes of a number's segments must not overlap.
+            let store = s.ctx.store.clone();
+            let written = s
+                .ctx
+                .store
+                .background()
+                .run_and_wait(move || postings::write(&store, tenant, number, &last, checkpoint))
+                .await;
+            if let Some(Err(e)) = written {
                 tracing::warn!(number.id = %number, error = %e, "search words not written at shutdown");
             }
             reply(r, ());

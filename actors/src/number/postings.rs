@@ -1,9 +1,8 @@
 //! History-search words on their way to sled. Conversations hand the
 //! words of each new message to their NumberActor, which keeps them here
-//! and writes them every few seconds ([`WRITE_EVERY`]) as one row per word
-//! (`word | 0 | batch -> conversation ids`, `search`), instead of one sled
-//! key per word and conversation on every message's path: a common word
-//! said in a thousand chats within that time costs one insert.
+//! and writes them every few seconds ([`WRITE_EVERY`]) as one sorted
+//! segment of a few rows (`segments`), instead of one sled key per word
+//! and conversation on every message's path.
 //!
 //! Words are derived data: nothing here stands between a message and its
 //! acknowledgement. Each written batch is followed by a checkpoint, the
@@ -137,7 +136,7 @@ pub(crate) fn write(
     batch: &WordBatch,
     checkpoint: Checkpoint,
 ) -> Result<(), ActorError> {
-    search::insert_batch(store, tenant, number, batch)?;
+    super::segments::write(store, &search::number_prefix(tenant, number), batch)?;
     save_checkpoint(store, tenant, number, checkpoint)
 }
 

@@ -1,17 +1,18 @@
 //! Search over every message of a number's conversations, not only the
 //! latest one the summary holds.
 //!
-//! The words of each message are kept in sled as rows
-//! `tenant | number | word | 0 | batch -> conversation ids` (16 bytes each,
-//! one row per word of each batch `postings` writes), so the conversations
-//! with a word that *starts with* a query word (search as you type: "refu"
-//! finds "refund") come from one prefix scan, and none of it lives in
-//! memory: a million idle conversations still cost only their summaries.
-//! Rows of the first layout, value-less keys `... | 0 | conversation`
-//! (still written by the backfill), are read as well. The
-//! in-memory index keeps the other conditions (visibility, status,
-//! labels), and a conversation matches when each query word is in its
-//! history, its customer's name or its number.
+//! The words of each message are kept in sled under `tenant | number`,
+//! sorted, so the conversations with a word that *starts with* a query
+//! word (search as you type: "refu" finds "refund") come from range reads,
+//! and none of it lives in memory: a million idle conversations still cost
+//! only their summaries. The words conversations hand over are written in
+//! sorted segments (`segments`). Notes, and the re-indexing after a crash
+//! or of an older data directory, write word rows
+//! `word | 0 | batch -> conversation ids` (16 bytes each) at once; rows of
+//! the first layout, value-less keys `... | 0 | conversation`, are read as
+//! well. The in-memory index keeps the other conditions (visibility,
+//! status, labels), and a conversation matches when each query word is in
+//! its history, its customer's name or its number.
 //!
 //! Words are runs of letters and digits, lowercased, in any script. Text
 //! without spaces between words (Chinese, Japanese, Thai) is found by its
@@ -96,7 +97,9 @@ pub(crate) fn number_prefix(tenant: TenantId, number: NumberId) -> Vec<u8> {
     key(&[&tenant.to_bytes(), &number.to_bytes()])
 }
 
-/// Writes one row per word of `batch`, under a fresh batch id.
+/// Writes one row per word of `batch`, under a fresh batch id: for the
+/// few words written at once (notes, re-indexing), not the stream of
+/// every message's (`segments`).
 pub(crate) fn insert_batch(
     store: &Store,
     tenant: TenantId,
@@ -136,6 +139,7 @@ pub(crate) fn find(
         .iter()
         .map(|w| {
             let mut found = HashSet::new();
+            super::segments::add_hits(store, &prefix, w, &mut found, MAX_HITS)?;
             store.for_each_row(Tree::Words, &key(&[&prefix, w.as_bytes()]), |k, ids| {
                 if ids.is_empty() {
                     found.extend(conversation_of(k));

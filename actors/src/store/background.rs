@@ -46,6 +46,20 @@ impl Background {
     pub(crate) fn run(&self, job: impl FnOnce() + Send + 'static) {
         let _ = self.tx.send(Box::new(job));
     }
+
+    /// Queues `job` and waits for its result: behind every job queued
+    /// before it, so a write that must not overlap them (a number's last
+    /// search words at shutdown) runs after them. `None` if it panicked.
+    pub(crate) async fn run_and_wait<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.run(move || {
+            let _ = tx.send(job());
+        });
+        rx.await.ok()
+    }
 }
 
 /// Lowers the calling thread's priority. On Linux the nice value belongs
@@ -71,5 +85,21 @@ mod tests {
         background.run(move || tx.send(2).unwrap());
         assert_eq!(rx.recv().unwrap(), 1);
         assert_eq!(rx.recv().unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_waited_job_runs_after_those_queued_before_it() {
+        let background = Background::start().unwrap();
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let first = order.clone();
+        background.run(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            first.lock().unwrap().push(1);
+        });
+        let second = order.clone();
+        let answer = background.run_and_wait(move || second.lock().unwrap().push(2)).await;
+        assert_eq!(answer, Some(()));
+        assert_eq!(*order.lock().unwrap(), [1, 2]);
+        assert_eq!(background.run_and_wait(|| panic!("a failing write")).await, None::<()>);
     }
 }

@@ -327,6 +327,20 @@ impl Store {
         Ok(())
     }
 
+    /// The raw value of the greatest key under `prefix` that is below
+    /// `before`.
+    pub(crate) fn last_value_before(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+        before: &[u8],
+    ) -> Result<Option<Vec<u8>>, ActorError> {
+        match self.tree(tree).range(prefix..before).next_back() {
+            Some(row) => row.map(|(_, v)| Some(v.to_vec())).map_err(sled_err),
+            None => Ok(None),
+        }
+    }
+
     /// Whether `key` exists.
     pub(crate) fn contains(&self, tree: Tree, key: &[u8]) -> Result<bool, ActorError> {
         self.tree(tree).contains_key(key).map_err(sled_err)

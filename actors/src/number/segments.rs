@@ -1,0 +1,381 @@
+//! The history-search words as sorted segments: a small log-structured
+//! merge tree on sled rows, one per number.
+//!
+//! Each batch the NumberActor takes (`postings`) becomes one segment: its
+//! words in order, packed into blocks of about [`BLOCK_BYTES`], one sled
+//! row per block, keyed by the block's first word. A batch of a busy
+//! number is a few rows, where one row per distinct word cost a sled
+//! insert (and its share of node splits) per word: with real text that is
+//! several inserts per message, and even the load harness's three words a
+//! message cost a tenth of the server's CPU (BENCHMARKS.md).
+//!
+//! Segments merge by levels: when [`FANOUT`] segments share a level they
+//! become one segment of the next level, so a number has at most
+//! `FANOUT - 1` segments per level, a few dozen after years, and each word
+//! is rewritten once per level. A query word costs two short range reads
+//! per segment: the block that starts before it (and may hold it) and the
+//! blocks that start with it.
+//!
+//! Rows, after the number's prefix (`search`): `0xFC` the manifest (which
+//! segments exist), `0xFD | segment id | first word` a block. 0xFC and 0xFD
+//! start no UTF-8 word, so the word rows of the older layouts, still read
+//! and still written by notes and re-indexing, never meet them.
+//!
+//! Crashes: sled recovers a prefix of its log, so the manifest, written
+//! after its segments' blocks, never names a block that is missing. Rows
+//! a crash left under an id the manifest does not name yet are cleared
+//! before that id is written. The segments a merge replaced are deleted
+//! one write later: a search that read the manifest before the merge may
+//! still be reading them.
+//!
+//! Every write of a number's segments runs on the store's single
+//! background thread (`store::background`), so they never race on the
+//! manifest.
+
+use serde::{Deserialize, Serialize};
+use tenants::ConversationId;
+
+use super::postings::WordBatch;
+use crate::error::ActorError;
+use crate::store::{key, Store, Tree};
+
+/// A block is closed once it holds this many bytes (one word's ids may
+/// make it larger).
+const BLOCK_BYTES: usize = 4096;
+/// Segments of one level that merge into one of the next.
+const FANOUT: usize = 4;
+/// Key byte of the manifest.
+const MANIFEST: u8 = 0xFC;
+/// Key byte in front of every block.
+const BLOCKS: u8 = 0xFD;
+
+/// Which segments a number has.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Manifest {
+    /// The id the next segment gets.
+    next_id: u64,
+    /// Live segments, oldest first.
+    segments: Vec<Segment>,
+    /// Segments a merge replaced, deleted by the next write.
+    dropping: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Segment {
+    id: u64,
+    level: u8,
+}
+
+impl Manifest {
+    /// The lowest level holding [`FANOUT`] segments, if any.
+    fn full_level(&self) -> Option<u8> {
+        let mut levels: Vec<u8> = self.segments.iter().map(|s| s.level).collect();
+        levels.sort_unstable();
+        levels.chunk_by(|a, b| a == b).find(|same| same.len() >= FANOUT).map(|same| same[0])
+    }
+}
+
+/// One word and the conversations it occurs in, as a block holds them.
+type Entry = (String, Vec<[u8; 16]>);
+
+fn manifest_key(number_prefix: &[u8]) -> Vec<u8> {
+    key(&[number_prefix, &[MANIFEST]])
+}
+
+fn segment_prefix(number_prefix: &[u8], id: u64) -> Vec<u8> {
+    key(&[number_prefix, &[BLOCKS], &id.to_be_bytes()])
+}
+
+fn read_manifest(store: &Store, number_prefix: &[u8]) -> Result<Manifest, ActorError> {
+    Ok(store.get(Tree::Words, &manifest_key(number_prefix))?.unwrap_or_default())
+}
+
+/// Writes `batch` as a new segment, merges full levels, and deletes what
+/// the last write's merges replaced. Runs on the background thread.
+pub(crate) fn write(store: &Store, number_prefix: &[u8], batch: &WordBatch) -> Result<(), ActorError> {
+    let mut m = read_manifest(store, number_prefix)?;
+    let before = m.clone();
+    for id in std::mem::take(&mut m.dropping) {
+        delete_segment(store, number_prefix, id)?;
+    }
+    let entries: Vec<Entry> = batch
+        .iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(w, ids)| (w.clone(), ids.iter().map(|c| c.to_bytes()).collect()))
+        .collect();
+    if !entries.is_empty() {
+        add_segment(store, number_prefix, &mut m, 0, entries)?;
+    }
+    while let Some(level) = m.full_level() {
+        let (merging, kept): (Vec<Segment>, Vec<Segment>) = m.segments.iter().partition(|s| s.level == level);
+        m.segments = kept;
+        let merged = merge(store, number_prefix, &merging)?;
+        add_segment(store, number_prefix, &mut m, level + 1, merged)?;
+        m.dropping.extend(merging.iter().map(|s| s.id));
+    }
+    if m != before {
+        store.put(Tree::Words, manifest_key(number_prefix), &m)?;
+    }
+    Ok(())
+}
+
+/// Writes `entries` (sorted by word) as the segment `m.next_id` at `level`.
+fn add_segment(
+    store: &Store,
+    number_prefix: &[u8],
+    m: &mut Manifest,
+    level: u8,
+    entries: Vec<Entry>,
+) -> Result<(), ActorError> {
+    let id = m.next_id;
+    m.next_id += 1;
+    // Rows a crash left before the manifest named this id.
+    delete_segment(store, number_prefix, id)?;
+    let prefix = segment_prefix(number_prefix, id);
+    store.insert_rows(
+        Tree::Words,
+        blocks(entries).map(|block| (key(&[&prefix, block[0].0.as_bytes()]), encode(&block))),
+    )?;
+    m.segments.push(Segment { id, level });
+    Ok(())
+}
+
+/// Cuts sorted entries into blocks of about [`BLOCK_BYTES`].
+fn blocks(entries: Vec<Entry>) -> impl Iterator<Item = Vec<Entry>> {
+    let mut out = Vec::new();
+    let (mut block, mut bytes) = (Vec::new(), 0);
+    for e in entries {
+        bytes += 5 + e.0.len() + 16 * e.1.len();
+        block.push(e);
+        if bytes >= BLOCK_BYTES {
+            out.push(std::mem::take(&mut block));
+            bytes = 0;
+        }
+    }
+    if !block.is_empty() {
+        out.push(block);
+    }
+    out.into_iter()
+}
+
+/// The union of `segments`, sorted by word, each word's ids once.
+fn merge(store: &Store, number_prefix: &[u8], segments: &[Segment]) -> Result<Vec<Entry>, ActorError> {
+    let mut all: std::collections::BTreeMap<String, Vec<[u8; 16]>> = Default::default();
+    for s in segments {
+        store.for_each_row(Tree::Words, &segment_prefix(number_prefix, s.id), |_, block| {
+            for (word, ids) in decode(block) {
+                all.entry(word).or_default().extend(ids);
+            }
+            true
+        })?;
+    }
+    Ok(all
+        .into_iter()
+        .map(|(w, mut ids)| {
+            ids.sort_unstable();
+            ids.dedup();
+            (w, ids)
+        })
+        .collect())
+}
+
+fn delete_segment(store: &Store, number_prefix: &[u8], id: u64) -> Result<(), ActorError> {
+    let mut rows = Vec::new();
+    store.for_each_row(Tree::Words, &segment_prefix(number_prefix, id), |k, _| {
+        rows.push(k.to_vec());
+        true
+    })?;
+    rows.into_iter().try_for_each(|k| store.delete(Tree::Words, k))
+}
+
+/// Adds the conversations with a word starting with `word`, up to `max`.
+pub(crate) fn add_hits(
+    store: &Store,
+    number_prefix: &[u8],
+    word: &str,
+    found: &mut std::collections::HashSet<ConversationId>,
+    max: usize,
+) -> Result<(), ActorError> {
+    let m = read_manifest(store, number_prefix)?;
+    let mut take = |block: &[u8]| {
+        for (w, ids) in decode(block) {
+            if w.starts_with(word) {
+                found.extend(ids.into_iter().map(ConversationId::from_bytes));
+            }
+        }
+        found.len() < max
+    };
+    for s in m.segments.iter().rev() {
+        let prefix = segment_prefix(number_prefix, s.id);
+        let from = key(&[&prefix, word.as_bytes()]);
+        // The block before the word's may run on into it...
+        if let Some(block) = store.last_value_before(Tree::Words, &prefix, &from)? {
+            if !take(&block) {
+                return Ok(());
+            }
+        }
+        // ...and every block starting with it holds some of it.
+        let mut more = true;
+        store.for_each_row(Tree::Words, &from, |_, block| {
+            more = take(block);
+            more
+        })?;
+        if !more {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// A block: per entry `[word length u8][word][id count u32 LE][ids]`.
+fn encode(block: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(block.iter().map(|(w, ids)| 5 + w.len() + 16 * ids.len()).sum());
+    for (word, ids) in block {
+        // Words are cut to 40 bytes (`search::MAX_WORD_BYTES`).
+        let word = &word.as_bytes()[..word.len().min(u8::MAX as usize)];
+        out.push(word.len() as u8);
+        out.extend_from_slice(word);
+        out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
+        ids.iter().for_each(|id| out.extend_from_slice(id));
+    }
+    out
+}
+
+/// The entries of a block; a damaged tail is left out (and logged).
+fn decode(mut block: &[u8]) -> Vec<Entry> {
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = block.split_first() {
+        let Some(parsed) = decode_entry(rest, usize::from(len)) else {
+            tracing::warn!("a damaged search-word block: its tail is skipped");
+            break;
+        };
+        out.push(parsed.0);
+        block = parsed.1;
+    }
+    out
+}
+
+fn decode_entry(rest: &[u8], len: usize) -> Option<(Entry, &[u8])> {
+    let (word, rest) = rest.split_at_checked(len)?;
+    let word = std::str::from_utf8(word).ok()?.to_string();
+    let (count, rest) = rest.split_first_chunk::<4>()?;
+    let (ids, rest) = rest.split_at_checked(16 * u32::from_le_bytes(*count) as usize)?;
+    let ids = ids.chunks_exact(16).filter_map(|c| c.try_into().ok()).collect();
+    Some(((word, ids), rest))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use tenants::{NumberId, TenantId};
+
+    use super::*;
+    use crate::number::search::number_prefix;
+
+    fn batch(words: &[(&str, ConversationId)]) -> WordBatch {
+        let mut b = WordBatch::new();
+        for (w, c) in words {
+            b.entry(w.to_string()).or_default().insert(*c);
+        }
+        b
+    }
+
+    fn hits(store: &Store, prefix: &[u8], word: &str) -> HashSet<ConversationId> {
+        let mut found = HashSet::new();
+        add_hits(store, prefix, word, &mut found, usize::MAX).unwrap();
+        found
+    }
+
+    #[tokio::test]
+    async fn merged_levels_find_every_word_by_its_beginning_and_stay_few() {
+        let (_dir, store) = crate::store::temp_store();
+        let prefix = number_prefix(TenantId::new(), NumberId::new());
+        let chats: Vec<ConversationId> = (0..40).map(|_| ConversationId::new()).collect();
+        for (i, c) in chats.iter().enumerate() {
+            let number = format!("order{i:03}");
+            write(&store, &prefix, &batch(&[("refund", *c), (&number, *c)])).unwrap();
+        }
+        let m = read_manifest(&store, &prefix).unwrap();
+        assert!(m.segments.len() < 2 * (FANOUT - 1), "40 writes leave few segments: {m:?}");
+        assert!(m.segments.iter().any(|s| s.level >= 2), "merged twice: {m:?}");
+        assert_eq!(hits(&store, &prefix, "ref"), chats.iter().copied().collect(), "in every level");
+        assert_eq!(hits(&store, &prefix, "order007"), HashSet::from([chats[7]]));
+        assert_eq!(hits(&store, &prefix, "order01").len(), 10);
+        assert!(hits(&store, &prefix, "parcel").is_empty());
+        // Another number sees none of it.
+        assert!(hits(&store, &number_prefix(TenantId::new(), NumberId::new()), "ref").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_word_is_found_in_the_block_before_its_own_and_in_several_blocks() {
+        let (_dir, store) = crate::store::temp_store();
+        let prefix = number_prefix(TenantId::new(), NumberId::new());
+        let c = ConversationId::new();
+        let words: Vec<String> = (0..2000).map(|i| format!("w{i:05}")).collect();
+        let many: Vec<(&str, ConversationId)> = words.iter().map(|w| (w.as_str(), c)).collect();
+        write(&store, &prefix, &batch(&many)).unwrap();
+        let mut rows = 0;
+        store
+            .for_each_row(Tree::Words, &segment_prefix(&prefix, 0), |_, _| {
+                rows += 1;
+                true
+            })
+            .unwrap();
+        assert!(rows > 5, "2,000 words make several blocks, not {rows}");
+        // Each word, wherever its block starts.
+        for w in &words {
+            assert_eq!(hits(&store, &prefix, w), HashSet::from([c]), "{w}");
+        }
+        let mut found = HashSet::new();
+        add_hits(&store, &prefix, "w0", &mut found, usize::MAX).unwrap();
+        assert_eq!(found, HashSet::from([c]), "a prefix spanning every block");
+    }
+
+    #[tokio::test]
+    async fn replaced_segments_go_one_write_later_and_crash_leftovers_before_reuse() {
+        let (_dir, store) = crate::store::temp_store();
+        let prefix = number_prefix(TenantId::new(), NumberId::new());
+        let (a, b) = (ConversationId::new(), ConversationId::new());
+        // A crash left a block under the id the next segment gets.
+        store
+            .insert_rows(
+                Tree::Words,
+                [(
+                    key(&[&segment_prefix(&prefix, 0), b"ghost"]),
+                    encode(&[("ghost".into(), vec![b.to_bytes()])]),
+                )],
+            )
+            .unwrap();
+        for _ in 0..FANOUT {
+            write(&store, &prefix, &batch(&[("parcel", a)])).unwrap();
+        }
+        assert!(hits(&store, &prefix, "ghost").is_empty(), "the leftover was cleared");
+        let m = read_manifest(&store, &prefix).unwrap();
+        assert_eq!(m.segments, vec![Segment { id: FANOUT as u64, level: 1 }]);
+        assert_eq!(m.dropping.len(), FANOUT, "kept for searches under way");
+        assert_eq!(hits(&store, &prefix, "parcel"), HashSet::from([a]));
+        write(&store, &prefix, &WordBatch::new()).unwrap();
+        assert!(read_manifest(&store, &prefix).unwrap().dropping.is_empty());
+        for id in 0..FANOUT as u64 {
+            let mut left = 0;
+            store
+                .for_each_row(Tree::Words, &segment_prefix(&prefix, id), |_, _| {
+                    left += 1;
+                    true
+                })
+                .unwrap();
+            assert_eq!(left, 0, "segment {id} deleted");
+        }
+        assert_eq!(hits(&store, &prefix, "parcel"), HashSet::from([a]));
+    }
+
+    #[test]
+    fn a_block_decodes_to_its_entries_and_a_damaged_one_to_its_sound_part() {
+        let c = ConversationId::new().to_bytes();
+        let entries: Vec<Entry> = vec![("été".into(), vec![c]), ("zebra".into(), vec![c, c])];
+        let bytes = encode(&entries);
+        assert_eq!(decode(&bytes), entries);
+        assert_eq!(decode(&bytes[..bytes.len() - 3]), entries[..1].to_vec());
+    }
+}
