@@ -55,8 +55,6 @@ pub(super) struct After {
     pub team: Option<(TeamId, String)>,
     /// Wake the bot at this time.
     pub timer: Option<i64>,
-    /// Per-step analytics: (flow, step, entered|answered|dropped).
-    pub stats: Vec<(String, String, &'static str)>,
 }
 
 /// The input a customer message gives the bot, if any.
@@ -198,9 +196,9 @@ fn apply(
         |e: whatsapp::OutboundError| ActorError::unprocessable("invalid_bot_message", e.to_string());
     for action in outcome.actions {
         match action {
-            Action::Entered(step) => after.stats.push((flow.clone(), step, "entered")),
-            Action::Answered(step) => after.stats.push((flow.clone(), step, "answered")),
-            Action::Dropped(step) => after.stats.push((flow.clone(), step, "dropped")),
+            Action::Entered(step) => c.bot_stats.push((flow.clone(), step, "entered")),
+            Action::Answered(step) => c.bot_stats.push((flow.clone(), step, "answered")),
+            Action::Dropped(step) => c.bot_stats.push((flow.clone(), step, "dropped")),
             Action::SendText(text) => {
                 let request =
                     whatsapp::outbound::text_message(&to, &text, false, None, None).map_err(invalid)?;

@@ -1,9 +1,9 @@
 //! How a conversation writes: a `Change` collects the rows, events, live
 //! events and notifications of one operation; `commit` appends the events
 //! to the log, writes everything with the summary in one batch, tells
-//! the NumberActor the new summary and orders (before the caller hears
-//! back) and
-//! queues the live events for after the flush.
+//! the NumberActor the new summary, its new messages' search words and
+//! orders (before the caller hears back) and queues the live events for
+//! after the flush.
 
 use tenants::{MessageId, UserId};
 
@@ -14,7 +14,7 @@ use super::ConversationState;
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::hub::{publish_when_durable, Audience, LiveEvent, Visibility};
-use crate::number::{search, NumberMsg};
+use crate::number::{search, Committed, NumberMsg};
 use crate::store::{key, seq, Batch, Tree};
 use crate::view::{ConversationView, MessageView};
 
@@ -51,6 +51,8 @@ pub(super) struct Change {
     /// Orders written, with their live event kind.
     pub orders: Vec<(&'static str, OrderRecord)>,
     pub notices: Vec<Notice>,
+    /// Chatbot step counts: (flow, step, entered|answered|dropped).
+    pub bot_stats: Vec<(String, String, &'static str)>,
     previous: Visibility,
 }
 
@@ -86,6 +88,7 @@ impl ConversationState {
             messages: Vec::new(),
             orders: Vec::new(),
             notices: Vec::new(),
+            bot_stats: Vec::new(),
             previous: self.visibility(),
         }
     }
@@ -203,7 +206,6 @@ impl ConversationState {
         }
         if summary_changed {
             self.written = Some(self.record.clone());
-            let _ = self.parent.cast(NumberMsg::SummaryChanged(Box::new(self.record.clone())));
         }
         // Every live event of the commit carries the same conversation.
         let conversation = self.conversation_json();
@@ -211,13 +213,27 @@ impl ConversationState {
         if let Some(kind) = kind {
             self.publish(&conversation, kind, None, Some(c.previous));
         }
+        let mut words = Vec::new();
         for (kind, m) in &c.messages {
             let view = MessageView::new(m);
             if *kind == "message.created" && search::worth_indexing(m) {
-                self.index_words(m, view.text.as_deref());
+                self.new_words(m, view.text.as_deref(), &mut words);
             }
             let message = serde_json::to_string(&view).unwrap_or_default();
             self.publish(&conversation, kind, Some(("message", message)), None);
+        }
+        // One message to the NumberActor per commit.
+        if summary_changed || !words.is_empty() || !c.bot_stats.is_empty() {
+            let handed = Committed {
+                conversation: self.record.id,
+                summary: summary_changed.then(|| Box::new(self.record.clone())),
+                words: words.clone(),
+                bot_stats: std::mem::take(&mut c.bot_stats),
+            };
+            if self.parent.cast(NumberMsg::Committed(Box::new(handed))).is_ok() {
+                let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
+                self.indexed_words.extend(words.into_iter().take(room));
+            }
         }
         for (kind, order) in c.orders {
             self.publish(&conversation, kind, Some(("order", order.view().to_string())), None);
@@ -231,25 +247,26 @@ impl ConversationState {
         Ok(())
     }
 
-    /// Hands a new message's words to the NumberActor, which writes them
-    /// for history search within seconds (`number::postings`; after a
-    /// crash it re-reads the latest messages). A note does not move
+    /// The words of a new message not yet handed to the NumberActor,
+    /// which writes them for history search within seconds
+    /// (`number::postings`; after a crash it re-reads the latest
+    /// messages), added to `out`. A note does not move
     /// `last_message_at_ms`, which that recovery goes by, so its words are
     /// written here and now: notes are few.
-    fn index_words(&mut self, m: &MessageRecord, text: Option<&str>) {
+    fn new_words(&mut self, m: &MessageRecord, text: Option<&str>, out: &mut Vec<String>) {
         let mut words = text.map(search::words).unwrap_or_default();
-        words.retain(|w| !self.indexed_words.contains(w));
+        words.retain(|w| !self.indexed_words.contains(w) && !out.contains(w));
         if words.is_empty() {
             return;
         }
         let r = &self.record;
-        if m.direction == Direction::Internal {
-            let batch = words.iter().map(|w| (w.clone(), [r.id].into())).collect();
-            if let Err(e) = search::insert_batch(&self.ctx.store, r.tenant_id, r.number_id, &batch) {
-                tracing::warn!(conversation.id = %r.id, error = %e, "note words not indexed");
-                return;
-            }
-        } else if self.parent.cast(NumberMsg::Words(r.id, words.clone())).is_err() {
+        if m.direction != Direction::Internal {
+            out.extend(words);
+            return;
+        }
+        let batch = words.iter().map(|w| (w.clone(), [r.id].into())).collect();
+        if let Err(e) = search::insert_batch(&self.ctx.store, r.tenant_id, r.number_id, &batch) {
+            tracing::warn!(conversation.id = %r.id, error = %e, "note words not indexed");
             return;
         }
         let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());

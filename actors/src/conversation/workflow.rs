@@ -189,7 +189,7 @@ pub(super) async fn bot_timer(s: &mut ConversationState) -> Result<(), ActorErro
 }
 
 /// What the bot decided that happens once its write is durable: sends,
-/// routing through a team, a timer, step counts.
+/// routing through a team, a timer (its step counts go with the commit).
 pub(super) fn finish_bot(s: &ConversationState, after: bot::After) {
     outbound::enqueue_when_durable(s, after.sends);
     if let Some((team, reason)) = after.team {
@@ -197,9 +197,6 @@ pub(super) fn finish_bot(s: &ConversationState, after: bot::After) {
     }
     if let Some(until) = after.timer {
         schedule_bot_timer(&s.parent, s.record.id, until);
-    }
-    if !after.stats.is_empty() {
-        let _ = s.parent.cast(crate::number::NumberMsg::BotStats(after.stats));
     }
 }
 

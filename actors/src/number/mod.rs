@@ -108,8 +108,9 @@ pub enum NumberMsg {
         Option<Cursor>,
         RpcReplyPort<Vec<ConversationRecord>>,
     ),
-    /// A conversation wrote a new summary.
-    SummaryChanged(Box<ConversationRecord>),
+    /// A conversation committed (one message per commit: one per kind of
+    /// news cost a mailbox hop each).
+    Committed(Box<Committed>),
     /// A durable send for the outbox.
     Enqueue(Box<OutboxEntry>),
     /// The outbox's verdict for a conversation.
@@ -151,8 +152,6 @@ pub enum NumberMsg {
     Tick,
     /// The tenant's flows or business hours changed: reload them.
     ReloadFlows,
-    /// Chatbot step counts: (flow, step, entered|answered|dropped).
-    BotStats(Vec<(String, String, &'static str)>),
     /// This number's step counts for a flow: (step, entered, answered, dropped).
     FlowStats(String, RpcReplyPort<Vec<(String, u64, u64, u64)>>),
     /// An idle conversation reports what it handled (see children.rs).
@@ -167,12 +166,22 @@ pub enum NumberMsg {
     /// The second half of `Shutdown`, queued behind the stopped
     /// conversations' last summaries; `false` when one did not stop.
     SaveSnapshot(bool, RpcReplyPort<()>),
-    /// A conversation's new message has these history-search words.
-    Words(ConversationId, Vec<String>),
     /// Time to write the words handed over before this tick (its time).
     WriteWords(i64),
     /// The words taken at the last `WriteWords` are on disk (or not).
     WordsWritten(bool),
+}
+
+/// What a conversation's commit tells its NumberActor.
+pub struct Committed {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Its new summary, if it changed.
+    pub summary: Option<Box<ConversationRecord>>,
+    /// The history-search words of its new messages (`postings`).
+    pub words: Vec<String>,
+    /// Chatbot step counts: (flow, step, entered|answered|dropped).
+    pub bot_stats: Vec<(String, String, &'static str)>,
 }
 
 /// How a business number is doing, for managers and platform admins.
@@ -434,7 +443,6 @@ async fn handle(
             }
             reply(r, ());
         }
-        NumberMsg::Words(id, words) => s.postings.add(id, words),
         NumberMsg::WriteWords(at_ms) => {
             if let Some(batch) = s.postings.take() {
                 let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
@@ -458,8 +466,21 @@ async fn handle(
             });
             reply(r, s.index.list(&filter, words.as_ref(), limit, cursor))
         }
-        NumberMsg::SummaryChanged(record) => {
-            if let Some(freed) = s.index.upsert(record) {
+        NumberMsg::Committed(c) => {
+            let Committed { conversation, summary, words, bot_stats } = *c;
+            if !words.is_empty() {
+                s.postings.add(conversation, words);
+            }
+            for (flow, step, kind) in bot_stats {
+                let counts = s.bot_stats.entry((flow, step)).or_default();
+                let i = match kind {
+                    "entered" => 0,
+                    "answered" => 1,
+                    _ => 2,
+                };
+                counts[i] += 1;
+            }
+            if let Some(freed) = summary.and_then(|record| s.index.upsert(record)) {
                 for team in s.ctx.routes.teams_of(s.number.tenant_id) {
                     let _ = team.cast(TeamMsg::CapacityFreed(freed));
                 }
@@ -534,17 +555,6 @@ async fn handle(
             s.bot = load_bot(&s.ctx, &s.number).await;
             for child in s.children.running() {
                 let _ = child.cast(ConversationMsg::BotContext(s.bot.clone()));
-            }
-        }
-        NumberMsg::BotStats(stats) => {
-            for (flow, step, kind) in stats {
-                let counts = s.bot_stats.entry((flow, step)).or_default();
-                let i = match kind {
-                    "entered" => 0,
-                    "answered" => 1,
-                    _ => 2,
-                };
-                counts[i] += 1;
             }
         }
         NumberMsg::FlowStats(flow, r) => {
