@@ -27,6 +27,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use rand::Rng;
@@ -117,7 +118,7 @@ pub struct OutboxState {
     /// Sends in progress.
     in_flight: usize,
     /// The number's throughput limit.
-    limiter: Arc<DefaultDirectRateLimiter>,
+    limiter: Arc<Pacer>,
     /// Meta refused the token on the last attempt.
     token_refused: bool,
     /// `tenant | number`: the key prefix of this outbox's rows.
@@ -156,7 +157,10 @@ impl Actor for Outbox {
             // Evenly spaced, no burst: never more than `rate` sends in
             // any one-second window (a burst of `rate` would allow twice
             // that across a window's edge).
-            limiter: Arc::new(RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN))),
+            limiter: Arc::new(Pacer {
+                limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)),
+                turn: tokio::sync::Mutex::new(()),
+            }),
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
             departures: Arc::default(),
@@ -329,6 +333,27 @@ fn settle(s: &mut OutboxState, id: MessageId) -> Result<(), ActorError> {
 
 fn lock(d: &Mutex<Departures>) -> std::sync::MutexGuard<'_, Departures> {
     d.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The number's rate limit, waited for one task at a time.
+///
+/// With governor's own `until_ready` every waiting task slept until the
+/// next permit and woke with the others (up to `max_in_flight` wake-ups
+/// on futures-timer's thread per send, one of which got it). Here the
+/// tasks queue on a fair lock, and only the first polls the limiter.
+struct Pacer {
+    limiter: DefaultDirectRateLimiter,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl Pacer {
+    /// Resolves when a send may leave.
+    async fn until_ready(&self) {
+        let _turn = self.turn.lock().await;
+        while let Err(not_until) = self.limiter.check() {
+            tokio::time::sleep(not_until.wait_time_from(self.limiter.clock().now())).await;
+        }
+    }
 }
 
 /// Starts as many sends as the concurrency limit allows. A task waits for
