@@ -20,7 +20,8 @@
 //! row (`snapshot`).
 //!
 //! It also collects the history-search words of its conversations' new
-//! messages and writes them every few seconds (`postings`).
+//! messages and writes them every few seconds (`postings`) as sorted
+//! segments that merge by levels (`segments`).
 
 pub mod catalog;
 mod children;

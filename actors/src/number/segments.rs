@@ -98,19 +98,19 @@ pub(crate) fn write(store: &Store, number_prefix: &[u8], batch: &WordBatch) -> R
     for id in std::mem::take(&mut m.dropping) {
         delete_segment(store, number_prefix, id)?;
     }
-    let entries: Vec<Entry> = batch
-        .iter()
-        .filter(|(_, ids)| !ids.is_empty())
-        .map(|(w, ids)| (w.clone(), ids.iter().map(|c| c.to_bytes()).collect()))
-        .collect();
-    if !entries.is_empty() {
-        add_segment(store, number_prefix, &mut m, 0, entries)?;
+    if batch.values().any(|ids| !ids.is_empty()) {
+        let mut out = SegmentWriter::start(store, number_prefix, &mut m)?;
+        for (w, ids) in batch.iter().filter(|(_, ids)| !ids.is_empty()) {
+            out.push((w.clone(), ids.iter().map(|c| c.to_bytes()).collect()))?;
+        }
+        out.finish(&mut m, 0)?;
     }
     while let Some(level) = m.full_level() {
         let (merging, kept): (Vec<Segment>, Vec<Segment>) = m.segments.iter().partition(|s| s.level == level);
         m.segments = kept;
-        let merged = merge(store, number_prefix, &merging)?;
-        add_segment(store, number_prefix, &mut m, level + 1, merged)?;
+        let mut out = SegmentWriter::start(store, number_prefix, &mut m)?;
+        merge(store, number_prefix, &merging, &mut out)?;
+        out.finish(&mut m, level + 1)?;
         m.dropping.extend(merging.iter().map(|s| s.id));
     }
     if m != before {
@@ -119,64 +119,109 @@ pub(crate) fn write(store: &Store, number_prefix: &[u8], batch: &WordBatch) -> R
     Ok(())
 }
 
-/// Writes `entries` (sorted by word) as the segment `m.next_id` at `level`.
-fn add_segment(
-    store: &Store,
-    number_prefix: &[u8],
-    m: &mut Manifest,
-    level: u8,
-    entries: Vec<Entry>,
-) -> Result<(), ActorError> {
-    let id = m.next_id;
-    m.next_id += 1;
-    // Rows a crash left before the manifest named this id.
-    delete_segment(store, number_prefix, id)?;
-    let prefix = segment_prefix(number_prefix, id);
-    store.insert_rows(
-        Tree::Words,
-        blocks(entries).map(|block| (key(&[&prefix, block[0].0.as_bytes()]), encode(&block))),
-    )?;
-    m.segments.push(Segment { id, level });
-    Ok(())
+/// Writes a new segment, a block of about [`BLOCK_BYTES`] at a time: a
+/// merge holds one block per input and one of output, whatever the size
+/// of the number's history.
+struct SegmentWriter<'a> {
+    store: &'a Store,
+    id: u64,
+    prefix: Vec<u8>,
+    block: Vec<Entry>,
+    bytes: usize,
 }
 
-/// Cuts sorted entries into blocks of about [`BLOCK_BYTES`].
-fn blocks(entries: Vec<Entry>) -> impl Iterator<Item = Vec<Entry>> {
-    let mut out = Vec::new();
-    let (mut block, mut bytes) = (Vec::new(), 0);
-    for e in entries {
-        bytes += 5 + e.0.len() + 16 * e.1.len();
-        block.push(e);
-        if bytes >= BLOCK_BYTES {
-            out.push(std::mem::take(&mut block));
-            bytes = 0;
+impl<'a> SegmentWriter<'a> {
+    /// Takes the manifest's next id and clears the rows a crash left
+    /// under it before the manifest named it.
+    fn start(store: &'a Store, number_prefix: &[u8], m: &mut Manifest) -> Result<Self, ActorError> {
+        let id = m.next_id;
+        m.next_id += 1;
+        delete_segment(store, number_prefix, id)?;
+        Ok(Self { store, id, prefix: segment_prefix(number_prefix, id), block: Vec::new(), bytes: 0 })
+    }
+
+    /// Adds the next entry (words in order, each once).
+    fn push(&mut self, entry: Entry) -> Result<(), ActorError> {
+        self.bytes += 5 + entry.0.len() + 16 * entry.1.len();
+        self.block.push(entry);
+        if self.bytes >= BLOCK_BYTES {
+            self.write_block()?;
+        }
+        Ok(())
+    }
+
+    fn write_block(&mut self) -> Result<(), ActorError> {
+        let Some(first) = self.block.first() else { return Ok(()) };
+        let row = (key(&[&self.prefix, first.0.as_bytes()]), encode(&self.block));
+        self.block.clear();
+        self.bytes = 0;
+        self.store.insert_rows(Tree::Words, [row])
+    }
+
+    /// Writes the last block and lists the segment at `level`.
+    fn finish(mut self, m: &mut Manifest, level: u8) -> Result<(), ActorError> {
+        self.write_block()?;
+        m.segments.push(Segment { id: self.id, level });
+        Ok(())
+    }
+}
+
+/// One input of a merge: a segment's entries in word order, read a block
+/// at a time.
+struct Cursor {
+    blocks: Box<dyn Iterator<Item = Result<Vec<u8>, ActorError>>>,
+    entries: std::vec::IntoIter<Entry>,
+    head: Option<Entry>,
+}
+
+impl Cursor {
+    fn open(store: &Store, number_prefix: &[u8], id: u64) -> Result<Self, ActorError> {
+        let blocks = Box::new(store.values(Tree::Words, &segment_prefix(number_prefix, id)));
+        let mut c = Cursor { blocks, entries: Vec::new().into_iter(), head: None };
+        c.advance()?;
+        Ok(c)
+    }
+
+    fn advance(&mut self) -> Result<(), ActorError> {
+        loop {
+            if let Some(e) = self.entries.next() {
+                self.head = Some(e);
+                return Ok(());
+            }
+            match self.blocks.next() {
+                Some(block) => self.entries = decode(&block?).into_iter(),
+                None => {
+                    self.head = None;
+                    return Ok(());
+                }
+            }
         }
     }
-    if !block.is_empty() {
-        out.push(block);
-    }
-    out.into_iter()
 }
 
-/// The union of `segments`, sorted by word, each word's ids once.
-fn merge(store: &Store, number_prefix: &[u8], segments: &[Segment]) -> Result<Vec<Entry>, ActorError> {
-    let mut all: std::collections::BTreeMap<String, Vec<[u8; 16]>> = Default::default();
-    for s in segments {
-        store.for_each_row(Tree::Words, &segment_prefix(number_prefix, s.id), |_, block| {
-            for (word, ids) in decode(block) {
-                all.entry(word).or_default().extend(ids);
+/// Writes the union of `segments` to `out`, in word order, each word's ids
+/// once.
+fn merge(
+    store: &Store,
+    number_prefix: &[u8],
+    segments: &[Segment],
+    out: &mut SegmentWriter,
+) -> Result<(), ActorError> {
+    let mut inputs =
+        segments.iter().map(|s| Cursor::open(store, number_prefix, s.id)).collect::<Result<Vec<_>, _>>()?;
+    while let Some(word) = inputs.iter().filter_map(|c| c.head.as_ref().map(|(w, _)| w)).min().cloned() {
+        let mut ids = Vec::new();
+        for input in &mut inputs {
+            if input.head.as_ref().is_some_and(|(w, _)| *w == word) {
+                ids.extend(input.head.take().into_iter().flat_map(|(_, ids)| ids));
+                input.advance()?;
             }
-            true
-        })?;
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        out.push((word, ids))?;
     }
-    Ok(all
-        .into_iter()
-        .map(|(w, mut ids)| {
-            ids.sort_unstable();
-            ids.dedup();
-            (w, ids)
-        })
-        .collect())
+    Ok(())
 }
 
 fn delete_segment(store: &Store, number_prefix: &[u8], id: u64) -> Result<(), ActorError> {
@@ -330,6 +375,38 @@ mod tests {
         let mut found = HashSet::new();
         add_hits(&store, &prefix, "w0", &mut found, usize::MAX).unwrap();
         assert_eq!(found, HashSet::from([c]), "a prefix spanning every block");
+    }
+
+    #[tokio::test]
+    async fn a_merge_of_many_blocks_keeps_every_word_in_order_with_its_ids_once() {
+        let (_dir, store) = crate::store::temp_store();
+        let prefix = number_prefix(TenantId::new(), NumberId::new());
+        let (same, chats) = (ConversationId::new(), [(); FANOUT].map(|_| ConversationId::new()));
+        // Each write: 1,500 words (several blocks), half of them shared
+        // with the next write, all said by `same` too.
+        for (i, c) in chats.iter().enumerate() {
+            let words: Vec<String> = (i * 750..i * 750 + 1500).map(|n| format!("w{n:05}")).collect();
+            let mut b = WordBatch::new();
+            for w in &words {
+                b.entry(w.clone()).or_default().extend([*c, same]);
+            }
+            write(&store, &prefix, &b).unwrap();
+        }
+        let m = read_manifest(&store, &prefix).unwrap();
+        assert_eq!(m.segments.len(), 1, "merged into one: {m:?}");
+        let mut merged = Vec::new();
+        store
+            .for_each_row(Tree::Words, &segment_prefix(&prefix, m.segments[0].id), |_, block| {
+                merged.extend(decode(block));
+                true
+            })
+            .unwrap();
+        let words: Vec<&String> = merged.iter().map(|(w, _)| w).collect();
+        assert!(words.windows(2).all(|p| p[0] < p[1]), "in order, each once");
+        assert_eq!(merged.len(), 750 * (FANOUT + 1));
+        assert!(merged.iter().all(|(_, ids)| ids.windows(2).all(|p| p[0] < p[1])), "ids sorted, once");
+        assert_eq!(hits(&store, &prefix, "w00750"), HashSet::from([chats[0], chats[1], same]));
+        assert_eq!(hits(&store, &prefix, "w00000"), HashSet::from([chats[0], same]));
     }
 
     #[tokio::test]

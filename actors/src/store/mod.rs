@@ -341,6 +341,16 @@ impl Store {
         }
     }
 
+    /// The raw values under `prefix`, in key order, read as the iterator
+    /// goes (for reading more than fits in memory at once).
+    pub(crate) fn values(
+        &self,
+        tree: Tree,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<Vec<u8>, ActorError>> + 'static {
+        self.tree(tree).scan_prefix(prefix).map(|row| row.map(|(_, v)| v.to_vec()).map_err(sled_err))
+    }
+
     /// Whether `key` exists.
     pub(crate) fn contains(&self, tree: Tree, key: &[u8]) -> Result<bool, ActorError> {
         self.tree(tree).contains_key(key).map_err(sled_err)
