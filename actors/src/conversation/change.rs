@@ -222,18 +222,18 @@ impl ConversationState {
             let message = serde_json::to_string(&view).unwrap_or_default();
             self.publish(&conversation, kind, Some(("message", message)), None);
         }
-        // One message to the NumberActor per commit.
+        // One message to the NumberActor per commit. (If it is gone, so is
+        // this actor soon: the words it remembers here die with it.)
         if summary_changed || !words.is_empty() || !c.bot_stats.is_empty() {
+            let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
+            self.indexed_words.extend(words.iter().take(room).cloned());
             let handed = Committed {
                 conversation: self.record.id,
                 summary: summary_changed.then(|| Box::new(self.record.clone())),
-                words: words.clone(),
+                words,
                 bot_stats: std::mem::take(&mut c.bot_stats),
             };
-            if self.parent.cast(NumberMsg::Committed(Box::new(handed))).is_ok() {
-                let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
-                self.indexed_words.extend(words.into_iter().take(room));
-            }
+            let _ = self.parent.cast(NumberMsg::Committed(Box::new(handed)));
         }
         for (kind, order) in c.orders {
             self.publish(&conversation, kind, Some(("order", order.view().to_string())), None);
