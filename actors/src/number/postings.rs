@@ -14,7 +14,7 @@
 //! start that reads a clean mark takes it away, so a crash after that
 //! start still recovers.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tenants::{ConversationId, NumberId, TenantId};
@@ -35,8 +35,19 @@ pub(crate) const WRITE_EVERY: std::time::Duration = std::time::Duration::from_se
 /// this only absorbs clock steps.
 const SLACK_MS: i64 = 10_000;
 
-/// Words per word, conversations per word: one batch.
-pub(crate) type WordBatch = BTreeMap<String, HashSet<ConversationId>>;
+/// Words per word, conversations per word: one batch. A list, not a set:
+/// a conversation hands each word over once (it remembers them), so a
+/// set's hashing and its table per new word bought nothing; readers and
+/// merges put ids in sets anyway.
+pub(crate) type WordBatch = BTreeMap<String, Vec<ConversationId>>;
+
+/// Adds `conversation` to `word`'s list, unless it was the last one added.
+pub(crate) fn add_to(batch: &mut WordBatch, word: String, conversation: ConversationId) {
+    let ids = batch.entry(word).or_default();
+    if ids.last() != Some(&conversation) {
+        ids.push(conversation);
+    }
+}
 
 /// The words handed over and not yet on disk.
 #[derive(Default)]
@@ -51,7 +62,7 @@ impl Postings {
     /// `conversation` has these words.
     pub(crate) fn add(&mut self, conversation: ConversationId, words: Vec<String>) {
         for w in words {
-            self.pending.entry(w).or_default().insert(conversation);
+            add_to(&mut self.pending, w, conversation);
         }
     }
 
@@ -186,6 +197,8 @@ pub(crate) fn active_since(from: Checkpoint) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
     use crate::number::search::tests::message;
     use crate::store::Batch;

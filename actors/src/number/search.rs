@@ -177,7 +177,7 @@ pub(crate) fn index_messages(
             read += 1;
             if worth_indexing(m) {
                 for w in MessageView::new(m).text.as_deref().map(words).unwrap_or_default() {
-                    batch.entry(w).or_default().insert(id);
+                    super::postings::add_to(&mut batch, w, id);
                 }
             }
             true

@@ -321,7 +321,7 @@ mod tests {
     fn batch(words: &[(&str, ConversationId)]) -> WordBatch {
         let mut b = WordBatch::new();
         for (w, c) in words {
-            b.entry(w.to_string()).or_default().insert(*c);
+            b.entry(w.to_string()).or_default().push(*c);
         }
         b
     }
