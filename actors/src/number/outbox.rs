@@ -118,7 +118,7 @@ pub struct OutboxState {
     /// Sends in progress.
     in_flight: usize,
     /// The number's throughput limit.
-    limiter: Arc<Pacer>,
+    pacer: Arc<Pacer>,
     /// Meta refused the token on the last attempt.
     token_refused: bool,
     /// `tenant | number`: the key prefix of this outbox's rows.
@@ -157,7 +157,7 @@ impl Actor for Outbox {
             // Evenly spaced, no burst: never more than `rate` sends in
             // any one-second window (a burst of `rate` would allow twice
             // that across a window's edge).
-            limiter: Arc::new(Pacer {
+            pacer: Arc::new(Pacer {
                 limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)),
                 turn: tokio::sync::Mutex::new(()),
             }),
@@ -363,10 +363,10 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
     while s.in_flight < s.ctx.settings.outbox_max_in_flight && !s.queue.is_empty() {
         let Some((entry, attempts)) = s.queue.pop_front() else { return Ok(()) };
         s.in_flight += 1;
-        let (graph, auth, limiter, departures, me) =
-            (s.ctx.graph.clone(), s.auth.clone(), s.limiter.clone(), s.departures.clone(), me.clone());
+        let (graph, auth, pacer, departures, me) =
+            (s.ctx.graph.clone(), s.auth.clone(), s.pacer.clone(), s.departures.clone(), me.clone());
         tokio::spawn(async move {
-            limiter.until_ready().await;
+            pacer.until_ready().await;
             let leaves = {
                 let mut d = lock(&departures);
                 if !d.closed {

@@ -135,11 +135,12 @@ pub(crate) fn find(
     words: Vec<String>,
 ) -> Result<WordHits, ActorError> {
     let prefix = number_prefix(tenant, number);
+    let segments = super::segments::Segments::open(store, &prefix)?;
     let hits = words
         .iter()
         .map(|w| {
             let mut found = HashSet::new();
-            super::segments::add_hits(store, &prefix, w, &mut found, MAX_HITS)?;
+            segments.add_hits(store, w, &mut found, MAX_HITS)?;
             store.for_each_row(Tree::Words, &key(&[&prefix, w.as_bytes()]), |k, ids| {
                 if ids.is_empty() {
                     found.extend(conversation_of(k));

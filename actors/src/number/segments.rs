@@ -233,43 +233,56 @@ fn delete_segment(store: &Store, number_prefix: &[u8], id: u64) -> Result<(), Ac
     rows.into_iter().try_for_each(|k| store.delete(Tree::Words, k))
 }
 
-/// Adds the conversations with a word starting with `word`, up to `max`.
-pub(crate) fn add_hits(
-    store: &Store,
-    number_prefix: &[u8],
-    word: &str,
-    found: &mut std::collections::HashSet<ConversationId>,
-    max: usize,
-) -> Result<(), ActorError> {
-    let m = read_manifest(store, number_prefix)?;
-    let mut take = |block: &[u8]| {
-        for (w, ids) in decode(block) {
-            if w.starts_with(word) {
-                found.extend(ids.into_iter().map(ConversationId::from_bytes));
+/// A number's segments as one search sees them: the manifest is read once
+/// per search, not once per query word.
+pub(crate) struct Segments {
+    number_prefix: Vec<u8>,
+    manifest: Manifest,
+}
+
+impl Segments {
+    /// Reads which segments the number has now.
+    pub(crate) fn open(store: &Store, number_prefix: &[u8]) -> Result<Self, ActorError> {
+        Ok(Self { number_prefix: number_prefix.to_vec(), manifest: read_manifest(store, number_prefix)? })
+    }
+
+    /// Adds the conversations with a word starting with `word`, up to `max`.
+    pub(crate) fn add_hits(
+        &self,
+        store: &Store,
+        word: &str,
+        found: &mut std::collections::HashSet<ConversationId>,
+        max: usize,
+    ) -> Result<(), ActorError> {
+        let mut take = |block: &[u8]| {
+            for (w, ids) in decode(block) {
+                if w.starts_with(word) {
+                    found.extend(ids.into_iter().map(ConversationId::from_bytes));
+                }
             }
-        }
-        found.len() < max
-    };
-    for s in m.segments.iter().rev() {
-        let prefix = segment_prefix(number_prefix, s.id);
-        let from = key(&[&prefix, word.as_bytes()]);
-        // The block before the word's may run on into it...
-        if let Some(block) = store.last_value_before(Tree::Words, &prefix, &from)? {
-            if !take(&block) {
+            found.len() < max
+        };
+        for s in self.manifest.segments.iter().rev() {
+            let prefix = segment_prefix(&self.number_prefix, s.id);
+            let from = key(&[&prefix, word.as_bytes()]);
+            // The block before the word's may run on into it...
+            if let Some(block) = store.last_value_before(Tree::Words, &prefix, &from)? {
+                if !take(&block) {
+                    return Ok(());
+                }
+            }
+            // ...and every block starting with it holds some of it.
+            let mut more = true;
+            store.for_each_row(Tree::Words, &from, |_, block| {
+                more = take(block);
+                more
+            })?;
+            if !more {
                 return Ok(());
             }
         }
-        // ...and every block starting with it holds some of it.
-        let mut more = true;
-        store.for_each_row(Tree::Words, &from, |_, block| {
-            more = take(block);
-            more
-        })?;
-        if !more {
-            return Ok(());
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A block: per entry `[word length u8][word][id count u32 LE][ids]`.
@@ -328,7 +341,7 @@ mod tests {
 
     fn hits(store: &Store, prefix: &[u8], word: &str) -> HashSet<ConversationId> {
         let mut found = HashSet::new();
-        add_hits(store, prefix, word, &mut found, usize::MAX).unwrap();
+        Segments::open(store, prefix).unwrap().add_hits(store, word, &mut found, usize::MAX).unwrap();
         found
     }
 
@@ -373,7 +386,7 @@ mod tests {
             assert_eq!(hits(&store, &prefix, w), HashSet::from([c]), "{w}");
         }
         let mut found = HashSet::new();
-        add_hits(&store, &prefix, "w0", &mut found, usize::MAX).unwrap();
+        Segments::open(&store, &prefix).unwrap().add_hits(&store, "w0", &mut found, usize::MAX).unwrap();
         assert_eq!(found, HashSet::from([c]), "a prefix spanning every block");
     }
 

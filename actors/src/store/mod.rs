@@ -335,10 +335,8 @@ impl Store {
         prefix: &[u8],
         before: &[u8],
     ) -> Result<Option<Vec<u8>>, ActorError> {
-        match self.tree(tree).range(prefix..before).next_back() {
-            Some(row) => row.map(|(_, v)| Some(v.to_vec())).map_err(sled_err),
-            None => Ok(None),
-        }
+        let last = self.scan_back_decoding(tree, prefix, Some(before), 1, |v| Ok(v.to_vec()))?;
+        Ok(last.into_iter().next().map(|(_, v)| v))
     }
 
     /// The raw values under `prefix`, in key order, read as the iterator
