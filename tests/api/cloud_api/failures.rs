@@ -124,10 +124,16 @@ async fn error_131047_closes_the_window_until_the_customer_writes_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_in_the_same_second_as_the_131047_reopens_the_window() {
     let c = chat_with_welcome_template().await;
-    let second_of_the_send = unix_now();
-
     closed_by_131047(&c).await;
-    she_writes_again_at(&c, second_of_the_send).await;
+    // A closed window shows when Meta refused: the reply carries that second
+    // (taking it before the send raced the clock over a second's boundary).
+    let closed = c.conversation().await;
+    let refused_at_ms = closed["window"]["expires_at"]
+        .as_str()
+        .and_then(actors::clock::parse_time)
+        .unwrap_or_else(|| panic!("a closed window shows when: {closed}"));
+
+    she_writes_again_at(&c, (refused_at_ms / 1000) as u64).await;
 
     let conversation = c.conversation().await;
     assert_eq!(conversation["window"]["open"], true, "her reply came after the refusal: {conversation}");
