@@ -1,8 +1,10 @@
 //! [`HttpGraph`]: the [`GraphApi`] over HTTPS with reqwest.
 //!
-//! Every call goes through `send`, which adds the number's bearer token,
-//! bounds the call with a timeout and turns Meta's error JSON into a
-//! [`GraphError`]; `json` also decodes a 2xx answer. Each endpoint is a
+//! Every call but the messages endpoint's goes through `send`, which adds
+//! the number's bearer token, bounds the call with a timeout and turns
+//! Meta's error JSON into a [`GraphError`]; `json` also decodes a 2xx
+//! answer. Sends and read receipts take the `lane`, which does the same
+//! on hyper's client directly. Each endpoint is a
 //! small method decoding its own answer: the message endpoints here, media
 //! in `media`, templates in `templates`, the Commerce API in `catalog`.
 
@@ -10,12 +12,13 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use reqwest::header::CONTENT_TYPE;
+use bytes::Bytes;
 use reqwest::{RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::lane::Lane;
 use super::meta_error::api_error;
 use super::{GraphApi, MediaInfo, NumberAuth, SentMessage};
 use crate::catalog::{CatalogInfo, Product, ProductSet};
@@ -27,6 +30,8 @@ use crate::template::Template;
 #[derive(Debug, Clone)]
 pub struct HttpGraph {
     pub(super) client: reqwest::Client,
+    /// The messages endpoint's own client (`lane`).
+    lane: Lane,
     /// `https://graph.facebook.com`, without a trailing slash.
     base_url: String,
     /// `v21.0`.
@@ -48,6 +53,7 @@ impl HttpGraph {
             .unwrap_or_default();
         HttpGraph {
             client,
+            lane: Lane::new(),
             base_url: base_url.trim_end_matches('/').to_string(),
             version: version.trim_matches('/').to_string(),
             timeout,
@@ -100,6 +106,18 @@ impl HttpGraph {
         let bytes = response.bytes().await.map_err(|e| transport(e, timeout))?;
         serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
     }
+
+    /// `POST /{phone_number_id}/messages` through the lane, decoding the
+    /// 2xx answer as `T`.
+    async fn post_message<T: DeserializeOwned>(
+        &self,
+        auth: &NumberAuth,
+        body: Bytes,
+    ) -> Result<T, GraphError> {
+        let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
+        let bytes = self.lane.post_json(auth, &url, body, self.timeout).await?;
+        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
+    }
 }
 
 /// A path segment (`phone_number_id`, media id, WABA id) as given, if it
@@ -135,9 +153,7 @@ impl GraphApi for HttpGraph {
     }
 
     async fn send_message_json(&self, auth: &NumberAuth, body: &str) -> Result<SentMessage, GraphError> {
-        let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
-        let request = self.client.post(url).header(CONTENT_TYPE, "application/json").body(body.to_owned());
-        let sent: SendResponse = self.json(auth, request, self.timeout).await?;
+        let sent: SendResponse = self.post_message(auth, body.to_owned().into()).await?;
         let wamid = sent
             .messages
             .into_iter()
@@ -171,9 +187,8 @@ impl GraphApi for HttpGraph {
     }
 
     async fn mark_read(&self, auth: &NumberAuth, wamid: &str) -> Result<(), GraphError> {
-        let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
-        let request = self.client.post(url).json(&outbound::mark_read(wamid));
-        let answer: Success = self.json(auth, request, self.timeout).await?;
+        let body = outbound::mark_read(wamid).to_string();
+        let answer: Success = self.post_message(auth, body.into()).await?;
         if answer.success {
             Ok(())
         } else {
@@ -354,6 +369,15 @@ mod tests {
             assert!(matches!(err, GraphError::Decode(_)), "{err:?}");
             assert!(!err.is_retryable());
         }
+    }
+
+    #[tokio::test]
+    async fn an_answer_past_the_lanes_bound_is_not_read_whole() {
+        let huge = format!(r#"{{"messages":[{{"id":"{WAMID}"}}],"padding":"{}"}}"#, "x".repeat(2 << 20));
+
+        let err = send_to(200, &huge).await.unwrap_err();
+
+        assert!(matches!(err, GraphError::Transport(ref why) if why.contains("length limit")), "{err:?}");
     }
 
     #[tokio::test]

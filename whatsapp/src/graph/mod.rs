@@ -7,6 +7,7 @@
 //!
 //! - `http`: [`HttpGraph`], the shared request plumbing, the trait impl
 //!   and the message endpoints (send, mark read).
+//! - `lane`: the messages endpoint's own pooled client (hyper, no reqwest).
 //! - `meta_error`: Meta's error JSON into [`GraphError::Api`].
 //! - `media`: media URL lookup, size-capped download, upload.
 //! - `catalog`: the Commerce API reads (catalogs, products, sets).
@@ -16,6 +17,7 @@
 
 mod catalog;
 mod http;
+mod lane;
 mod media;
 mod meta_error;
 mod paging;
