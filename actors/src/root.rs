@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use whatsapp::GraphApi;
 
 use crate::ask::{ask_result, reply};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, Shared};
 use crate::directory::{Directory, DirectoryHandle, DirectoryMsg};
 use crate::error::ActorError;
 use crate::hub::{Hub, HubHandle, HubMsg};
@@ -274,8 +274,14 @@ impl ActorSystem {
         let store = Store::open(&settings.store, metrics.clone())?;
         let store_open = started.elapsed();
         let media = MediaStore::new(&settings.store.path);
-        let ctx =
-            Ctx { store, media, metrics, routes: Routes::default(), graph, settings: Arc::new(settings) };
+        let ctx = Ctx::new(Shared {
+            store,
+            media,
+            metrics,
+            routes: Routes::default(),
+            graph,
+            settings: Arc::new(settings),
+        });
         let (root, task) = Actor::spawn(None, RootSupervisor, ctx.clone())
             .await
             .map_err(|e| ActorError::Unavailable(format!("actor tree did not start: {e}")))?;
