@@ -8,11 +8,14 @@
 //! reason names where it failed (`entry[0].changes[1].value.messages[2]`)
 //! and never quotes message content.
 
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::message::parse_message;
 use super::types::{Change, ChangeValue, Entry, MetaError, Notification, StatusUpdate};
-use super::wire::{decode, WireChange, WireEntry, WireMessagesValue, WireNotification, WireStatus};
+use super::wire::{
+    decode, decode_text, WireChange, WireEntry, WireMessagesValue, WireNotification, WireStatus,
+};
 use crate::error::WebhookError;
 
 /// Parses one POST body from Meta. See the module doc for what is refused.
@@ -64,8 +67,8 @@ fn change(wire: WireChange, at: &str) -> Result<Change, WebhookError> {
     Ok(Change { field: wire.field, value })
 }
 
-fn messages_value(raw: Value, at: &str) -> Result<ChangeValue, WebhookError> {
-    let wire: WireMessagesValue = decode(raw, at)?;
+fn messages_value(raw: Option<Box<RawValue>>, at: &str) -> Result<ChangeValue, WebhookError> {
+    let wire: WireMessagesValue = decode_text(raw.as_deref().map_or("null", RawValue::get), at)?;
     let messages = wire
         .messages
         .into_iter()

@@ -8,6 +8,7 @@
 
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::content::{Media, MessageContext};
@@ -30,9 +31,11 @@ pub(super) struct WireEntry {
 #[derive(Deserialize)]
 pub(super) struct WireChange {
     pub field: String,
-    /// Read only when `field` is `messages`; other fields have other shapes.
+    /// Read only when `field` is `messages`; other fields have other
+    /// shapes. Kept as text, so a messages value is parsed once, straight
+    /// into its fields, not into a tree first (`parse::messages_value`).
     #[serde(default)]
-    pub value: Value,
+    pub value: Option<Box<RawValue>>,
 }
 
 /// The `value` of a `messages` change.
@@ -245,6 +248,11 @@ pub(super) struct WireSystem {
 /// Reads `value` as `T`, or refuses the body naming `what` failed.
 pub(super) fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, WebhookError> {
     T::deserialize(value).map_err(|e| malformed(what, e))
+}
+
+/// Reads the JSON `text` as `T`, or refuses the body naming `what` failed.
+pub(super) fn decode_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, WebhookError> {
+    serde_json::from_str(text).map_err(|e| malformed(what, e))
 }
 
 /// Reads `value` as `T` and leaves it whole: only what `T` keeps is
