@@ -235,11 +235,10 @@ struct WorkerOut {
 
 async fn worker(target: Arc<Target>, plan: Plan, next: Arc<AtomicU64>, start: Instant) -> WorkerOut {
     let mut out = WorkerOut { acked: vec![Vec::new(); target.numbers.len()], ..WorkerOut::default() };
-    let host = target.addr.to_string();
     let measure_from = start + plan.warmup;
     let end = start + plan.duration;
     let unix = webhook::unix_now();
-    let mut conn: Option<SendRequest<Full<Bytes>>> = None;
+    let mut conn = Conn::new(target.addr);
     loop {
         let k = next.fetch_add(1, Ordering::Relaxed);
         if plan.max_messages.is_some_and(|m| k >= plan.first_seq + m) {
@@ -278,7 +277,7 @@ async fn worker(target: Arc<Target>, plan: Plan, next: Arc<AtomicU64>, start: In
         let body = webhook::body(number, &wa, &target.run, k, target.clock.ns_at(origin), unix);
         let signature = whatsapp::sign(&number.app_secret, &body);
         out.sent += 1;
-        let result = post(&mut conn, target.addr, &host, body, signature).await;
+        let result = conn.post("/webhooks/whatsapp", &[("x-hub-signature-256", &signature)], body).await;
         let done = Instant::now();
         out.last_done = Some(out.last_done.map_or(done, |d| d.max(done)));
         match result {
@@ -303,36 +302,56 @@ async fn worker(target: Arc<Target>, plan: Plan, next: Arc<AtomicU64>, start: In
             Err(e) => {
                 *out.errors.entry(format!("io: {e}")).or_default() += 1;
                 out.failed.push(k);
-                conn = None;
             }
         }
     }
     out
 }
 
-/// Posts one body on the worker's connection, opening it if needed.
-async fn post(
-    conn: &mut Option<SendRequest<Full<Bytes>>>,
+/// One HTTP/1.1 keep-alive connection of the harness, opened on first use
+/// and again after it broke: raw hyper, so the generator spends its CPU on
+/// requests, not on a client's layers (it shares the machine with the
+/// server it measures).
+pub struct Conn {
     addr: SocketAddr,
-    host: &str,
-    body: Vec<u8>,
-    signature: String,
-) -> Result<u16, String> {
-    if conn.as_ref().is_none_or(|c| c.is_closed()) {
-        *conn = Some(connect(addr).await?);
+    host: String,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Conn {
+    /// A connection to `addr`, opened by the first request.
+    pub fn new(addr: SocketAddr) -> Self {
+        Self { addr, host: addr.to_string(), sender: None }
     }
-    let sender = conn.as_mut().ok_or("no connection")?;
-    sender.ready().await.map_err(|e| e.to_string())?;
-    let request = Request::post("/webhooks/whatsapp")
-        .header("host", host)
-        .header("content-type", "application/json")
-        .header("x-hub-signature-256", signature)
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|e| e.to_string())?;
-    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
-    let status = response.status().as_u16();
-    response.into_body().collect().await.map_err(|e| e.to_string())?;
-    Ok(status)
+
+    /// Posts a JSON `body` to `path` with the extra `headers`; returns the
+    /// status once the answer's body is read. An error drops the
+    /// connection: the next request opens another.
+    pub async fn post(&mut self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Result<u16, String> {
+        let result = self.try_post(path, headers, body).await;
+        if result.is_err() {
+            self.sender = None;
+        }
+        result
+    }
+
+    async fn try_post(&mut self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Result<u16, String> {
+        if self.sender.as_ref().is_none_or(|c| c.is_closed()) {
+            self.sender = Some(connect(self.addr).await?);
+        }
+        let sender = self.sender.as_mut().ok_or("no connection")?;
+        sender.ready().await.map_err(|e| e.to_string())?;
+        let mut request =
+            Request::post(path).header("host", &self.host).header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(Bytes::from(body))).map_err(|e| e.to_string())?;
+        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        response.into_body().collect().await.map_err(|e| e.to_string())?;
+        Ok(status)
+    }
 }
 
 /// Opens one HTTP/1.1 keep-alive connection.

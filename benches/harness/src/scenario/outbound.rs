@@ -7,15 +7,16 @@
 //! achieved sends/s.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::json;
 
 use super::{run_id, Env, Stack};
 use crate::fake_graph::{self, RateCheck};
-use crate::load::{self, Pace, Plan, Target};
+use crate::load::{self, Conn, Pace, Plan, Target};
 use crate::report::{latency_cell, Check, Report};
 use crate::setup;
 use crate::stats::{Clock, Latency, Sampler, Summary, Usage};
@@ -116,26 +117,37 @@ pub async fn run(env: &Env, p: &OutboundParams) -> anyhow::Result<(Report, Outbo
         conversations.push((spec.token.clone(), ids));
     }
 
-    let jobs: Vec<(usize, usize)> =
-        (0..p.sends_per_number).flat_map(|j| (0..p.numbers).map(move |t| (t, j))).collect();
+    // Send j of number t, in the order j-major: every number gets its
+    // first send before any gets its second.
+    let jobs: Arc<Vec<(usize, usize)>> =
+        Arc::new((0..p.sends_per_number).flat_map(|j| (0..p.numbers).map(move |t| (t, j))).collect());
+    let conversations = Arc::new(conversations);
+    let next = Arc::new(AtomicUsize::new(0));
     let sampler = Sampler::start(stack.server.pid);
     let started = Instant::now();
-    let results: Vec<(Result<u16, String>, Duration)> = stream::iter(jobs)
-        .map(|(t, j)| {
-            let api = stack.api.clone();
-            let (token, ids) = &conversations[t];
-            let path = format!("/api/conversations/{}/messages", ids[j % ids.len()]);
-            let token = token.clone();
-            async move {
-                let at = Instant::now();
-                let body = json!({"type": "text", "text": format!("outbound {j}")});
-                let r = api.call(reqwest::Method::POST, &path, Some(&token), Some(&body)).await;
-                (r.map(|(s, _)| s).map_err(|e| e.to_string()), at.elapsed())
-            }
+    let workers: Vec<_> = (0..p.connections)
+        .map(|_| {
+            let (jobs, conversations, next) = (jobs.clone(), conversations.clone(), next.clone());
+            let mut conn = Conn::new(stack.server.addr);
+            tokio::spawn(async move {
+                let mut results = Vec::new();
+                while let Some(&(t, j)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let (token, ids) = &conversations[t];
+                    let path = format!("/api/conversations/{}/messages", ids[j % ids.len()]);
+                    let bearer = format!("Bearer {token}");
+                    let body = json!({"type": "text", "text": format!("outbound {j}")}).to_string();
+                    let at = Instant::now();
+                    let r = conn.post(&path, &[("authorization", &bearer)], body.into_bytes()).await;
+                    results.push((r, at.elapsed()));
+                }
+                results
+            })
         })
-        .buffer_unordered(p.connections)
-        .collect()
-        .await;
+        .collect();
+    let mut results: Vec<(Result<u16, String>, Duration)> = Vec::with_capacity(jobs.len());
+    for w in workers {
+        results.extend(w.await?);
+    }
     let queue_secs = started.elapsed().as_secs_f64();
     let mut queued = 0u64;
     let mut errors: BTreeMap<String, u64> = BTreeMap::new();
