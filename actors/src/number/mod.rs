@@ -31,6 +31,7 @@ mod media;
 mod names;
 pub mod orders;
 pub mod outbox;
+mod pace;
 mod postings;
 pub mod search;
 mod segments;

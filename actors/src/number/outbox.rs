@@ -5,7 +5,7 @@
 //! resends whatever had no outcome, but not a row whose commit a crash cut
 //! short (`commit_landed`). Sends go out through the Graph client in
 //! tasks (a handler never waits on the network), at most `max_in_flight` at
-//! once and no faster than the number's rate (`governor`). Network errors,
+//! once and no faster than the number's rate (`pace`). Network errors,
 //! 5xx and Meta's rate-limit codes are retried with exponential backoff and
 //! jitter; permanent errors fail the message with Meta's reason.
 //!
@@ -23,12 +23,9 @@
 //! later rather than twice.
 
 use std::collections::{HashSet, VecDeque};
-use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use governor::clock::Clock;
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -41,6 +38,7 @@ use crate::conversation::{Landed, SendOutcome};
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::metrics::Metrics;
+use crate::number::pace::Window;
 use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 
@@ -141,7 +139,7 @@ impl Actor for Outbox {
         a: OutboxArgs,
     ) -> Result<OutboxState, ActorProcessingErr> {
         let per_sec = a.number.messages_per_sec.unwrap_or(a.ctx.settings.outbox_rate_per_sec);
-        let rate = NonZeroU32::new(per_sec.max(1)).unwrap_or(NonZeroU32::MIN);
+        let rate = per_sec.max(1);
         let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
         let pending = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
         let mut s = OutboxState {
@@ -154,12 +152,8 @@ impl Actor for Outbox {
             queue: VecDeque::new(),
             known: HashSet::new(),
             in_flight: 0,
-            // Evenly spaced, no burst: never more than `rate` sends in
-            // any one-second window (a burst of `rate` would allow twice
-            // that across a window's edge).
             pacer: Arc::new(Pacer {
-                limiter: RateLimiter::direct(Quota::per_second(rate).allow_burst(NonZeroU32::MIN)),
-                turn: tokio::sync::Mutex::new(()),
+                window: tokio::sync::Mutex::new(Window::new(rate, RATE_WINDOW + RATE_MARGIN)),
             }),
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
@@ -335,23 +329,30 @@ fn lock(d: &Mutex<Departures>) -> std::sync::MutexGuard<'_, Departures> {
     d.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The number's rate limit, waited for one task at a time.
-///
-/// With governor's own `until_ready` every waiting task slept until the
-/// next permit and woke with the others (up to `max_in_flight` wake-ups
-/// on futures-timer's thread per send, one of which got it). Here the
-/// tasks queue on a fair lock, and only the first polls the limiter.
+/// The window a number's rate is counted over (Meta's "messages per second").
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+/// Added to the window: a departure is counted when its permit is taken,
+/// and the request reaches Meta a little later, later still when the
+/// machine is busy. Two sends `rate` apart that left a window and a
+/// margin apart arrive more than a window apart unless the first was
+/// delayed that much more than the second.
+const RATE_MARGIN: Duration = Duration::from_millis(20);
+
+/// The number's rate limit (`pace::Window`), waited for one task at a
+/// time: the tasks queue on a fair lock, in the order they asked, and only
+/// the first sleeps on the clock (governor's own `until_ready` had every
+/// waiting task wake for every permit).
 struct Pacer {
-    limiter: DefaultDirectRateLimiter,
-    turn: tokio::sync::Mutex<()>,
+    window: tokio::sync::Mutex<Window>,
 }
 
 impl Pacer {
-    /// Resolves when a send may leave.
+    /// Resolves when a send may leave, counting it as left.
     async fn until_ready(&self) {
-        let _turn = self.turn.lock().await;
-        while let Err(not_until) = self.limiter.check() {
-            tokio::time::sleep(not_until.wait_time_from(self.limiter.clock().now())).await;
+        let mut window = self.window.lock().await;
+        while let Err(at) = window.take(std::time::Instant::now()) {
+            tokio::time::sleep_until(at.into()).await;
         }
     }
 }
