@@ -43,9 +43,12 @@ pub struct OutboundParams {
 impl Default for OutboundParams {
     fn default() -> Self {
         Self {
-            numbers: 125,
+            // 160 x 80/s = 12,800: the numbers' rates together allow more
+            // than the 10,000 sends/s asked, so the rate caps no run and
+            // the figure is the server's.
+            numbers: 160,
             customers: 10,
-            sends_per_number: 800,
+            sends_per_number: 625,
             rate_per_number: 80,
             connections: 64,
             idle_secs: 15.0,
@@ -211,12 +214,16 @@ fn fill(r: &mut Report, p: &OutboundParams, f: &OutboundFigures) {
     r.row("densest 1 s window", format!("{} sends of one number (limit {})", g.max_in_any_window, g.limit));
     r.row("numbers over limit", format!("{} of {}", g.numbers_over_limit, g.numbers));
     r.row("server", format!("RSS max {:.0} MiB, CPU {:.2} cores", f.server.rss_max_mib, f.server.cores));
-    let target = (p.numbers as f64 * f64::from(p.rate_per_number)).min(10_000.0);
-    r.checks.push(Check::new(
-        format!("{target:.0} sends/s across numbers"),
-        format!("{:.0} sends/s", g.sends_per_sec),
-        g.sends_per_sec >= target * 0.95,
-    ));
+    // Issue 6 asks 10,000 sends/s. When the numbers' rates together allow
+    // no more than that (a custom run), the most a run can show is their
+    // sum, less the ramp: 95% of it passes, and the line says so.
+    let cap = p.numbers as f64 * f64::from(p.rate_per_number);
+    let (target, label) = if cap > 10_000.0 {
+        (10_000.0, "10000 sends/s across numbers".to_string())
+    } else {
+        (cap * 0.95, format!("95% of the numbers' {cap:.0} sends/s together"))
+    };
+    r.checks.push(Check::new(label, format!("{:.0} sends/s", g.sends_per_sec), g.sends_per_sec >= target));
     r.checks.push(Check::new(
         "each number within its rate over every 1 s window",
         format!(
