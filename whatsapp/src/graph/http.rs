@@ -8,7 +8,6 @@
 //! small method decoding its own answer: the message endpoints here, media
 //! in `media`, templates in `templates`, the Commerce API in `catalog`.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -135,7 +134,11 @@ pub(super) fn transport(error: reqwest::Error, timeout: Duration) -> GraphError 
     if error.is_timeout() {
         return GraphError::Timeout(format!("timed out after {timeout:?}"));
     }
-    let error = error.without_url();
+    GraphError::Transport(with_causes(&error.without_url()))
+}
+
+/// An error and its causes as one line (`a: b: c`).
+pub(super) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -143,7 +146,7 @@ pub(super) fn transport(error: reqwest::Error, timeout: Duration) -> GraphError 
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    GraphError::Transport(text)
+    text
 }
 
 #[async_trait]

@@ -23,6 +23,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use super::http::with_causes;
 use super::meta_error::api_error;
 use super::NumberAuth;
 use crate::error::GraphError;
@@ -73,12 +74,13 @@ impl Lane {
             .body(Full::new(body))
             .map_err(|e| GraphError::InvalidRequest(e.to_string()))?;
         let call = async {
-            let response = self.client.request(request).await.map_err(|e| transport(&e))?;
+            let response =
+                self.client.request(request).await.map_err(|e| GraphError::Transport(with_causes(&e)))?;
             let status = response.status();
             let bytes = Limited::new(response.into_body(), MAX_ANSWER)
                 .collect()
                 .await
-                .map_err(|e| GraphError::Transport(chain(&*e)))?
+                .map_err(|e| GraphError::Transport(with_causes(&*e)))?
                 .to_bytes();
             Ok::<_, GraphError>((status, bytes))
         };
@@ -91,20 +93,4 @@ impl Lane {
             Err(api_error(status, &bytes))
         }
     }
-}
-
-/// A client failure as text: the error and its causes (no URL is in them).
-fn transport(error: &hyper_util::client::legacy::Error) -> GraphError {
-    GraphError::Transport(chain(error))
-}
-
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
