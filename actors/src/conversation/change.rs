@@ -225,8 +225,7 @@ impl ConversationState {
         // One message to the NumberActor per commit. (If it is gone, so is
         // this actor soon: the words it remembers here die with it.)
         if summary_changed || !words.is_empty() || !c.bot_stats.is_empty() {
-            let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
-            self.indexed_words.extend(words.iter().take(room).cloned());
+            self.remember_words(words.iter().cloned());
             let handed = Committed {
                 conversation: self.record.id,
                 summary: summary_changed.then(|| Box::new(self.record.clone())),
@@ -269,8 +268,13 @@ impl ConversationState {
             tracing::warn!(conversation.id = %r.id, error = %e, "note words not indexed");
             return;
         }
+        self.remember_words(words.into_iter());
+    }
+
+    /// Remembers words handed over or written, up to [`MAX_REMEMBERED_WORDS`].
+    fn remember_words(&mut self, words: impl Iterator<Item = String>) {
         let room = MAX_REMEMBERED_WORDS.saturating_sub(self.indexed_words.len());
-        self.indexed_words.extend(words.into_iter().take(room));
+        self.indexed_words.extend(words.take(room));
     }
 
     /// The conversation as live events show it, as JSON text: written once

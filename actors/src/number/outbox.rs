@@ -139,7 +139,6 @@ impl Actor for Outbox {
         a: OutboxArgs,
     ) -> Result<OutboxState, ActorProcessingErr> {
         let per_sec = a.number.messages_per_sec.unwrap_or(a.ctx.settings.outbox_rate_per_sec);
-        let rate = per_sec.max(1);
         let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
         let pending = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
         let mut s = OutboxState {
@@ -152,9 +151,7 @@ impl Actor for Outbox {
             queue: VecDeque::new(),
             known: HashSet::new(),
             in_flight: 0,
-            pacer: Arc::new(Pacer {
-                window: tokio::sync::Mutex::new(Window::new(rate, RATE_WINDOW + RATE_MARGIN)),
-            }),
+            pacer: Arc::new(Pacer { window: tokio::sync::Mutex::new(Window::per_second(per_sec)) }),
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
             departures: Arc::default(),
@@ -328,16 +325,6 @@ fn settle(s: &mut OutboxState, id: MessageId) -> Result<(), ActorError> {
 fn lock(d: &Mutex<Departures>) -> std::sync::MutexGuard<'_, Departures> {
     d.lock().unwrap_or_else(|e| e.into_inner())
 }
-
-/// The window a number's rate is counted over (Meta's "messages per second").
-const RATE_WINDOW: Duration = Duration::from_secs(1);
-
-/// Added to the window: a departure is counted when its permit is taken,
-/// and the request reaches Meta a little later, later still when the
-/// machine is busy. Two sends `rate` apart that left a window and a
-/// margin apart arrive more than a window apart unless the first was
-/// delayed that much more than the second.
-const RATE_MARGIN: Duration = Duration::from_millis(20);
 
 /// The number's rate limit (`pace::Window`), waited for one task at a
 /// time: the tasks queue on a fair lock, in the order they asked, and only

@@ -12,6 +12,16 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+/// The window a number's rate is counted over (Meta's "messages per second").
+const SECOND: Duration = Duration::from_secs(1);
+
+/// Added to the window: a departure is counted when its permit is taken,
+/// and the request reaches Meta a little later, later still when the
+/// machine is busy. Two sends `rate` apart that left a window and a
+/// margin apart arrive more than a window apart unless the first was
+/// delayed that much more than the second.
+const MARGIN: Duration = Duration::from_millis(20);
+
 /// The departures of the last window.
 #[derive(Debug)]
 pub(crate) struct Window {
@@ -22,6 +32,12 @@ pub(crate) struct Window {
 }
 
 impl Window {
+    /// A number's rate: at most `per_sec` (at least 1) sends in any second
+    /// and [`MARGIN`].
+    pub(crate) fn per_second(per_sec: u32) -> Self {
+        Self::new(per_sec, SECOND + MARGIN)
+    }
+
     /// At most `limit` (at least 1) departures in any `span`.
     pub(crate) fn new(limit: u32, span: Duration) -> Self {
         let limit = limit.max(1) as usize;

@@ -142,7 +142,7 @@ impl<'a> SegmentWriter<'a> {
 
     /// Adds the next entry (words in order, each once).
     fn push(&mut self, entry: Entry) -> Result<(), ActorError> {
-        self.bytes += 5 + entry.0.len() + 16 * entry.1.len();
+        self.bytes += entry_bytes(&entry);
         self.block.push(entry);
         if self.bytes >= BLOCK_BYTES {
             self.write_block()?;
@@ -287,7 +287,7 @@ impl Segments {
 
 /// A block: per entry `[word length u8][word][id count u32 LE][ids]`.
 fn encode(block: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(block.iter().map(|(w, ids)| 5 + w.len() + 16 * ids.len()).sum());
+    let mut out = Vec::with_capacity(block.iter().map(entry_bytes).sum());
     for (word, ids) in block {
         // Words are cut to 40 bytes (`search::MAX_WORD_BYTES`).
         let word = &word.as_bytes()[..word.len().min(u8::MAX as usize)];
@@ -297,6 +297,12 @@ fn encode(block: &[Entry]) -> Vec<u8> {
         ids.iter().for_each(|id| out.extend_from_slice(id));
     }
     out
+}
+
+/// An entry's encoded size: its word's length byte, the word, the id
+/// count and the ids.
+fn entry_bytes((word, ids): &Entry) -> usize {
+    1 + word.len() + 4 + 16 * ids.len()
 }
 
 /// The entries of a block; a damaged tail is left out (and logged).

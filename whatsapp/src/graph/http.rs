@@ -102,8 +102,7 @@ impl HttpGraph {
         timeout: Duration,
     ) -> Result<T, GraphError> {
         let response = self.send(auth, request, timeout).await?;
-        let bytes = response.bytes().await.map_err(|e| transport(e, timeout))?;
-        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
+        decode_answer(&response.bytes().await.map_err(|e| transport(e, timeout))?)
     }
 
     /// `POST /{phone_number_id}/messages` through the lane, decoding the
@@ -114,9 +113,18 @@ impl HttpGraph {
         body: Bytes,
     ) -> Result<T, GraphError> {
         let url = self.url(&format!("{}/messages", segment(&auth.phone_number_id)?));
-        let bytes = self.lane.post_json(auth, &url, body, self.timeout).await?;
-        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode(e.to_string()))
+        decode_answer(&self.lane.post_json(auth, &url, body, self.timeout).await?)
     }
+}
+
+/// A 2xx answer decoded as `T`.
+fn decode_answer<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, GraphError> {
+    serde_json::from_slice(bytes).map_err(|e| GraphError::Decode(e.to_string()))
+}
+
+/// A call that did not finish within `timeout`.
+pub(super) fn timed_out(timeout: Duration) -> GraphError {
+    GraphError::Timeout(format!("timed out after {timeout:?}"))
 }
 
 /// A path segment (`phone_number_id`, media id, WABA id) as given, if it
@@ -132,7 +140,7 @@ pub(super) fn segment(id: &str) -> Result<&str, GraphError> {
 /// A reqwest failure as text: the error and its causes, without the URL.
 pub(super) fn transport(error: reqwest::Error, timeout: Duration) -> GraphError {
     if error.is_timeout() {
-        return GraphError::Timeout(format!("timed out after {timeout:?}"));
+        return timed_out(timeout);
     }
     GraphError::Transport(with_causes(&error.without_url()))
 }

@@ -23,7 +23,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::http::with_causes;
+use super::http::{timed_out, with_causes};
 use super::meta_error::api_error;
 use super::NumberAuth;
 use crate::error::GraphError;
@@ -63,8 +63,11 @@ impl Lane {
         timeout: Duration,
     ) -> Result<Bytes, GraphError> {
         let uri: Uri = url.parse().map_err(|e| GraphError::InvalidRequest(format!("Graph API URL: {e}")))?;
-        let bearer = HeaderValue::try_from(format!("Bearer {}", auth.access_token))
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", auth.access_token))
             .map_err(|_| GraphError::InvalidRequest("the access token is not a header value".into()))?;
+        // Kept out of any Debug print of the request, as reqwest's
+        // `bearer_auth` does.
+        bearer.set_sensitive(true);
         let request = Request::builder()
             .method(Method::POST)
             .uri(uri)
@@ -84,9 +87,7 @@ impl Lane {
                 .to_bytes();
             Ok::<_, GraphError>((status, bytes))
         };
-        let (status, bytes) = tokio::time::timeout(timeout, call)
-            .await
-            .map_err(|_| GraphError::Timeout(format!("timed out after {timeout:?}")))??;
+        let (status, bytes) = tokio::time::timeout(timeout, call).await.map_err(|_| timed_out(timeout))??;
         if status.is_success() {
             Ok(bytes)
         } else {

@@ -98,6 +98,7 @@ pub async fn run(env: &Env, p: &OutboundParams) -> anyhow::Result<(Report, Outbo
     };
     let o = load::run(target, plan).await;
     anyhow::ensure!(o.ok == inbound, "inbound messages refused: {:?}", o.errors);
+    // Per number: its agent's `Authorization` value and its chats.
     let mut conversations: Vec<(String, Vec<String>)> = Vec::new();
     for spec in &world.sockets {
         let list = stack
@@ -117,7 +118,7 @@ pub async fn run(env: &Env, p: &OutboundParams) -> anyhow::Result<(Report, Outbo
             .filter_map(|c| c["id"].as_str().map(str::to_string))
             .collect();
         anyhow::ensure!(ids.len() == p.customers, "tenant {} lists {} conversations", spec.tenant, ids.len());
-        conversations.push((spec.token.clone(), ids));
+        conversations.push((format!("Bearer {}", spec.token), ids));
     }
 
     // Send j of number t, in the order j-major: every number gets its
@@ -135,12 +136,11 @@ pub async fn run(env: &Env, p: &OutboundParams) -> anyhow::Result<(Report, Outbo
             tokio::spawn(async move {
                 let mut results = Vec::new();
                 while let Some(&(t, j)) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let (token, ids) = &conversations[t];
+                    let (bearer, ids) = &conversations[t];
                     let path = format!("/api/conversations/{}/messages", ids[j % ids.len()]);
-                    let bearer = format!("Bearer {token}");
                     let body = json!({"type": "text", "text": format!("outbound {j}")}).to_string();
                     let at = Instant::now();
-                    let r = conn.post(&path, &[("authorization", &bearer)], body.into_bytes()).await;
+                    let r = conn.post(&path, &[("authorization", bearer)], body.into_bytes()).await;
                     results.push((r, at.elapsed()));
                 }
                 results
