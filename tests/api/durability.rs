@@ -1,7 +1,8 @@
 //! Nothing acknowledged is lost: a panicking ConversationActor or
 //! NumberActor, the process killed with SIGKILL right after a 200, a clean
 //! SIGTERM stop (also mid-burst; once it begins, /readyz and new webhooks
-//! answer 503 so Meta redelivers), an outbox that survives a crash, and a
+//! answer 503 so Meta redelivers), an outbox that survives a crash and its
+//! NumberActor's panic, and a
 //! reply Meta took just before a crash, settled by its status, never sent
 //! twice.
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{meta, metric, onboard, poll_until, spawn_app, Deployment, WAIT};
+use crate::support::{meta, metric, onboard, poll_until, spawn_app, spawn_app_with, Deployment, WAIT};
 
 fn texts(messages: &[serde_json::Value]) -> Vec<String> {
     messages.iter().map(|m| m["text"].as_str().unwrap_or_default().to_string()).collect()
@@ -77,6 +78,48 @@ async fn a_panicking_number_actor_is_respawned_from_sled_with_its_inbox_intact()
     app.graph.wait_for_sends(2, WAIT).await;
     assert_eq!(acme.conversations().await.len(), 2);
     app.client().readyz().await.expect(200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_waiting_when_the_number_actor_panics_go_out_once_each_after_its_respawn() {
+    // Two a second, so that most replies still wait when the number fails;
+    // a short grace, as its respawned Outbox holds each one in doubt first.
+    let app = spawn_app_with(|s| {
+        s.whatsapp.outbox_rate_per_sec = 2;
+        s.whatsapp.outbox_ambiguous_grace_ms = 300;
+    })
+    .await;
+    let acme = app.onboard_tenant("Acme").await;
+    let chat = acme.receive_text("16505551234", "Sheena", "any news?").await.conversation_id();
+    let replies: Vec<String> = (0..6).map(|i| format!("update {i}")).collect();
+    for text in &replies {
+        acme.manager.send_text(&chat, text).await.expect(202);
+    }
+    // The first is out and settled: nothing is on the wire at the crash.
+    poll_until(WAIT, "the first reply marked sent", || async {
+        let messages = acme.messages_of(&chat).await;
+        messages.iter().any(|m| m["text"] == replies[0] && m["status"] == "sent").then_some(())
+    })
+    .await;
+    let number = app.system().number(acme.number().number_id()).expect("the number's actor runs");
+    number.crash().expect("the crash is delivered");
+
+    // The new Outbox resumes the rest from what the summaries list; the
+    // old one's waiting sends died with it.
+    let sends = app.graph.wait_for_sends(replies.len(), Duration::from_secs(20)).await;
+    let mut sent: Vec<String> =
+        sends.iter().map(|s| s.body["text"]["body"].as_str().unwrap_or_default().to_string()).collect();
+    sent.sort();
+    assert_eq!(sent, replies, "every reply exactly once");
+    poll_until(WAIT, "every reply marked sent", || async {
+        let messages = acme.messages_of(&chat).await;
+        let sent = messages.iter().filter(|m| m["direction"] == "out" && m["status"] == "sent").count();
+        (sent == replies.len()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(app.graph.send_requests().len(), replies.len(), "nothing sent again after a grace");
+    assert_eq!(metric(&app.metrics_text().await, "switchboard_actor_restarts_total"), Some(1.0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

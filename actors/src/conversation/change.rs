@@ -8,7 +8,9 @@
 use tenants::{MessageId, UserId};
 
 use super::order::OrderRecord;
-use super::record::{ConversationRecord, Direction, Event, EventActor, EventKind, EventRun, MessageRecord};
+use super::record::{
+    ConversationRecord, Direction, Event, EventActor, EventKind, EventRun, MessageRecord, SummaryRow,
+};
 use super::recovery::{self, Added};
 use super::ConversationState;
 use crate::clock::now_ms;
@@ -111,7 +113,7 @@ impl ConversationState {
         key(&[&self.prefix(), wamid.as_bytes()])
     }
 
-    /// The outbox row of one of this conversation's messages.
+    /// The outbox row an older build wrote for one of this conversation's sends.
     pub(super) fn outbox_key_of(&self, id: MessageId) -> Vec<u8> {
         super::outbox_key(self.record.tenant_id, self.record.number_id, id)
     }
@@ -126,16 +128,10 @@ impl ConversationState {
 
     /// Whether a start could undo this change, which adds the messages
     /// `added`, if a crash cut it short (`recovery`): it writes no message
-    /// row and no outbox row but theirs.
+    /// row but theirs.
     fn undoable(&self, c: &Change, added: &[(MessageId, Added)]) -> bool {
         let messages: Vec<Vec<u8>> = added.iter().map(|(m, _)| self.message_key(*m)).collect();
-        let sends: Vec<Vec<u8>> = added
-            .iter()
-            .filter(|(_, how)| *how == Added::Queued)
-            .map(|(m, _)| self.outbox_key_of(*m))
-            .collect();
         c.batch.puts(Tree::Messages).all(|k| messages.iter().any(|m| m == k))
-            && c.batch.puts(Tree::Outbox).all(|k| sends.iter().any(|o| o == k))
     }
 
     /// Writes the change with the summary and publishes what it did.
@@ -172,23 +168,24 @@ impl ConversationState {
         let summary_changed =
             adds_messages || self.written.as_ref().is_none_or(|w| !same_but_seq(w, &mut self.record));
         if summary_changed {
+            let row = SummaryRow { record: &self.record, unsettled: self.pending.unsettled() };
             c.batch.put(
                 Tree::Conversations,
                 super::record_key(self.record.tenant_id, self.record.number_id, self.record.id),
-                &self.record,
+                &row,
             )?;
         }
         // The sends' cache holds rows exactly as written: whatever this
         // commit writes of them is forgotten first.
-        if !self.pending.is_empty() {
+        if self.pending.keeps_any() {
             let touched: Vec<&[u8]> = c.batch.touches(Tree::Messages).collect();
             let (tenant, id) = (self.record.tenant_id, self.record.id);
             self.pending.forget(|m| touched.contains(&super::message_key(tenant, id, m).as_slice()));
         }
         if created {
             // Only the new summary, written last, leads to the new rows
-            // (the Outbox checks a row's summary before sending it).
-            let reached = [Tree::Events, Tree::Messages, Tree::Outbox, Tree::Idempotency];
+            // (and to the sends it lists).
+            let reached = [Tree::Events, Tree::Messages, Tree::Idempotency];
             self.ctx.store.write_new(c.batch, Tree::Conversations, &reached)?;
         } else if undoable {
             self.ctx.store.write_in_order(c.batch, undoable_rank)?;
@@ -229,6 +226,7 @@ impl ConversationState {
             let handed = Committed {
                 conversation: self.record.id,
                 summary: summary_changed.then(|| Box::new(self.record.clone())),
+                unsettled: if summary_changed { self.pending.unsettled().to_vec() } else { Vec::new() },
                 words,
                 bot_stats: std::mem::take(&mut c.bot_stats),
             };
@@ -328,10 +326,11 @@ impl ConversationState {
 /// status, a send's outcome, stored media) is written without the
 /// journal; `None` for anything else, which goes through the journal. A
 /// crash keeps a prefix of the log, so: messages first (a message changed
-/// without its event loses an audit line, never the change), the early
-/// statuses and the event next, and the outbox rows a send's outcome
-/// settles last (a settled message whose row survived is dropped by the
-/// Outbox at start, never sent again).
+/// without its event loses an audit line, never the change; a settled
+/// send is settled by its message), the early statuses and the event
+/// next, and the older builds' outbox rows a send's outcome settles last
+/// (a settled message whose row survived is dropped by the Outbox at
+/// start, never sent again).
 pub(crate) fn unjournaled_rank(tree: Tree, put: bool) -> Option<u8> {
     match (tree, put) {
         (Tree::Messages, true) => Some(0),
@@ -344,17 +343,16 @@ pub(crate) fn unjournaled_rank(tree: Tree, put: bool) -> Option<u8> {
 
 /// The order in which a commit that adds messages is written without the
 /// journal: the event run first, so that a start finds what a crash cut
-/// short and undoes it (`recovery::log_end`); then the new messages, the
-/// idempotency keys and the outbox rows; then the summary, whose arrival
-/// completes it. `None` for anything else (an order, a reaction's row, an
-/// early status), which goes through the journal. Two sled writes fewer
-/// than the journal's for every message received or sent.
+/// short and undoes it (`recovery::log_end`); then the new messages and
+/// the idempotency keys; then the summary (which lists the sends), whose
+/// arrival completes it. `None` for anything else (an order, a reaction's
+/// row, an early status), which goes through the journal. Two sled writes
+/// fewer than the journal's for every message received or sent.
 pub(crate) fn undoable_rank(tree: Tree, put: bool) -> Option<u8> {
     match (tree, put) {
         (Tree::Events, true) => Some(0),
         (Tree::Messages | Tree::Idempotency, true) => Some(1),
-        (Tree::Outbox, true) => Some(2),
-        (Tree::Conversations, true) => Some(3),
+        (Tree::Conversations, true) => Some(2),
         _ => None,
     }
 }

@@ -373,7 +373,10 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
             // the answer to the send, or the answer was lost in a crash or a
             // timeout: the send happened, so it is settled here, exactly once.
             accepted(&mut m, u.wamid.clone());
+            // (Only an older build's send has an outbox row; deleting a
+            // missing key writes nothing, and this path is rare.)
             c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
+            s.pending.settle(id);
             settled.push(id);
             modified.insert(id);
         }

@@ -26,6 +26,7 @@ pub mod window;
 mod workflow;
 
 pub(crate) use history::newest_messages;
+pub(crate) use outbound::{request_of, settled};
 pub(crate) use recovery::{send_landed, Landed};
 pub(crate) use workflow::schedule_bot_timer;
 
@@ -44,7 +45,7 @@ use crate::number::catalog::Catalog;
 use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 use crate::view::MessageView;
-use record::{ConversationRecord, ConversationStatus, Event, EventActor, StoredMedia};
+use record::{ConversationRecord, ConversationStatus, Event, EventActor, StoredMedia, SummaryRow};
 
 /// What an agent sends.
 #[derive(Debug, Clone)]
@@ -115,6 +116,17 @@ pub enum SendOutcome {
     },
 }
 
+/// The Outbox's verdict on one send.
+#[derive(Debug, Clone)]
+pub struct Settlement {
+    /// The message sent.
+    pub message: MessageId,
+    /// What Meta said.
+    pub outcome: SendOutcome,
+    /// The send has an outbox row to delete (`record::OutboxEntry::has_row`).
+    pub has_row: bool,
+}
+
 /// What an inbound batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InboundOutcome {
@@ -151,7 +163,7 @@ pub enum ConversationMsg {
     /// An agent's message.
     Send(Box<SendRequest>, RpcReplyPort<Result<MessageView, ActorError>>),
     /// The outbox's verdict on a send.
-    SendResult(MessageId, SendOutcome),
+    SendResult(Settlement),
     /// Change the assignee and/or team.
     Assign(Box<Assignment>, RpcReplyPort<Result<ConversationRecord, ActorError>>),
     /// Close (`open: false`) or reopen.
@@ -321,8 +333,9 @@ pub struct ConversationState {
     /// started (customers repeat themselves; each skipped word is a write
     /// saved). Bounded, and gone with the actor.
     indexed_words: std::collections::HashSet<String>,
-    /// This actor's sends still waiting for their outcome, as last written
-    /// (`outbound::Pending`): the outcome then needs no sled read.
+    /// This actor's sends still waiting for their outcome, which its
+    /// summary row lists, and the first few as last written
+    /// (`outbound::Pending`): their outcome then needs no sled read.
     pending: outbound::Pending,
     /// No early status row can exist for this chat: it is new, or a look
     /// found none and only this actor writes them (`outbound::send_result`).
@@ -346,8 +359,15 @@ impl Actor for ConversationActor {
         let stored = if a.fresh {
             None
         } else {
-            a.ctx.store.get::<ConversationRecord>(Tree::Conversations, &summary)?
+            a.ctx.store.get_upgrading::<SummaryRow, ConversationRecord>(Tree::Conversations, &summary)?
         };
+        let (stored, listed) = match stored {
+            Some(row) => (Some(row.record), row.unsettled),
+            None => (None, Vec::new()),
+        };
+        let (tenant, conversation) = (a.tenant_id, a.id);
+        let pending =
+            outbound::Pending::resumed(&a.ctx.store, listed, |m| message_key(tenant, conversation, m))?;
         let written = stored.clone();
         let now = now_ms();
         let mut record = stored.unwrap_or(ConversationRecord {
@@ -390,7 +410,7 @@ impl Actor for ConversationActor {
             bot: a.bot,
             pinned: None,
             indexed_words: Default::default(),
-            pending: Default::default(),
+            pending,
             no_early_statuses: a.fresh,
         })
     }
@@ -432,8 +452,8 @@ async fn handle(
                 reply(r, history::messages(s, limit, before))
             }
             ConversationMsg::Send(request, r) => reply(r, outbound::send(s, *request)),
-            ConversationMsg::SendResult(id, outcome) => {
-                if let Err(e) = outbound::send_result(s, id, outcome) {
+            ConversationMsg::SendResult(result) => {
+                if let Err(e) = outbound::send_result(s, result) {
                     tracing::error!(conversation.id = %s.record.id, error = %e, "could not record a send result");
                 }
             }
@@ -482,8 +502,9 @@ pub(crate) fn message_key(tenant: TenantId, conversation: ConversationId, id: Me
     key(&[&tenant.to_bytes(), &conversation.to_bytes(), &id.to_bytes()])
 }
 
-/// `tenant | number | message`: a send's outbox row, which the number's
-/// Outbox reads at its start.
+/// `tenant | number | message`: a send's outbox row, as older builds
+/// wrote them (`record::OutboxEntry`), which the number's Outbox reads at
+/// its start.
 pub(crate) fn outbox_key(tenant: TenantId, number: NumberId, id: MessageId) -> Vec<u8> {
     key(&[&tenant.to_bytes(), &number.to_bytes(), &id.to_bytes()])
 }

@@ -1,6 +1,8 @@
-//! What agents send: the 24-hour window check, the durable outbox entry
-//! written with the message, idempotency keys, and the outbox's verdict.
-//! An agent's reply also pauses the chatbot for the chat.
+//! What agents send: the 24-hour window check, the message written with
+//! the summary that lists it as unsettled (the send's durable form, and
+//! how its request is built again after a restart), idempotency keys, and
+//! the outbox's verdict. An agent's reply also pauses the chatbot for the
+//! chat.
 
 use tenants::{MessageId, UserId};
 
@@ -10,7 +12,7 @@ use super::record::{
     Body, Direction, EarlyStatus, EventActor, EventKind, MessageError, MessageRecord, MessageStatus,
     OutboxEntry, Reaction,
 };
-use super::{window, ConversationState, Outbound, SendOutcome, SendRequest};
+use super::{window, ConversationState, Outbound, SendOutcome, SendRequest, Settlement};
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::number::NumberMsg;
@@ -19,36 +21,74 @@ use crate::view::MessageView;
 
 /// Most sends a live conversation keeps in memory until their outcome;
 /// past that, an outcome reads its message from sled as after a restart.
-const MAX_PENDING: usize = 8;
+const MAX_KEPT: usize = 8;
 
-/// This actor's sends still waiting for their outcome, each exactly as
-/// sled holds it: `change::commit` forgets every message a commit writes
-/// and then keeps the sends it queued. Reading the message back was 3.5%
-/// of the server's CPU in the outbound scenario.
+/// This actor's sends still waiting for their outcome: every one's id,
+/// which each summary write lists (`record::SummaryRow`), and the first
+/// few messages exactly as sled holds them: `change::commit` forgets every
+/// message a commit writes and then keeps the sends it queued. Reading the
+/// message back was 3.5% of the server's CPU in the outbound scenario.
 #[derive(Default)]
-pub(super) struct Pending(Vec<MessageRecord>);
+pub(super) struct Pending {
+    unsettled: Vec<MessageId>,
+    kept: Vec<MessageRecord>,
+}
 
 impl Pending {
-    /// Forgets the messages whose rows `written` says a commit rewrites.
+    /// The sends a stored summary listed, less those settled since.
+    pub(super) fn resumed(
+        store: &crate::store::Store,
+        listed: Vec<MessageId>,
+        key_of: impl Fn(MessageId) -> Vec<u8>,
+    ) -> Result<Self, ActorError> {
+        let mut unsettled = Vec::with_capacity(listed.len());
+        for id in listed {
+            let m: Option<MessageRecord> = store.get(Tree::Messages, &key_of(id))?;
+            if m.is_some_and(|m| !settled(&m)) {
+                unsettled.push(id);
+            }
+        }
+        Ok(Pending { unsettled, kept: Vec::new() })
+    }
+
+    /// A send enters, before the commit that writes its summary.
+    pub(super) fn queued(&mut self, id: MessageId) {
+        self.unsettled.push(id);
+    }
+
+    /// The sends a summary written now lists.
+    pub(super) fn unsettled(&self) -> &[MessageId] {
+        &self.unsettled
+    }
+
+    /// Forgets the kept messages whose rows `written` says a commit rewrites.
     pub(super) fn forget(&mut self, written: impl Fn(MessageId) -> bool) {
-        self.0.retain(|m| !written(m.id));
+        self.kept.retain(|m| !written(m.id));
     }
 
     /// Keeps a send just written, while there is room.
     pub(super) fn keep(&mut self, m: &MessageRecord) {
-        if self.0.len() < MAX_PENDING {
-            self.0.push(m.clone());
+        if self.kept.len() < MAX_KEPT {
+            self.kept.push(m.clone());
         }
     }
 
-    pub(super) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// Whether any message is kept.
+    pub(super) fn keeps_any(&self) -> bool {
+        !self.kept.is_empty()
     }
 
-    fn take(&mut self, id: MessageId) -> Option<MessageRecord> {
-        let at = self.0.iter().position(|m| m.id == id)?;
-        Some(self.0.swap_remove(at))
+    /// A send is settled: its message as kept, if it was.
+    pub(super) fn settle(&mut self, id: MessageId) -> Option<MessageRecord> {
+        self.unsettled.retain(|u| *u != id);
+        let at = self.kept.iter().position(|m| m.id == id)?;
+        Some(self.kept.swap_remove(at))
     }
+}
+
+/// Whether a send has its outcome: Meta took it, or it failed for good.
+pub(crate) fn settled(m: &MessageRecord) -> bool {
+    m.wamid.is_some() || m.status == MessageStatus::Failed
 }
 
 /// The refusal of a free-form message outside the 24-hour window.
@@ -86,14 +126,10 @@ fn prepare(
             let name = template.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let language =
                 template.pointer("/language/code").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let mut request = whatsapp::outbound::template(to, &template);
-            if let Some(wamid) = reply_to {
-                request = whatsapp::outbound::with_reply_to(request, wamid);
-            }
             Prepared {
                 preview: Some(format!("[template {name}]")),
+                request: template_request(to, &template, reply_to),
                 body: Body::Template { name, language, json: template.to_string() },
-                request,
                 reacts_to: None,
             }
         }
@@ -127,8 +163,33 @@ fn prepare(
     })
 }
 
-/// Queues an agent's message: checks the window, writes the message with
-/// its outbox entry (and idempotency key) in one batch, and hands it
+fn template_request(to: &str, template: &serde_json::Value, reply_to: Option<&str>) -> serde_json::Value {
+    let request = whatsapp::outbound::template(to, template);
+    match reply_to {
+        Some(wamid) => whatsapp::outbound::with_reply_to(request, wamid),
+        None => request,
+    }
+}
+
+/// The request that sends queued message `m` to `to`, as `queue` built
+/// it: the Outbox builds it again after a restart. Text and template
+/// requests follow from the message; any other was stored whole
+/// (`Body::Prepared`). `None` for what is not a send.
+pub(crate) fn request_of(m: &MessageRecord, to: &str) -> Option<String> {
+    let reply_to = m.reply_to.as_deref();
+    let request = match &m.body {
+        Body::Prepared { json, .. } => return Some(json.clone()),
+        Body::Text { body, preview_url } => {
+            whatsapp::outbound::text_message(to, body, *preview_url, reply_to, None).ok()?
+        }
+        Body::Template { json, .. } => template_request(to, &serde_json::from_str(json).ok()?, reply_to),
+        Body::Received(_) | Body::Note { .. } => return None,
+    };
+    Some(whatsapp::outbound::with_callback(request, &m.id.to_string()).to_string())
+}
+
+/// Queues an agent's message: checks the window, writes the message (and
+/// idempotency key) in one batch with the summary that lists it, and hands it
 /// to the outbox once durable. The request carries our message id as
 /// `biz_opaque_callback_data`, so Meta's status webhooks name it even when
 /// we never saw the answer to the send.
@@ -189,9 +250,9 @@ pub(super) fn send(s: &mut ConversationState, req: SendRequest) -> Result<Messag
     Ok(view)
 }
 
-/// Adds an outbound message and its outbox entry to a change (`author`
-/// `None`: the chatbot); returns the entry to hand to the outbox once the
-/// change is durable.
+/// Adds an outbound message to a change, listed among the unsettled sends
+/// its summary is written with (`author` `None`: the chatbot); returns the
+/// entry to hand to the outbox once the change is durable.
 pub(super) fn queue(
     s: &mut ConversationState,
     c: &mut Change,
@@ -242,9 +303,10 @@ fn queue_with_reply(
         number_id: s.record.number_id,
         request_json: request.to_string(),
         created_at_ms: now,
+        has_row: false,
     };
     c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
-    c.batch.put(Tree::Outbox, s.outbox_key_of(entry.message_id), &entry)?;
+    s.pending.queued(message.id);
     let by = author.map(EventActor::User).unwrap_or(EventActor::Bot);
     c.event(by, EventKind::MessageQueued { message_id: message.id });
     if let Some(text) = preview_text {
@@ -271,16 +333,13 @@ pub(super) fn enqueue_when_durable(s: &ConversationState, entries: Vec<OutboxEnt
     });
 }
 
-pub(super) fn send_result(
-    s: &mut ConversationState,
-    id: MessageId,
-    outcome: SendOutcome,
-) -> Result<(), ActorError> {
-    let mut m = match s.pending.take(id) {
+pub(super) fn send_result(s: &mut ConversationState, result: Settlement) -> Result<(), ActorError> {
+    let Settlement { message: id, outcome, has_row } = result;
+    let mut m = match s.pending.settle(id) {
         Some(m) => m,
         None => s.load_message(id)?,
     };
-    if m.wamid.is_some() || m.status == MessageStatus::Failed {
+    if settled(&m) {
         // Already settled (e.g. by a status webhook carrying our id).
         return Ok(());
     }
@@ -311,7 +370,11 @@ pub(super) fn send_result(
             m.error = Some(MessageError { code, message });
         }
     }
-    c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
+    if has_row {
+        c.batch.delete(Tree::Outbox, s.outbox_key_of(id));
+    }
+    // The summary keeps listing the send until its next write: a restart
+    // reads this message and leaves it.
     c.batch.put(Tree::Messages, s.message_key(id), &m)?;
     // Meta's acceptance is kept on the message itself (`wamid`, `sent_at`)
     // and not in the log, which keeps a failure and the statuses Meta
@@ -349,22 +412,82 @@ mod tests {
     use crate::number::search::tests::message;
 
     #[test]
-    fn pending_sends_are_kept_until_rewritten_or_taken_and_bounded() {
+    fn pending_sends_are_listed_until_settled_and_kept_until_rewritten_and_bounded() {
         let chat = tenants::ConversationId::new();
         let sends: Vec<MessageRecord> =
-            (0..MAX_PENDING + 2).map(|i| message(chat, &format!("send {i}"), 1)).collect();
+            (0..MAX_KEPT + 2).map(|i| message(chat, &format!("send {i}"), 1)).collect();
         let mut pending = Pending::default();
         for m in &sends {
+            pending.queued(m.id);
             pending.keep(m);
         }
-        assert_eq!(pending.0.len(), MAX_PENDING, "bounded: the rest are read back from sled");
-        assert_eq!(pending.take(sends[MAX_PENDING].id), None, "past the bound");
+        assert_eq!(pending.kept.len(), MAX_KEPT, "bounded: the rest are read back from sled");
+        assert_eq!(pending.unsettled().len(), sends.len(), "every send is listed");
+        assert_eq!(pending.settle(sends[MAX_KEPT].id), None, "past the bound");
+        assert!(!pending.unsettled().contains(&sends[MAX_KEPT].id), "settled all the same");
 
         let rewritten = sends[1].id;
         pending.forget(|id| id == rewritten);
-        assert_eq!(pending.take(rewritten), None, "a commit rewrote it: sled has the truth");
-        assert_eq!(pending.take(sends[0].id).as_ref(), Some(&sends[0]), "as written");
-        assert_eq!(pending.take(sends[0].id), None, "once");
-        assert!(!pending.is_empty());
+        assert_eq!(pending.settle(rewritten), None, "a commit rewrote it: sled has the truth");
+        assert_eq!(pending.settle(sends[0].id).as_ref(), Some(&sends[0]), "as written");
+        assert_eq!(pending.settle(sends[0].id), None, "once");
+        assert!(pending.keeps_any());
+        assert_eq!(pending.unsettled().len(), sends.len() - 3);
+    }
+
+    #[tokio::test]
+    async fn a_resumed_chat_lists_only_sends_still_waiting() {
+        let (_dir, store) = crate::store::temp_store();
+        let chat = tenants::ConversationId::new();
+        let key_of = |id: MessageId| key(&[b"m", &id.to_bytes()]);
+        let [waiting, taken, failed, gone] = ["a", "b", "c", "d"].map(|t| {
+            let mut m = message(chat, t, 1);
+            m.direction = Direction::Out;
+            m.status = MessageStatus::Pending;
+            m
+        });
+        let mut taken = taken;
+        accepted(&mut taken, "wamid.B".into());
+        let mut failed = failed;
+        failed.status = MessageStatus::Failed;
+        for m in [&waiting, &taken, &failed] {
+            store.put(Tree::Messages, key_of(m.id), m).unwrap();
+        }
+        let listed = vec![waiting.id, taken.id, failed.id, gone.id];
+        let pending = Pending::resumed(&store, listed, key_of).unwrap();
+        assert_eq!(pending.unsettled(), &[waiting.id]);
+    }
+
+    #[test]
+    fn a_send_is_built_again_from_its_message_as_it_was_queued() {
+        let chat = tenants::ConversationId::new();
+        let to = "15550001111";
+        let mut m = message(chat, "", 1);
+        m.direction = Direction::Out;
+        m.reply_to = Some("wamid.Q".into());
+        let callback = |r: serde_json::Value| whatsapp::outbound::with_callback(r, &m.id.to_string());
+
+        m.body = Body::Text { body: "Hi there".into(), preview_url: true };
+        let text = whatsapp::outbound::text_message(to, "Hi there", true, Some("wamid.Q"), None).unwrap();
+        let rebuilt: serde_json::Value = serde_json::from_str(&request_of(&m, to).unwrap()).unwrap();
+        assert_eq!(rebuilt, callback(text));
+        assert_eq!(rebuilt["biz_opaque_callback_data"], m.id.to_string());
+
+        let template = serde_json::json!({"name": "order_ready", "language": {"code": "en_US"}});
+        m.body = Body::Template {
+            name: "order_ready".into(),
+            language: "en_US".into(),
+            json: template.to_string(),
+        };
+        let rebuilt: serde_json::Value = serde_json::from_str(&request_of(&m, to).unwrap()).unwrap();
+        assert_eq!(rebuilt, callback(template_request(to, &template, Some("wamid.Q"))));
+        assert_eq!(rebuilt["template"], template);
+
+        let stored = callback(serde_json::json!({"type": "reaction", "to": to})).to_string();
+        m.body = Body::Prepared { kind: "reaction".into(), text: None, json: stored.clone() };
+        assert_eq!(request_of(&m, to), Some(stored), "stored whole");
+
+        m.body = Body::Note { text: "internal".into(), mentions: Vec::new() };
+        assert_eq!(request_of(&m, to), None);
     }
 }

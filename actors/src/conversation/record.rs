@@ -386,8 +386,36 @@ impl From<Event> for EventRun {
     }
 }
 
-/// A send waiting for the Cloud API: written with its message, removed in
-/// the same batch as the send's outcome, so a restart resumes it.
+/// A conversation's summary row: the summary, then the ids of its sends
+/// still waiting for an outcome as of this write. A send is durable as its
+/// message plus its id here, written in the commit that queues it: a
+/// restart finds what to resend in the summaries it reads anyway, and a
+/// send costs no outbox row to write and none to delete. The list may
+/// still name sends settled since (an outcome leaves the summary alone);
+/// their messages say so. Rows written before the list existed are read as
+/// a summary with none (`From<ConversationRecord>`).
+///
+/// The list is kept out of [`ConversationRecord`], which the index holds a
+/// million of, at exactly a jemalloc size class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow<R = ConversationRecord, U = Vec<MessageId>> {
+    /// The summary.
+    pub record: R,
+    /// Sends not settled when it was written.
+    pub unsettled: U,
+}
+
+impl From<ConversationRecord> for SummaryRow {
+    fn from(record: ConversationRecord) -> Self {
+        SummaryRow { record, unsettled: Vec::new() }
+    }
+}
+
+/// A send for the Outbox: built from its message when it is queued, and
+/// again from the message after a restart (`outbound::request_of`). Builds
+/// before the summary row listed sends wrote one of these in the outbox
+/// tree as well; the Outbox still reads those, and their outcome deletes
+/// them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxEntry {
     /// The message being sent.
@@ -402,11 +430,36 @@ pub struct OutboxEntry {
     pub request_json: String,
     /// When it was accepted.
     pub created_at_ms: i64,
+    /// It was read from an outbox row (an older build's), which its
+    /// outcome deletes.
+    #[serde(skip)]
+    pub has_row: bool,
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ConversationRecord;
+    use super::{ConversationRecord, SummaryRow};
+    use crate::store::Tree;
+    use tenants::MessageId;
+
+    #[tokio::test]
+    async fn a_summary_row_lists_its_sends_and_an_older_row_reads_with_none() {
+        let (_dir, store) = crate::store::temp_store();
+        let record = crate::number::index::tests::record(tenants::TenantId::new(), 5, None);
+        let sends = [MessageId::new(), MessageId::new()];
+        let row = SummaryRow { record: &record, unsettled: &sends[..] };
+        store.put(Tree::Conversations, b"new".to_vec(), &row).unwrap();
+        store.put(Tree::Conversations, b"old".to_vec(), &record).unwrap();
+        let read = |k: &[u8]| {
+            store.get_upgrading::<SummaryRow, ConversationRecord>(Tree::Conversations, k).unwrap().unwrap()
+        };
+        assert_eq!(read(b"new"), SummaryRow { record: record.clone(), unsettled: sends.to_vec() });
+        assert_eq!(read(b"old"), SummaryRow { record: record.clone(), unsettled: vec![] });
+        assert!(
+            store.get::<ConversationRecord>(Tree::Conversations, b"new").is_err(),
+            "a new row is not misread as a bare summary"
+        );
+    }
 
     /// A million summaries live in the index, each in its own allocation:
     /// at 344 bytes each took jemalloc's 384-byte size class; at 320 or

@@ -2,9 +2,9 @@
 //!
 //! A commit that adds messages (received ones, and sends queued by an
 //! agent or the bot) goes without the journal when it writes nothing but
-//! those messages, their outbox rows and idempotency keys, its event run
-//! and the summary (`change::undoable_rank`): the run first, the summary
-//! last. sled keeps a prefix of its log, so after a crash such a commit is
+//! those messages, their idempotency keys, its event run and the summary
+//! (`change::undoable_rank`): the run first, the summary (which lists the
+//! sends, `record::SummaryRow`) last. sled keeps a prefix of its log, so after a crash such a commit is
 //! whole exactly when its summary is there. Every commit that adds
 //! messages writes the summary, journaled or not (`change::commit`), so a
 //! run that adds messages and starts at or past the stored summary's event
@@ -14,9 +14,11 @@
 //! conversation, one commit after the other, and nothing after a cut
 //! survives it. A conversation's start undoes it (`log_end`); nobody had
 //! heard of it (the webhook was not acknowledged, the send not answered),
-//! so Meta redelivers and the agent sends again. The Outbox, which starts
-//! before any conversation, holds back a send whose commit is torn
-//! (`send_landed`).
+//! so Meta redelivers and the agent sends again. A torn commit's sends are
+//! listed by no summary, so no Outbox resumes them. Older builds also wrote
+//! an outbox row per send: the undo deletes it, and the Outbox, which
+//! starts before any conversation, holds back such a row while its commit
+//! is torn (`send_landed`).
 
 use tenants::{ConversationId, MessageId, NumberId, TenantId};
 
@@ -31,7 +33,7 @@ use crate::store::{key, Batch, Store, Tree};
 pub(super) enum Added {
     /// A customer's message.
     Received,
-    /// A send for the Outbox, with its outbox row.
+    /// A send for the Outbox (with its outbox row, in older builds).
     Queued,
 }
 
@@ -89,7 +91,7 @@ pub(super) struct LogEnd {
 
 /// Reads the newest event run once, at a conversation's start: where the
 /// log ends, after undoing a commit that a crash cut short (its run, its
-/// messages, their outbox rows and idempotency keys).
+/// messages, their idempotency keys and any older build's outbox rows).
 pub(super) fn log_end(
     store: &Store,
     tenant: TenantId,
@@ -205,6 +207,7 @@ mod tests {
                 number_id: self.number,
                 request_json: "{}".into(),
                 created_at_ms: 1,
+                has_row: true,
             }
         }
         fn rows(&self, store: &Store, tree: Tree) -> usize {

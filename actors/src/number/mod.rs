@@ -7,8 +7,8 @@
 //!
 //! - a ConversationActor that fails is forgotten and respawned from sled by
 //!   the next message for it; its in-flight request gets an error;
-//! - the Outbox, when it fails, is respawned at once and reloads the pending
-//!   sends from sled;
+//! - the Outbox, when it fails, is respawned at once and resumes the sends
+//!   the summaries list as unsettled (`unsettled`);
 //! - the CatalogActor (the number's copy of its WhatsApp catalog), when it
 //!   fails, is respawned at once and reloads its copy from sled.
 //!
@@ -37,6 +37,7 @@ pub mod search;
 mod segments;
 mod snapshot;
 mod summaries;
+mod unsettled;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,11 +53,11 @@ use whatsapp::{InboundMessage, NumberAuth, StatusUpdate, Template};
 use crate::ask::{ask, ask_result, reply};
 use crate::conversation::bot::{BotCtx, LiveFlow};
 use crate::conversation::order::OrderRecord;
-use crate::conversation::record::{ConversationRecord, OutboxEntry};
+use crate::conversation::record::{ConversationRecord, OutboxEntry, SummaryRow};
 use crate::conversation::record::{Event, EventActor};
 use crate::conversation::{
     Assignment, ConversationActor, ConversationArgs, ConversationMsg, ConversationRef, InboundOutcome,
-    SendOutcome, SendRequest, Sweep,
+    SendRequest, Settlement, Sweep,
 };
 use crate::ctx::Ctx;
 use crate::directory::DirectoryHandle;
@@ -72,9 +73,10 @@ use children::Children;
 pub use commerce::CommerceMsg;
 use index::{Counts, Cursor, Index, ListFilter};
 use orders::Orders;
-use outbox::{Outbox, OutboxArgs, OutboxMsg};
+use outbox::{Outbox, OutboxArgs, OutboxMsg, Resume};
 use postings::Postings;
 use search::WordHits;
+use unsettled::Unsettled;
 
 /// NumberActor requests.
 pub enum NumberMsg {
@@ -116,7 +118,7 @@ pub enum NumberMsg {
     /// A durable send for the outbox.
     Enqueue(Box<OutboxEntry>),
     /// The outbox's verdict for a conversation.
-    SendResult(ConversationId, MessageId, SendOutcome),
+    SendResult(ConversationId, Settlement),
     /// Open chats of each user.
     Loads(Vec<UserId>, RpcReplyPort<Vec<u32>>),
     /// A team's queue with the time each chat entered it.
@@ -180,6 +182,8 @@ pub struct Committed {
     pub conversation: ConversationId,
     /// Its new summary, if it changed.
     pub summary: Option<Box<ConversationRecord>>,
+    /// The sends that summary's row lists as unsettled (with `summary`).
+    pub unsettled: Vec<MessageId>,
     /// The history-search words of its new messages (`postings`).
     pub words: Vec<String>,
     /// Chatbot step counts: (flow, step, entered|answered|dropped).
@@ -215,6 +219,8 @@ pub struct NumberState {
     number: Number,
     /// Summaries of every conversation of this number.
     index: Index,
+    /// The sends those summaries' rows list as unsettled.
+    unsettled: Unsettled,
     /// Running conversation actors, with what was routed to each.
     children: Children,
     /// The send queue.
@@ -260,7 +266,8 @@ impl Actor for NumberActor {
         me: ActorRef<NumberMsg>,
         a: NumberArgs,
     ) -> Result<NumberState, ActorProcessingErr> {
-        let (index, orders, recover_words) = load_index(&a.ctx, a.number.tenant_id, a.number.id).await?;
+        let Loaded { index, unsettled, orders, recover_words } =
+            load_index(&a.ctx, a.number.tenant_id, a.number.id).await?;
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
         let auth = Arc::new(NumberAuth {
             phone_number_id: a.number.phone_number_id.clone(),
@@ -271,6 +278,7 @@ impl Actor for NumberActor {
             ctx: a.ctx,
             number: a.number,
             index,
+            unsettled,
             children: Children::default(),
             outbox: None,
             budget,
@@ -424,7 +432,9 @@ async fn handle(
             // A conversation still running could write after the snapshot.
             if !all_stopped {
                 tracing::warn!(number.id = %s.number.id, "a conversation did not stop in time: no index snapshot");
-            } else if let Err(e) = snapshot::save(&s.ctx.store, s.number.tenant_id, s.number.id, &s.index) {
+            } else if let Err(e) =
+                snapshot::save(&s.ctx.store, s.number.tenant_id, s.number.id, &s.index, &s.unsettled)
+            {
                 tracing::warn!(number.id = %s.number.id, error = %e, "no index snapshot; the next start scans");
             }
             // Clean only if no conversation can still hand words over.
@@ -469,7 +479,7 @@ async fn handle(
             reply(r, s.index.list(&filter, words.as_ref(), limit, cursor))
         }
         NumberMsg::Committed(c) => {
-            let Committed { conversation, summary, words, bot_stats } = *c;
+            let Committed { conversation, summary, unsettled, words, bot_stats } = *c;
             if !words.is_empty() {
                 s.postings.add(conversation, words);
             }
@@ -481,6 +491,9 @@ async fn handle(
                     _ => 2,
                 };
                 counts[i] += 1;
+            }
+            if summary.is_some() {
+                s.unsettled.written(conversation, unsettled);
             }
             if let Some(freed) = summary.and_then(|record| s.index.upsert(record)) {
                 for team in s.ctx.routes.teams_of(s.number.tenant_id) {
@@ -497,15 +510,12 @@ async fn handle(
             }
         }
         NumberMsg::Health(r) => {
-            let outbox_pending = s
-                .ctx
-                .store
-                .scan_prefix::<OutboxEntry>(
-                    Tree::Outbox,
-                    &key(&[&s.number.tenant_id.to_bytes(), &s.number.id.to_bytes()]),
-                )
-                .map(|v| v.len())
-                .unwrap_or(0);
+            let outbox_pending = match &s.outbox {
+                Some(outbox) => {
+                    ask(outbox, OutboxMsg::Pending, s.ctx.settings.call_timeout).await.unwrap_or(0)
+                }
+                None => 0,
+            };
             reply(
                 r,
                 NumberHealth {
@@ -596,9 +606,9 @@ async fn handle(
             }
         }
         NumberMsg::Commerce(msg) => commerce::handle(s, msg),
-        NumberMsg::SendResult(conversation, message, outcome) => {
+        NumberMsg::SendResult(conversation, result) => {
             if let Some(wa_id) = s.index.get(conversation).map(|r| r.wa_id.clone()) {
-                route(&me, s, conversation, wa_id, ConversationMsg::SendResult(message, outcome)).await;
+                route(&me, s, conversation, wa_id, ConversationMsg::SendResult(result)).await;
             }
         }
     }
@@ -659,7 +669,15 @@ fn forget_child(s: &mut NumberState, cell: &ActorCell) -> Option<ConversationId>
 }
 
 async fn start_outbox(me: &ActorRef<NumberMsg>, s: &mut NumberState) -> Result<(), ActorProcessingErr> {
-    let args = OutboxArgs { ctx: s.ctx.clone(), number: s.number.clone(), parent: me.clone() };
+    let resume = s
+        .unsettled
+        .iter()
+        .filter_map(|(conversation, sends)| {
+            let wa_id = s.index.get(conversation)?.wa_id.clone();
+            Some(Resume { conversation, wa_id, sends: sends.to_vec() })
+        })
+        .collect();
+    let args = OutboxArgs { ctx: s.ctx.clone(), number: s.number.clone(), parent: me.clone(), resume };
     let (outbox, _) = Actor::spawn_linked(None, Outbox, args, me.get_cell()).await?;
     s.outbox = Some(outbox);
     Ok(())
@@ -736,39 +754,48 @@ async fn route_to(
     }
 }
 
-/// Reads the summaries (from a clean shutdown's snapshot if there is one,
-/// see `snapshot`) and orders of a number's conversations. On a blocking
+/// What a NumberActor starts from.
+struct Loaded {
+    index: Index,
+    unsettled: Unsettled,
+    orders: Orders,
+    recover_words: Option<postings::Checkpoint>,
+}
+
+/// Reads the summaries and the sends they list (from a clean shutdown's
+/// snapshot if there is one, see `snapshot`) and orders of a number's
+/// conversations. On a blocking
 /// thread: after a cold start these are disk reads, and the Root starts
 /// numbers side by side so that the disk, not one thread, is the limit.
 /// Also takes the search words' checkpoint (`postings::take_checkpoint`),
 /// before any new word can move it.
-async fn load_index(
-    ctx: &Ctx,
-    tenant: TenantId,
-    number: NumberId,
-) -> Result<(Index, Orders, Option<postings::Checkpoint>), ActorError> {
+async fn load_index(ctx: &Ctx, tenant: TenantId, number: NumberId) -> Result<Loaded, ActorError> {
     let (store, store_metrics) = (ctx.store.clone(), ctx.metrics.clone());
     let prefix = key(&[&tenant.to_bytes(), &number.to_bytes()]);
     let started_ms = crate::clock::now_ms();
-    let load = move || -> Result<(Index, Orders, Option<postings::Checkpoint>), ActorError> {
-        let index = match snapshot::take(&store, tenant, number)? {
-            Some(records) => {
+    let load = move || -> Result<Loaded, ActorError> {
+        let (index, unsettled) = match snapshot::take(&store, tenant, number)? {
+            Some(snapshot) => {
                 Metrics::inc(&store_metrics.index_snapshots_loaded);
-                Index::loaded(records)
+                (Index::loaded(snapshot.records), snapshot.unsettled.into_iter().collect())
             }
-            None => Index::loaded(
-                store
-                    .scan_prefix::<ConversationRecord>(Tree::Conversations, &prefix)?
-                    .into_iter()
-                    .map(|(_, r)| r),
-            ),
+            None => {
+                let rows = store
+                    .scan_prefix_upgrading::<SummaryRow, ConversationRecord>(Tree::Conversations, &prefix)?;
+                let mut unsettled = Unsettled::default();
+                let records = rows.into_iter().map(|(_, row)| {
+                    unsettled.written(row.record.id, row.unsettled);
+                    row.record
+                });
+                (Index::loaded(records), unsettled)
+            }
         };
         let mut orders = Orders::default();
         for (_, order) in store.scan_prefix::<OrderRecord>(Tree::Orders, &prefix)? {
             orders.upsert(order);
         }
         let recover_words = postings::take_checkpoint(&store, tenant, number, started_ms)?;
-        Ok((index, orders, recover_words))
+        Ok(Loaded { index, unsettled, orders, recover_words })
     };
     tokio::task::spawn_blocking(load)
         .await

@@ -1,9 +1,14 @@
-//! The Outbox: the durable send queue of one business number.
+//! The Outbox: the send queue of one business number.
 //!
-//! A send is written to sled (with its message) before it gets here and is
-//! removed in the same batch that records its outcome, so a restart
-//! resends whatever had no outcome, but not a row whose commit a crash cut
-//! short (`commit_landed`). Sends go out through the Graph client in
+//! A send is durable before it gets here: its message, listed as unsettled
+//! by its conversation's summary row in the same commit
+//! (`record::SummaryRow`). A start (or a respawn) resumes every listed send
+//! whose message has no outcome yet, building its request again from the
+//! message (`conversation::request_of`); a commit a crash cut short wrote
+//! no summary, so it lists nothing. Older builds wrote an outbox row per
+//! send instead: those rows are still read, not sent while the commit that
+//! wrote them is torn (`commit_landed`), and deleted by their outcome.
+//! Sends go out through the Graph client in
 //! tasks (a handler never waits on the network), at most `max_in_flight` at
 //! once and no faster than the number's rate (`pace`). Network errors,
 //! 5xx and Meta's rate-limit codes are retried with exponential backoff and
@@ -29,12 +34,12 @@ use std::time::Duration;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use tenants::{MessageId, Number};
+use tenants::{ConversationId, MessageId, Number};
 use whatsapp::{GraphError, NumberAuth, SentMessage};
 
 use crate::clock::now_ms;
-use crate::conversation::record::{MessageRecord, MessageStatus, OutboxEntry};
-use crate::conversation::{Landed, SendOutcome};
+use crate::conversation::record::{MessageRecord, OutboxEntry};
+use crate::conversation::{Landed, SendOutcome, Settlement};
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::metrics::Metrics;
@@ -59,6 +64,18 @@ pub enum OutboxMsg {
     /// The process stops cleanly: send nothing more, and write which
     /// requests left without an answer.
     Stop(RpcReplyPort<()>),
+    /// How many sends are unsettled.
+    Pending(RpcReplyPort<usize>),
+}
+
+/// Sends a conversation's summary row lists as unsettled, for a start.
+pub struct Resume {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// Its customer.
+    pub wa_id: String,
+    /// The sends.
+    pub sends: Vec<MessageId>,
 }
 
 /// The durable record of attempts (the Outbox's own tree), written only
@@ -98,6 +115,8 @@ pub struct OutboxArgs {
     pub(crate) ctx: Ctx,
     pub(crate) number: Number,
     pub(crate) parent: ActorRef<NumberMsg>,
+    /// The sends the number's summaries list as unsettled.
+    pub(crate) resume: Vec<Resume>,
 }
 
 /// The Outbox's state.
@@ -125,6 +144,15 @@ pub struct OutboxState {
     departures: Arc<Mutex<Departures>>,
 }
 
+impl Drop for OutboxState {
+    /// However the Outbox ends (a stop, its panic, its NumberActor's), the
+    /// sends still waiting for their permit stay home: the next Outbox
+    /// resumes them, and they must not go out twice.
+    fn drop(&mut self) {
+        lock(&self.departures).closed = true;
+    }
+}
+
 /// The Outbox actor.
 pub struct Outbox;
 
@@ -140,7 +168,7 @@ impl Actor for Outbox {
     ) -> Result<OutboxState, ActorProcessingErr> {
         let per_sec = a.number.messages_per_sec.unwrap_or(a.ctx.settings.outbox_rate_per_sec);
         let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
-        let pending = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
+        let rows = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
         let mut s = OutboxState {
             auth: Arc::new(NumberAuth {
                 phone_number_id: a.number.phone_number_id.clone(),
@@ -158,7 +186,8 @@ impl Actor for Outbox {
         };
         let clean = take_clean_stop(&s.ctx, &prefix).await?;
         let grace = s.ctx.settings.outbox_ambiguous_grace;
-        for (k, entry) in pending {
+        let mut pending = Vec::new();
+        for (k, mut entry) in rows {
             if settled_already(&s.ctx, &entry)? {
                 s.ctx.store.delete(Tree::Outbox, k.clone())?;
                 s.ctx.store.delete(Tree::OutboxAttempts, k)?;
@@ -168,8 +197,20 @@ impl Actor for Outbox {
             if clean.is_none() && !commit_landed(&s.ctx, &entry, k.clone())? {
                 continue;
             }
+            entry.has_row = true;
+            pending.push((k, entry));
+        }
+        pending.extend(resumed(&s.ctx, &a.number, a.resume)?);
+        if !pending.is_empty() {
+            // A respawn resumes what the conversations told the number,
+            // which may not be on disk yet: nothing leaves before it is.
+            s.ctx.store.commit().durable().await?;
+        }
+        for (k, entry) in pending {
+            if !s.known.insert(entry.message_id) {
+                continue; // an older build's row that a summary lists too
+            }
             let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
-            s.known.insert(entry.message_id);
             let in_doubt = clean.as_ref().is_none_or(|c| c.in_doubt.contains(&entry.message_id));
             if !in_doubt {
                 s.queue.push_back((Box::new(entry), tried.count));
@@ -200,7 +241,11 @@ impl Actor for Outbox {
             }
             OutboxMsg::Pump => {} // the pump below runs after every message
             OutboxMsg::Retry(entry, attempts) => {
-                if s.known.contains(&entry.message_id) {
+                // Its outcome may have been written meanwhile by an Outbox
+                // before a respawn, which told nobody here.
+                if settled_already(&s.ctx, &entry)? {
+                    settle(s, entry.message_id)?;
+                } else if s.known.contains(&entry.message_id) {
                     s.queue.push_back((entry, attempts));
                 }
             }
@@ -212,6 +257,10 @@ impl Actor for Outbox {
             OutboxMsg::Stop(r) => {
                 stop(&s.ctx, &s.prefix, &s.departures);
                 let _ = r.send(());
+                return Ok(());
+            }
+            OutboxMsg::Pending(r) => {
+                let _ = r.send(s.known.len());
                 return Ok(());
             }
             OutboxMsg::MarkRead(wamid) => {
@@ -278,12 +327,47 @@ fn stop(ctx: &Ctx, prefix: &[u8], departures: &Mutex<Departures>) {
 fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
     let k = crate::conversation::message_key(entry.tenant_id, entry.conversation_id, entry.message_id);
     Ok(match ctx.store.get::<MessageRecord>(Tree::Messages, &k)? {
-        Some(m) => m.wamid.is_some() || m.status == MessageStatus::Failed,
+        Some(m) => crate::conversation::settled(&m),
         None => {
             tracing::warn!(message.id = %entry.message_id, "an outbox row without its message: dropped");
             true
         }
     })
+}
+
+/// The sends the summaries list whose messages have no outcome yet, each
+/// with its request built again from the message and the key its attempt
+/// count is kept under.
+fn resumed(
+    ctx: &Ctx,
+    number: &Number,
+    resume: Vec<Resume>,
+) -> Result<Vec<(Vec<u8>, OutboxEntry)>, ActorError> {
+    let mut entries = Vec::new();
+    for Resume { conversation, wa_id, sends } in resume {
+        for id in sends {
+            let k = crate::conversation::message_key(number.tenant_id, conversation, id);
+            let Some(m) = ctx.store.get::<MessageRecord>(Tree::Messages, &k)? else { continue };
+            if crate::conversation::settled(&m) {
+                continue;
+            }
+            let Some(request_json) = crate::conversation::request_of(&m, &wa_id) else {
+                tracing::warn!(message.id = %id, "a listed send that is not one: skipped");
+                continue;
+            };
+            let entry = OutboxEntry {
+                message_id: id,
+                conversation_id: conversation,
+                tenant_id: number.tenant_id,
+                number_id: number.id,
+                request_json,
+                created_at_ms: m.created_at_ms,
+                has_row: false,
+            };
+            entries.push((attempts_key(&entry), entry));
+        }
+    }
+    Ok(entries)
 }
 
 /// Longer than any commit takes: a row this old whose conversation has no
@@ -430,7 +514,8 @@ fn attempted(
         // Only a retried send can have an attempts row.
         s.ctx.store.delete(Tree::OutboxAttempts, attempts_key(&entry))?;
     }
-    let _ = s.parent.cast(NumberMsg::SendResult(entry.conversation_id, entry.message_id, outcome));
+    let result = Settlement { message: entry.message_id, outcome, has_row: entry.has_row };
+    let _ = s.parent.cast(NumberMsg::SendResult(entry.conversation_id, result));
     Ok(())
 }
 

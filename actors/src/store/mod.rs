@@ -256,6 +256,19 @@ impl Store {
         }
     }
 
+    /// Like [`Self::get`] for a record type whose layout grew (see
+    /// [`Self::scan_prefix_upgrading`]).
+    pub(crate) fn get_upgrading<T: DeserializeOwned, Old: DeserializeOwned + Into<T>>(
+        &self,
+        tree: Tree,
+        key: &[u8],
+    ) -> Result<Option<T>, ActorError> {
+        match self.tree(tree).get(key).map_err(sled_err)? {
+            Some(bytes) => upgrade::<T, Old>(&bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Every record whose key starts with `prefix`, in key order.
     pub(crate) fn scan_prefix<T: DeserializeOwned>(
         &self,
@@ -272,9 +285,7 @@ impl Store {
         tree: Tree,
         prefix: &[u8],
     ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
-        self.scan_decoding(tree, prefix, |v| {
-            codec::decode::<T>(v).or_else(|e| codec::decode::<Old>(v).map(Into::into).map_err(|_| e))
-        })
+        self.scan_decoding(tree, prefix, upgrade::<T, Old>)
     }
 
     /// Every record under `prefix`, in key order, decoded by `decode`.
@@ -375,9 +386,7 @@ impl Store {
         before: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, T)>, ActorError> {
-        self.scan_back_decoding(tree, prefix, before, limit, |v| {
-            codec::decode::<T>(v).or_else(|e| codec::decode::<Old>(v).map(Into::into).map_err(|_| e))
-        })
+        self.scan_back_decoding(tree, prefix, before, limit, upgrade::<T, Old>)
     }
 
     fn scan_back_decoding<T>(
@@ -489,6 +498,13 @@ fn prefix_end(prefix: &[u8]) -> Vec<u8> {
         }
     }
     vec![u8::MAX; prefix.len() + 1]
+}
+
+/// Decodes a record written in the layout `T`, or in the older `Old`
+/// that it grew from (bincode carries no field names: `Old`'s bytes fail
+/// to decode as `T`, and `T`'s as `Old`).
+fn upgrade<T: DeserializeOwned, Old: DeserializeOwned + Into<T>>(bytes: &[u8]) -> Result<T, ActorError> {
+    codec::decode::<T>(bytes).or_else(|e| codec::decode::<Old>(bytes).map(Into::into).map_err(|_| e))
 }
 
 fn sled_err(e: sled::Error) -> ActorError {
