@@ -82,10 +82,11 @@ async fn a_panicking_number_actor_is_respawned_from_sled_with_its_inbox_intact()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_waiting_when_the_number_actor_panics_go_out_once_each_after_its_respawn() {
-    // Two a second, so that most replies still wait when the number fails;
-    // a short grace, as its respawned Outbox holds each one in doubt first.
+    // One a second, so that the rest still wait when the number fails, a
+    // second after the first left; a short grace, as its respawned Outbox
+    // holds each one in doubt first.
     let app = spawn_app_with(|s| {
-        s.whatsapp.outbox_rate_per_sec = 2;
+        s.whatsapp.outbox_rate_per_sec = 1;
         s.whatsapp.outbox_ambiguous_grace_ms = 300;
     })
     .await;
