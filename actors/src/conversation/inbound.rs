@@ -394,7 +394,7 @@ pub(super) fn statuses(s: &mut ConversationState, updates: Vec<StatusUpdate>) ->
         s.no_early_statuses = false;
     }
     for id in settled {
-        let _ = s.parent.cast(NumberMsg::OutboxSettled(id));
+        let _ = s.parent.cast(NumberMsg::OutboxSettled(s.record.id, id));
     }
     if modified.is_empty() {
         return s.ctx.store.write(c.batch);

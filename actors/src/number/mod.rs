@@ -132,7 +132,9 @@ pub enum NumberMsg {
     /// The outbox found the number needs a person (or healthy again).
     Attention(Option<String>),
     /// A conversation settled a send from Meta's status webhook.
-    OutboxSettled(MessageId),
+    OutboxSettled(ConversationId, MessageId),
+    /// Listed sends a start found settled already (`unsettled`).
+    ListedSettled(Vec<(ConversationId, MessageId)>),
     /// Tell Meta a customer's message was read.
     MarkRead(String),
     /// Download a received message's media.
@@ -555,7 +557,15 @@ async fn handle(
             }
         }
         NumberMsg::Enqueue(entry) => to_outbox(s, OutboxMsg::Enqueue(entry)),
-        NumberMsg::OutboxSettled(id) => to_outbox(s, OutboxMsg::Settled(id)),
+        NumberMsg::OutboxSettled(conversation, id) => {
+            s.unsettled.settled(conversation, id);
+            to_outbox(s, OutboxMsg::Settled(id));
+        }
+        NumberMsg::ListedSettled(sends) => {
+            for (conversation, id) in sends {
+                s.unsettled.settled(conversation, id);
+            }
+        }
         NumberMsg::MarkRead(wamid) => to_outbox(s, OutboxMsg::MarkRead(wamid)),
         NumberMsg::FetchMedia { conversation, message_id, media_id, sha256 } => {
             let fetch = media::Fetch { conversation, message: message_id, media_id, sha256 };
@@ -607,6 +617,7 @@ async fn handle(
         }
         NumberMsg::Commerce(msg) => commerce::handle(s, msg),
         NumberMsg::SendResult(conversation, result) => {
+            s.unsettled.settled(conversation, result.message);
             if let Some(wa_id) = s.index.get(conversation).map(|r| r.wa_id.clone()) {
                 route(&me, s, conversation, wa_id, ConversationMsg::SendResult(result)).await;
             }

@@ -3,14 +3,14 @@
 //! A send is durable before it gets here: its message, listed as unsettled
 //! by its conversation's summary row in the same commit
 //! (`record::SummaryRow`). A start (or a respawn) resumes every listed send
-//! whose message has no outcome yet, building its request again from the
-//! message (`conversation::request_of`); a commit a crash cut short wrote
-//! no summary, so it lists nothing. Older builds wrote an outbox row per
-//! send instead: those rows are still read, not sent while the commit that
-//! wrote them is torn (`commit_landed`), and deleted by their outcome.
-//! Sends go out through the Graph client in
-//! tasks (a handler never waits on the network), at most `max_in_flight` at
-//! once and no faster than the number's rate (`pace`). Network errors,
+//! whose message has no outcome yet, read in the background and built again
+//! from the message (`conversation::request_of`); a commit a crash cut
+//! short wrote no summary, so it lists nothing. Older builds wrote an
+//! outbox row per send instead: those rows are still read, not sent while
+//! the commit that wrote them is torn (`commit_landed`), and deleted by
+//! their outcome. Sends go out through the Graph client in tasks (a
+//! handler never waits on the network), at most `max_in_flight` at once
+//! and no faster than the number's rate (`pace`). Network errors,
 //! 5xx and Meta's rate-limit codes are retried with exponential backoff and
 //! jitter; permanent errors fail the message with Meta's reason.
 //!
@@ -66,6 +66,8 @@ pub enum OutboxMsg {
     Stop(RpcReplyPort<()>),
     /// How many sends are unsettled.
     Pending(RpcReplyPort<usize>),
+    /// The listed sends a start read back (`resume`), durable now.
+    Resumed(Vec<(Vec<u8>, OutboxEntry)>),
 }
 
 /// Sends a conversation's summary row lists as unsettled, for a start.
@@ -142,6 +144,9 @@ pub struct OutboxState {
     prefix: Vec<u8>,
     /// Requests that left without an answer yet.
     departures: Arc<Mutex<Departures>>,
+    /// What the last clean stop left (`None`: there was none, so every
+    /// send resumed at this start is in doubt).
+    clean: Option<CleanStop>,
 }
 
 impl Drop for OutboxState {
@@ -169,6 +174,7 @@ impl Actor for Outbox {
         let per_sec = a.number.messages_per_sec.unwrap_or(a.ctx.settings.outbox_rate_per_sec);
         let prefix = key(&[&a.number.tenant_id.to_bytes(), &a.number.id.to_bytes()]);
         let rows = a.ctx.store.scan_prefix::<OutboxEntry>(Tree::Outbox, &prefix)?;
+        let clean = take_clean_stop(&a.ctx, &prefix).await?;
         let mut s = OutboxState {
             auth: Arc::new(NumberAuth {
                 phone_number_id: a.number.phone_number_id.clone(),
@@ -183,9 +189,10 @@ impl Actor for Outbox {
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
             departures: Arc::default(),
+            clean,
         };
-        let clean = take_clean_stop(&s.ctx, &prefix).await?;
-        let grace = s.ctx.settings.outbox_ambiguous_grace;
+        // Older builds' rows, few and read at once; then the sends the
+        // summaries list, read in the background.
         let mut pending = Vec::new();
         for (k, mut entry) in rows {
             if settled_already(&s.ctx, &entry)? {
@@ -194,36 +201,14 @@ impl Actor for Outbox {
                 continue;
             }
             // A clean stop flushed every commit whole: only a crash tears one.
-            if clean.is_none() && !commit_landed(&s.ctx, &entry, k.clone())? {
+            if s.clean.is_none() && !commit_landed(&s.ctx, &entry, k.clone())? {
                 continue;
             }
             entry.has_row = true;
             pending.push((k, entry));
         }
-        pending.extend(resumed(&s.ctx, &a.number, a.resume)?);
-        if !pending.is_empty() {
-            // A respawn resumes what the conversations told the number,
-            // which may not be on disk yet: nothing leaves before it is.
-            s.ctx.store.commit().durable().await?;
-        }
-        for (k, entry) in pending {
-            if !s.known.insert(entry.message_id) {
-                continue; // an older build's row that a summary lists too
-            }
-            let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
-            let in_doubt = clean.as_ref().is_none_or(|c| c.in_doubt.contains(&entry.message_id));
-            if !in_doubt {
-                s.queue.push_back((Box::new(entry), tried.count));
-            } else {
-                // It may have reached Meta before the stop: give Meta's
-                // status webhook the chance to say so before resending.
-                later(&me, grace, OutboxMsg::Retry(Box::new(entry), tried.count));
-            }
-        }
-        if !s.known.is_empty() {
-            tracing::info!(number.id = %a.number.id, pending = s.known.len(), "resuming sends");
-            let _ = me.cast(OutboxMsg::Pump);
-        }
+        resume_later(&s.ctx, &a.number, a.resume, &me, &s.parent);
+        take_up(&me, &mut s, pending)?;
         Ok(s)
     }
 
@@ -263,6 +248,7 @@ impl Actor for Outbox {
                 let _ = r.send(s.known.len());
                 return Ok(());
             }
+            OutboxMsg::Resumed(entries) => take_up(&me, s, entries)?,
             OutboxMsg::MarkRead(wamid) => {
                 let (graph, auth) = (s.ctx.graph.clone(), s.auth.clone());
                 tokio::spawn(async move {
@@ -335,39 +321,121 @@ fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
     })
 }
 
-/// The sends the summaries list whose messages have no outcome yet, each
-/// with its request built again from the message and the key its attempt
-/// count is kept under.
-fn resumed(
+/// Takes up sends found at a start: each one once, in doubt unless the
+/// last clean stop says it never left.
+fn take_up(
+    me: &ActorRef<OutboxMsg>,
+    s: &mut OutboxState,
+    entries: Vec<(Vec<u8>, OutboxEntry)>,
+) -> Result<(), ActorError> {
+    let grace = s.ctx.settings.outbox_ambiguous_grace;
+    let mut taken = 0;
+    for (k, entry) in entries {
+        if !s.known.insert(entry.message_id) {
+            continue; // an older build's row that a summary lists too
+        }
+        taken += 1;
+        let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
+        let in_doubt = s.clean.as_ref().is_none_or(|c| c.in_doubt.contains(&entry.message_id));
+        if !in_doubt {
+            s.queue.push_back((Box::new(entry), tried.count));
+        } else {
+            // It may have reached Meta before the stop: give Meta's
+            // status webhook the chance to say so before resending.
+            later(me, grace, OutboxMsg::Retry(Box::new(entry), tried.count));
+        }
+    }
+    if taken > 0 {
+        tracing::info!(pending = s.known.len(), resumed = taken, "resuming sends");
+        let _ = me.cast(OutboxMsg::Pump);
+    }
+    Ok(())
+}
+
+/// Reads the sends the summaries list, in the background: after a crash
+/// the rows may list a settled send for many chats (an outcome leaves the
+/// summary alone), and reading each message must not hold up the start.
+/// Those still waiting go to the Outbox once durable (a respawn resumes
+/// what the conversations told the number, which may not be flushed
+/// yet), each with its request built again from its message; the settled
+/// ones leave the number's list.
+fn resume_later(
     ctx: &Ctx,
     number: &Number,
     resume: Vec<Resume>,
-) -> Result<Vec<(Vec<u8>, OutboxEntry)>, ActorError> {
-    let mut entries = Vec::new();
+    me: &ActorRef<OutboxMsg>,
+    parent: &ActorRef<NumberMsg>,
+) {
+    if resume.is_empty() {
+        return;
+    }
+    let (ctx, tenant, number_id, me, parent) =
+        (ctx.clone(), number.tenant_id, number.id, me.clone(), parent.clone());
+    tokio::spawn(async move {
+        let store = ctx.store.clone();
+        let read = tokio::task::spawn_blocking(move || read_listed(&store, tenant, number_id, resume)).await;
+        let Listed { waiting, settled } = match read.map_err(|e| ActorError::Store(e.to_string())) {
+            Ok(Ok(listed)) => listed,
+            Ok(Err(e)) | Err(e) => {
+                return tracing::error!(number.id = %number_id, error = %e, "listed sends not read");
+            }
+        };
+        if !settled.is_empty() {
+            let _ = parent.cast(NumberMsg::ListedSettled(settled));
+        }
+        if waiting.is_empty() {
+            return;
+        }
+        if let Err(e) = ctx.store.commit().durable().await {
+            return tracing::error!(number.id = %number_id, error = %e, "listed sends not resumed");
+        }
+        let _ = me.cast(OutboxMsg::Resumed(waiting));
+    });
+}
+
+/// What a read of the listed sends found.
+#[derive(Default)]
+struct Listed {
+    /// Those whose message has no outcome yet, as Outbox entries, each
+    /// with the key its attempt count is kept under.
+    waiting: Vec<(Vec<u8>, OutboxEntry)>,
+    /// Those settled already (or gone).
+    settled: Vec<(ConversationId, MessageId)>,
+}
+
+fn read_listed(
+    store: &crate::store::Store,
+    tenant: tenants::TenantId,
+    number: tenants::NumberId,
+    resume: Vec<Resume>,
+) -> Result<Listed, ActorError> {
+    let mut found = Listed::default();
     for Resume { conversation, wa_id, sends } in resume {
         for id in sends {
-            let k = crate::conversation::message_key(number.tenant_id, conversation, id);
-            let Some(m) = ctx.store.get::<MessageRecord>(Tree::Messages, &k)? else { continue };
-            if crate::conversation::settled(&m) {
+            let k = crate::conversation::message_key(tenant, conversation, id);
+            let m = store.get::<MessageRecord>(Tree::Messages, &k)?;
+            let Some(m) = m.filter(|m| !crate::conversation::settled(m)) else {
+                found.settled.push((conversation, id));
                 continue;
-            }
+            };
             let Some(request_json) = crate::conversation::request_of(&m, &wa_id) else {
                 tracing::warn!(message.id = %id, "a listed send that is not one: skipped");
+                found.settled.push((conversation, id));
                 continue;
             };
             let entry = OutboxEntry {
                 message_id: id,
                 conversation_id: conversation,
-                tenant_id: number.tenant_id,
-                number_id: number.id,
+                tenant_id: tenant,
+                number_id: number,
                 request_json,
                 created_at_ms: m.created_at_ms,
                 has_row: false,
             };
-            entries.push((attempts_key(&entry), entry));
+            found.waiting.push((attempts_key(&entry), entry));
         }
     }
-    Ok(entries)
+    Ok(found)
 }
 
 /// Longer than any commit takes: a row this old whose conversation has no

@@ -25,6 +25,17 @@ impl Unsettled {
         }
     }
 
+    /// A send is settled: its chat's row may still list it, but no start
+    /// needs to read it again, and a million chats would each keep one.
+    pub(crate) fn settled(&mut self, conversation: ConversationId, send: MessageId) {
+        if let Some(sends) = self.0.get_mut(&conversation) {
+            sends.retain(|s| *s != send);
+            if sends.is_empty() {
+                self.0.remove(&conversation);
+            }
+        }
+    }
+
     /// Every conversation that lists sends, with them.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (ConversationId, &[MessageId])> {
         self.0.iter().map(|(c, m)| (*c, m.as_slice()))
@@ -58,6 +69,12 @@ mod tests {
         assert_eq!(u.iter().collect::<Vec<_>>(), vec![(a, &[m1][..])], "no entry for none");
         u.written(a, vec![m1, m2]);
         assert_eq!(u.to_vec(), vec![(a, vec![m1, m2])], "the latest write wins");
+        u.settled(a, m1);
+        assert_eq!(u.to_vec(), vec![(a, vec![m2])]);
+        u.settled(b, m2);
+        u.settled(a, m2);
+        assert_eq!(u.iter().count(), 0, "no entry once none is left");
+        u.written(a, vec![m1]);
         u.written(a, vec![]);
         assert_eq!(u.iter().count(), 0);
     }
