@@ -307,15 +307,17 @@ fn stop(ctx: &Ctx, prefix: &[u8], departures: &Mutex<Departures>) {
     }
 }
 
-/// Whether the send's outcome is on its message already: its outbox row
-/// outlived it because a send's outcome is written without the journal,
-/// the row's removal last (`conversation::change::unjournaled_rank`).
+/// Whether the send's outcome is on its message already. An older
+/// build's outbox row can outlive it, as a send's outcome is written
+/// without the journal, the row's removal last
+/// (`conversation::change::unjournaled_rank`); and a retry can find the
+/// outcome written by an Outbox that died before it told this one.
 fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
     let k = crate::conversation::message_key(entry.tenant_id, entry.conversation_id, entry.message_id);
     Ok(match ctx.store.get::<MessageRecord>(Tree::Messages, &k)? {
         Some(m) => crate::conversation::settled(&m),
         None => {
-            tracing::warn!(message.id = %entry.message_id, "an outbox row without its message: dropped");
+            tracing::warn!(message.id = %entry.message_id, "a send without its message: dropped");
             true
         }
     })
