@@ -275,9 +275,9 @@ fn queue_with_reply(
 ) -> Result<(MessageView, OutboxEntry), ActorError> {
     let now = now_ms();
     let id = MessageId::new();
-    let request = whatsapp::outbound::with_callback(request, &id.to_string());
+    let request_json = whatsapp::outbound::with_callback(request, &id.to_string()).to_string();
     if let Body::Prepared { json, .. } = &mut body {
-        *json = request.to_string();
+        json.clone_from(&request_json);
     }
     let message = MessageRecord {
         id,
@@ -301,7 +301,7 @@ fn queue_with_reply(
         conversation_id: s.record.id,
         tenant_id: s.record.tenant_id,
         number_id: s.record.number_id,
-        request_json: request.to_string(),
+        request_json,
         created_at_ms: now,
         has_row: false,
     };
