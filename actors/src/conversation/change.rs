@@ -225,8 +225,8 @@ impl ConversationState {
             self.remember_words(words.iter().cloned());
             let handed = Committed {
                 conversation: self.record.id,
-                summary: summary_changed.then(|| Box::new(self.record.clone())),
-                unsettled: if summary_changed { self.pending.unsettled().to_vec() } else { Vec::new() },
+                summary: summary_changed
+                    .then(|| (Box::new(self.record.clone()), self.pending.unsettled().to_vec())),
                 words,
                 bot_stats: std::mem::take(&mut c.bot_stats),
             };

@@ -26,7 +26,7 @@ pub mod window;
 mod workflow;
 
 pub(crate) use history::newest_messages;
-pub(crate) use outbound::{request_of, settled};
+pub(crate) use outbound::{request_of, waiting_send};
 pub(crate) use recovery::{send_landed, Landed};
 pub(crate) use workflow::schedule_bot_timer;
 
@@ -365,9 +365,7 @@ impl Actor for ConversationActor {
             Some(row) => (Some(row.record), row.unsettled),
             None => (None, Vec::new()),
         };
-        let (tenant, conversation) = (a.tenant_id, a.id);
-        let pending =
-            outbound::Pending::resumed(&a.ctx.store, listed, |m| message_key(tenant, conversation, m))?;
+        let pending = outbound::Pending::resumed(&a.ctx.store, a.tenant_id, a.id, listed)?;
         let written = stored.clone();
         let now = now_ms();
         let mut record = stored.unwrap_or(ConversationRecord {

@@ -4,7 +4,7 @@
 //! the outbox's verdict. An agent's reply also pauses the chatbot for the
 //! chat.
 
-use tenants::{MessageId, UserId};
+use tenants::{ConversationId, MessageId, TenantId, UserId};
 
 use super::change::{preview, Change};
 use super::inbound::{accepted, apply_status};
@@ -16,7 +16,7 @@ use super::{window, ConversationState, Outbound, SendOutcome, SendRequest, Settl
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::number::NumberMsg;
-use crate::store::{key, Tree};
+use crate::store::{key, Store, Tree};
 use crate::view::MessageView;
 
 /// Most sends a live conversation keeps in memory until their outcome;
@@ -35,16 +35,17 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// The sends a stored summary listed, less those settled since.
+    /// The sends a stored summary of `tenant | conversation` listed, less
+    /// those settled since.
     pub(super) fn resumed(
-        store: &crate::store::Store,
+        store: &Store,
+        tenant: TenantId,
+        conversation: ConversationId,
         listed: Vec<MessageId>,
-        key_of: impl Fn(MessageId) -> Vec<u8>,
     ) -> Result<Self, ActorError> {
         let mut unsettled = Vec::with_capacity(listed.len());
         for id in listed {
-            let m: Option<MessageRecord> = store.get(Tree::Messages, &key_of(id))?;
-            if m.is_some_and(|m| !settled(&m)) {
+            if waiting_send(store, tenant, conversation, id)?.is_some() {
                 unsettled.push(id);
             }
         }
@@ -87,8 +88,22 @@ impl Pending {
 }
 
 /// Whether a send has its outcome: Meta took it, or it failed for good.
-pub(crate) fn settled(m: &MessageRecord) -> bool {
+fn settled(m: &MessageRecord) -> bool {
     m.wamid.is_some() || m.status == MessageStatus::Failed
+}
+
+/// The message of send `id` if it still waits for its outcome; `None` once
+/// settled, or if it is gone. Every reader of a list of sends that may be
+/// stale (a summary row's, the number's, an Outbox's retry) asks this.
+pub(crate) fn waiting_send(
+    store: &Store,
+    tenant: TenantId,
+    conversation: ConversationId,
+    id: MessageId,
+) -> Result<Option<MessageRecord>, ActorError> {
+    let m: Option<MessageRecord> =
+        store.get(Tree::Messages, &super::message_key(tenant, conversation, id))?;
+    Ok(m.filter(|m| !settled(m)))
 }
 
 /// The refusal of a free-form message outside the 24-hour window.
@@ -438,8 +453,8 @@ mod tests {
     #[tokio::test]
     async fn a_resumed_chat_lists_only_sends_still_waiting() {
         let (_dir, store) = crate::store::temp_store();
-        let chat = tenants::ConversationId::new();
-        let key_of = |id: MessageId| key(&[b"m", &id.to_bytes()]);
+        let (tenant, chat) = (TenantId::new(), ConversationId::new());
+        let key_of = |id: MessageId| crate::conversation::message_key(tenant, chat, id);
         let [waiting, taken, failed, gone] = ["a", "b", "c", "d"].map(|t| {
             let mut m = message(chat, t, 1);
             m.direction = Direction::Out;
@@ -454,7 +469,7 @@ mod tests {
             store.put(Tree::Messages, key_of(m.id), m).unwrap();
         }
         let listed = vec![waiting.id, taken.id, failed.id, gone.id];
-        let pending = Pending::resumed(&store, listed, key_of).unwrap();
+        let pending = Pending::resumed(&store, tenant, chat, listed).unwrap();
         assert_eq!(pending.unsettled(), &[waiting.id]);
     }
 

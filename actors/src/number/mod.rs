@@ -182,10 +182,9 @@ pub enum NumberMsg {
 pub struct Committed {
     /// The conversation.
     pub conversation: ConversationId,
-    /// Its new summary, if it changed.
-    pub summary: Option<Box<ConversationRecord>>,
-    /// The sends that summary's row lists as unsettled (with `summary`).
-    pub unsettled: Vec<MessageId>,
+    /// Its new summary, if it changed, with the sends its row lists as
+    /// unsettled.
+    pub summary: Option<(Box<ConversationRecord>, Vec<MessageId>)>,
     /// The history-search words of its new messages (`postings`).
     pub words: Vec<String>,
     /// Chatbot step counts: (flow, step, entered|answered|dropped).
@@ -481,7 +480,7 @@ async fn handle(
             reply(r, s.index.list(&filter, words.as_ref(), limit, cursor))
         }
         NumberMsg::Committed(c) => {
-            let Committed { conversation, summary, unsettled, words, bot_stats } = *c;
+            let Committed { conversation, summary, words, bot_stats } = *c;
             if !words.is_empty() {
                 s.postings.add(conversation, words);
             }
@@ -494,9 +493,10 @@ async fn handle(
                 };
                 counts[i] += 1;
             }
-            if summary.is_some() {
+            let summary = summary.map(|(record, unsettled)| {
                 s.unsettled.written(conversation, unsettled);
-            }
+                record
+            });
             if let Some(freed) = summary.and_then(|record| s.index.upsert(record)) {
                 for team in s.ctx.routes.teams_of(s.number.tenant_id) {
                     let _ = team.cast(TeamMsg::CapacityFreed(freed));

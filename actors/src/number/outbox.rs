@@ -38,8 +38,8 @@ use tenants::{ConversationId, MessageId, Number};
 use whatsapp::{GraphError, NumberAuth, SentMessage};
 
 use crate::clock::now_ms;
-use crate::conversation::record::{MessageRecord, OutboxEntry};
-use crate::conversation::{Landed, SendOutcome, Settlement};
+use crate::conversation::record::OutboxEntry;
+use crate::conversation::{waiting_send, Landed, SendOutcome, Settlement};
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::metrics::Metrics;
@@ -313,14 +313,8 @@ fn stop(ctx: &Ctx, prefix: &[u8], departures: &Mutex<Departures>) {
 /// (`conversation::change::unjournaled_rank`); and a retry can find the
 /// outcome written by an Outbox that died before it told this one.
 fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
-    let k = crate::conversation::message_key(entry.tenant_id, entry.conversation_id, entry.message_id);
-    Ok(match ctx.store.get::<MessageRecord>(Tree::Messages, &k)? {
-        Some(m) => crate::conversation::settled(&m),
-        None => {
-            tracing::warn!(message.id = %entry.message_id, "a send without its message: dropped");
-            true
-        }
-    })
+    let (tenant, conversation) = (entry.tenant_id, entry.conversation_id);
+    Ok(waiting_send(&ctx.store, tenant, conversation, entry.message_id)?.is_none())
 }
 
 /// Takes up sends found at a start: each one once, in doubt unless the
@@ -414,9 +408,7 @@ fn read_listed(
     let mut found = Listed::default();
     for Resume { conversation, wa_id, sends } in resume {
         for id in sends {
-            let k = crate::conversation::message_key(tenant, conversation, id);
-            let m = store.get::<MessageRecord>(Tree::Messages, &k)?;
-            let Some(m) = m.filter(|m| !crate::conversation::settled(m)) else {
+            let Some(m) = waiting_send(store, tenant, conversation, id)? else {
                 found.settled.push((conversation, id));
                 continue;
             };
