@@ -1,7 +1,9 @@
 //! A local stand-in for Meta's Graph API for the outbound scenario: it
 //! answers `POST /{version}/{phone_number_id}/messages` as the Cloud API
 //! does (read receipts too) and records when each send arrived, per number, so the scenario
-//! can check every number against its rate over every 1 s window.
+//! can check every number against its rate over every 1 s window, and
+//! when the first send to each customer arrived (the bot's greeting, in
+//! the inbound scenarios with a flow).
 //!
 //! The arrival log sits behind a `Mutex`: harness scaffolding shared by the
 //! fake's handlers and the scenario, not domain state.
@@ -23,8 +25,16 @@ use axum::Router;
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-/// Arrivals per phone_number_id.
-type Log = Arc<Mutex<HashMap<String, Vec<Instant>>>>;
+/// When sends arrived.
+#[derive(Debug, Default)]
+struct Arrivals {
+    /// Per phone_number_id.
+    by_number: HashMap<String, Vec<Instant>>,
+    /// The first send to each customer (`to`).
+    first_to: HashMap<String, Instant>,
+}
+
+type Log = Arc<Mutex<Arrivals>>;
 
 #[derive(Clone)]
 struct Fake {
@@ -63,7 +73,13 @@ async fn send(
         // A read receipt (`status: read`), not a send.
         return ([(CONTENT_TYPE, "application/json")], r#"{"success":true}"#).into_response();
     };
-    fake.log.lock().unwrap_or_else(|p| p.into_inner()).entry(phone_number_id).or_default().push(at);
+    {
+        let mut log = fake.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.by_number.entry(phone_number_id).or_default().push(at);
+        if !log.first_to.contains_key(to.as_ref()) {
+            log.first_to.insert(to.to_string(), at);
+        }
+    }
     let n = fake.next.fetch_add(1, Ordering::Relaxed);
     let to = serde_json::to_string(&to).unwrap_or_default();
     let answer = format!(
@@ -88,12 +104,17 @@ impl FakeGraph {
 
     /// Sends received so far, all numbers.
     pub fn total(&self) -> usize {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).values().map(Vec::len).sum()
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).by_number.values().map(Vec::len).sum()
     }
 
-    /// A copy of the arrival log.
+    /// A copy of the arrival log, per phone_number_id.
     pub fn arrivals(&self) -> HashMap<String, Vec<Instant>> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).by_number.clone()
+    }
+
+    /// When the first send to each customer arrived, by their wa_id.
+    pub fn first_sends(&self) -> HashMap<String, Instant> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).first_to.clone()
     }
 }
 

@@ -105,6 +105,10 @@ pub struct Outcome {
     pub unsent: u64,
     /// The next free sequence number.
     pub next_seq: u64,
+    /// When the plan's first message was due (open loop) or the run began.
+    pub started: Option<Instant>,
+    /// The plan's first sequence number.
+    pub first_seq: u64,
 }
 
 impl Outcome {
@@ -185,7 +189,12 @@ pub async fn run(target: Target, plan: Plan) -> Outcome {
     let workers: Vec<_> = (0..plan.connections.max(1))
         .map(|_| tokio::spawn(worker(target.clone(), plan, next.clone(), start)))
         .collect();
-    let mut total = Outcome { acked: vec![Vec::new(); target.numbers.len()], ..Outcome::default() };
+    let mut total = Outcome {
+        acked: vec![Vec::new(); target.numbers.len()],
+        started: Some(start),
+        first_seq: plan.first_seq,
+        ..Outcome::default()
+    };
     let mut last_done = start;
     for w in workers {
         let Ok(w) = w.await else { continue };

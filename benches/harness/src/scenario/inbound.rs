@@ -12,12 +12,13 @@ use serde::Serialize;
 
 use super::{run_id, BaselineMode, Env, Stack};
 use crate::baseline;
+use crate::fake_graph::FakeGraph;
 use crate::load::{self, LoadFigures, Outcome, Pace, Plan, Target};
 use crate::report::{latency_cell, Check, Report};
 use crate::server;
 use crate::setup::{self, Api};
 use crate::sockets::{self, Delivery};
-use crate::stats::{Clock, Sampler, Usage};
+use crate::stats::{Clock, Latency, Sampler, Summary, Usage};
 use crate::webhook::{NumberSpec, Spread};
 
 /// Parameters of an inbound run.
@@ -131,6 +132,21 @@ pub struct InboundFigures {
     pub delivery: Option<Delivery>,
     /// Onboarding and sign-ins, seconds.
     pub setup_secs: f64,
+    /// Open loop with a flow: the bot's greetings at the fake Graph API.
+    pub greetings: Option<Greetings>,
+}
+
+/// How the bot's greetings of the measured new chats reached the fake
+/// Graph API, timed from when the chat's first message was due: what a
+/// customer waits for the bot's first word.
+#[derive(Debug, Clone, Serialize)]
+pub struct Greetings {
+    /// New chats whose first message was due after the warm-up.
+    pub expected: u64,
+    /// Of those, greeted.
+    pub arrived: u64,
+    /// Scheduled first message to greeting.
+    pub latency: Summary,
 }
 
 /// Runs an inbound scenario named `name`.
@@ -161,6 +177,7 @@ pub async fn run(env: &Env, name: &str, p: &InboundParams) -> anyhow::Result<(Re
 
     let mut ours = None;
     let mut delivery = None;
+    let mut greetings = None;
     if p.ours {
         let target = Target {
             addr: stack.server.addr,
@@ -188,6 +205,9 @@ pub async fn run(env: &Env, name: &str, p: &InboundParams) -> anyhow::Result<(Re
         let expected: u64 =
             world.sockets.iter().map(|s| outcome.acked.get(s.tenant).map_or(0, |a| a.len() as u64)).sum();
         readers.wait_for(expected, Duration::from_secs_f64(p.drain_secs)).await;
+        if let (true, Some(rate)) = (p.flow, p.rate) {
+            greetings = Some(greeted(&stack.graph, &outcome, spread, rate, p).await);
+        }
         let server_usage = sampler.finish().await;
         let generator = me.finish().await;
         let after = flush_counts(&stack.api).await;
@@ -206,11 +226,45 @@ pub async fn run(env: &Env, name: &str, p: &InboundParams) -> anyhow::Result<(Re
         }
         _ => None,
     };
-    let figs = InboundFigures { baseline, ours, ratio, delivery, setup_secs };
+    let figs = InboundFigures { baseline, ours, ratio, delivery, setup_secs, greetings };
     let mut report = Report::new(name, serde_json::to_value(p)?);
     fill(&mut report, p, &figs);
     report.figures = serde_json::to_value(&figs)?;
     Ok((report, figs))
+}
+
+/// Times each measured new chat's greeting from its first message's due
+/// time, once the greetings have stopped coming (the server may hold them
+/// back while webhooks queue, `whatsapp.outbox_yield_above_webhooks`).
+async fn greeted(graph: &FakeGraph, o: &Outcome, spread: Spread, rate: f64, p: &InboundParams) -> Greetings {
+    let Some(started) = o.started else {
+        return Greetings { expected: 0, arrived: 0, latency: Latency::default().summary() };
+    };
+    let measure_from = started + Duration::from_secs_f64(p.warmup_secs);
+    let mut due_of = std::collections::HashMap::new();
+    for &seq in o.acked.iter().flatten() {
+        let (tenant, customer) = spread.target(seq);
+        let due = started + Duration::from_secs_f64((seq - o.first_seq) as f64 / rate);
+        let first = due_of.entry(crate::webhook::wa_id(tenant, customer)).or_insert(due);
+        *first = (*first).min(due);
+    }
+    due_of.retain(|_, due| *due >= measure_from);
+    let (mut seen, mut quiet_since) = (0, Instant::now());
+    while quiet_since.elapsed() < Duration::from_secs(3) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = graph.first_sends().len();
+        if now != seen {
+            (seen, quiet_since) = (now, Instant::now());
+        }
+    }
+    let firsts = graph.first_sends();
+    let mut latency = Latency::default();
+    for (wa, due) in &due_of {
+        if let Some(at) = firsts.get(wa) {
+            latency.record(at.saturating_duration_since(*due));
+        }
+    }
+    Greetings { expected: due_of.len() as u64, arrived: latency.len(), latency: latency.summary() }
 }
 
 /// The baseline under the same plan.
@@ -345,6 +399,10 @@ fn fill(r: &mut Report, p: &InboundParams, f: &InboundFigures) {
             ),
         );
         r.row("webhook -> ws", latency_cell(&d.latency));
+    }
+    if let Some(g) = &f.greetings {
+        r.row("bot greetings", format!("{} of {} new chats greeted", g.arrived, g.expected));
+        r.row("first msg -> greeting", latency_cell(&g.latency));
     }
     checks(r, p, f);
 }
