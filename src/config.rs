@@ -87,6 +87,10 @@ pub struct WhatsappSettings {
     pub outbox_backoff_base_ms: u64,
     /// Wait for Meta's word on a send of unknown outcome before resending, ms.
     pub outbox_ambiguous_grace_ms: u64,
+    /// Sends wait while more webhooks than this are in flight (0: never).
+    pub outbox_yield_above_webhooks: usize,
+    /// Longest such a wait, ms.
+    pub outbox_yield_max_ms: u64,
     /// Largest media file downloaded or uploaded, bytes.
     pub media_max_bytes: u64,
     /// Media downloads at once per number.
@@ -227,6 +231,9 @@ impl Settings {
             outbox_max_attempts: w.outbox_max_attempts,
             outbox_backoff_base: Duration::from_millis(w.outbox_backoff_base_ms),
             outbox_ambiguous_grace: Duration::from_millis(w.outbox_ambiguous_grace_ms),
+            max_inflight_webhooks: self.server.max_inflight_webhooks,
+            outbox_yield_above_webhooks: w.outbox_yield_above_webhooks,
+            outbox_yield_max: Duration::from_millis(w.outbox_yield_max_ms),
             media_max_bytes: w.media_max_bytes,
             media_fetch_concurrency: w.media_fetch_concurrency,
             template_cache_ttl: Duration::from_secs(w.template_cache_ttl_secs),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actors::ActorSystem;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::watch;
 
 use crate::config::Settings;
 
@@ -76,9 +76,6 @@ pub struct AppState {
     /// Flips to true when shutdown starts: sockets close themselves,
     /// `/readyz` and new webhooks answer 503.
     pub shutdown: watch::Receiver<bool>,
-    /// Webhook admission: a permit per webhook being processed. A counter,
-    /// not domain data; full means 503.
-    pub webhook_permits: Arc<Semaphore>,
     /// `--demo` only: the Cloud API sandbox and the customer simulator's
     /// way back to the server. `None` in production: the simulator's
     /// routes are not mounted.
@@ -90,15 +87,7 @@ impl AppState {
     pub fn new(system: ActorSystem, settings: Settings, shutdown: watch::Receiver<bool>) -> Self {
         let limits =
             LoginLimits::new(settings.auth.login_per_ip_per_minute, settings.auth.login_per_email_per_minute);
-        let webhook_permits = Arc::new(Semaphore::new(settings.server.max_inflight_webhooks));
-        Self {
-            system,
-            settings: Arc::new(settings),
-            login_limits: Arc::new(limits),
-            shutdown,
-            webhook_permits,
-            demo: None,
-        }
+        Self { system, settings: Arc::new(settings), login_limits: Arc::new(limits), shutdown, demo: None }
     }
 }
 

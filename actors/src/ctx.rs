@@ -1,11 +1,12 @@
 //! What every actor is started with: the store, the media store, metrics,
-//! the routing snapshot, the Graph API client and the settings. Cheap to
-//! clone.
+//! the routing snapshot, the Graph API client, the settings and the
+//! webhook intake. Cheap to clone.
 
 use std::sync::Arc;
 
 use whatsapp::GraphApi;
 
+use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::routes::Routes;
 use crate::settings::ActorSettings;
@@ -41,6 +42,7 @@ pub struct Shared {
     pub(crate) routes: Routes,
     pub(crate) graph: Arc<dyn GraphApi>,
     pub(crate) settings: Arc<ActorSettings>,
+    pub(crate) intake: Arc<Intake>,
 }
 
 impl std::fmt::Debug for Ctx {

@@ -26,8 +26,9 @@
 //!
 //! Shared plumbing: store/ (sled, codec, keys, the group-commit
 //! flusher thread, the low-priority thread for derived writes), routes.rs (the
-//! routing snapshot), ctx.rs, ask.rs (calls with timeouts), view.rs (API
-//! shapes), metrics.rs, settings.rs, clock.rs, error.rs.
+//! routing snapshot), ctx.rs, intake.rs (webhooks in flight: admission,
+//! and sends yielding to a burst), ask.rs (calls with timeouts), view.rs
+//! (API shapes), metrics.rs, settings.rs, clock.rs, error.rs.
 
 mod ask;
 pub mod clock;
@@ -36,6 +37,7 @@ mod ctx;
 pub mod directory;
 pub mod error;
 pub mod hub;
+pub mod intake;
 pub mod metrics;
 pub mod number;
 pub mod root;
@@ -54,6 +56,7 @@ pub use conversation::{Assignment, ConversationRef, Expect, InboundOutcome, Outb
 pub use directory::{AgentInfo, DirectoryHandle, Principal};
 pub use error::ActorError;
 pub use hub::{Connected, HubHandle, Presence, Viewer};
+pub use intake::{Admitted, Intake};
 pub use metrics::Metrics;
 pub use number::catalog::{Catalog, CatalogSnapshot, CatalogStatus, ProductPage};
 pub use number::index::{cursor_of, AssigneeFilter, Counts, Cursor, ListFilter};

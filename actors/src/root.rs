@@ -23,6 +23,7 @@ use crate::ctx::{Ctx, Shared};
 use crate::directory::{Directory, DirectoryHandle, DirectoryMsg};
 use crate::error::ActorError;
 use crate::hub::{Hub, HubHandle, HubMsg};
+use crate::intake::Intake;
 use crate::metrics::Metrics;
 use crate::number::{NumberActor, NumberArgs, NumberHandle, NumberMsg};
 use crate::routes::{NumberRoute, Routes};
@@ -274,6 +275,11 @@ impl ActorSystem {
         let store = Store::open(&settings.store, metrics.clone())?;
         let store_open = started.elapsed();
         let media = MediaStore::new(&settings.store.path);
+        let intake = Intake::new(
+            settings.max_inflight_webhooks,
+            settings.outbox_yield_above_webhooks,
+            settings.outbox_yield_max,
+        );
         let ctx = Ctx::new(Shared {
             store,
             media,
@@ -281,6 +287,7 @@ impl ActorSystem {
             routes: Routes::default(),
             graph,
             settings: Arc::new(settings),
+            intake,
         });
         let (root, task) = Actor::spawn(None, RootSupervisor, ctx.clone())
             .await
@@ -397,6 +404,11 @@ impl ActorSystem {
     /// Where downloaded media files are kept (read-only for the edge).
     pub fn media(&self) -> &MediaStore {
         &self.ctx.media
+    }
+
+    /// Webhooks in flight: the edge admits each one here.
+    pub fn intake(&self) -> &Arc<Intake> {
+        &self.ctx.intake
     }
 
     /// Process metrics.

@@ -25,6 +25,13 @@ pub struct ActorSettings {
     /// the request left) waits for Meta's status webhook naming it before
     /// it is sent again.
     pub outbox_ambiguous_grace: Duration,
+    /// Webhooks processed at once; more are answered 503 (`intake`).
+    pub max_inflight_webhooks: usize,
+    /// Sends wait while more than this many webhooks are in flight, so
+    /// that a burst of customers' messages is acknowledged first (0: never).
+    pub outbox_yield_above_webhooks: usize,
+    /// Longest such a wait.
+    pub outbox_yield_max: Duration,
     /// Largest media file downloaded from Meta.
     pub media_max_bytes: u64,
     /// Media downloads at once per number.
@@ -72,6 +79,9 @@ impl ActorSettings {
             outbox_max_attempts: 6,
             outbox_backoff_base: Duration::from_millis(500),
             outbox_ambiguous_grace: Duration::from_secs(60),
+            max_inflight_webhooks: 4096,
+            outbox_yield_above_webhooks: 8,
+            outbox_yield_max: Duration::from_secs(1),
             media_max_bytes: 100 << 20,
             media_fetch_concurrency: 4,
             template_cache_ttl: Duration::from_secs(300),

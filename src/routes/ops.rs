@@ -32,7 +32,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, ApiEr
 /// `GET /metrics`
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.system.metrics().render();
-    let in_flight = state.settings.server.max_inflight_webhooks - state.webhook_permits.available_permits();
+    let in_flight = state.system.intake().in_flight();
     let help = "Webhook POSTs admitted and not yet answered.";
     actors::metrics::sample(&mut text, "switchboard_webhooks_in_flight", help, "gauge", in_flight);
     crate::memory::render(&mut text);

@@ -14,17 +14,17 @@
 //! Admission comes first: beyond `server.max_inflight_webhooks` (counted
 //! before the body is buffered, so the bound holds memory too), and once
 //! shutdown has begun, a notification is answered 503 with Retry-After
-//! and nothing is done with it: Meta redelivers it later.
+//! and nothing is done with it: Meta redelivers it later. The count is
+//! the actor tree's `Intake`, which also holds sends back while it is high.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::StatusCode;
 use futures::future::try_join_all;
 use serde::Deserialize;
-use tokio::sync::OwnedSemaphorePermit;
 use whatsapp::{parse_notification, verify_signature, ChangeValue};
 
-use actors::{Metrics, NumberHandle};
+use actors::{Admitted, Metrics, NumberHandle};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -154,8 +154,8 @@ pub async fn receive(State(state): State<AppState>, request: Request) -> Result<
 
 /// A permit while fewer than `max_inflight_webhooks` are in flight, else
 /// the 503 that sheds load.
-fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
-    state.webhook_permits.clone().try_acquire_owned().map_err(|_| {
+fn admit(state: &AppState) -> Result<Admitted, ApiError> {
+    state.system.intake().admit().ok_or_else(|| {
         Metrics::inc(&state.system.metrics().webhooks_shed);
         ApiError::Unavailable("too many webhooks in flight".into())
     })

@@ -1,13 +1,17 @@
 //! Replies: the Graph API request exactly as Meta documents it, the wamid
 //! and `sent` status coming back live, failures, retries, delivery
-//! statuses, idempotency, the 24-hour window and each number's own send
-//! rate.
+//! statuses, idempotency, the 24-hour window, each number's own send
+//! rate, and sends yielding to a burst of webhooks.
 
 use std::time::Duration;
 
 use serde_json::json;
 
-use crate::support::{meta, metric, onboard, spawn_app, ws, Deployment, GRAPH_VERSION, WAIT};
+use crate::support::half_sent::HalfSent;
+use crate::support::{
+    meta, metric, onboard, poll_until, spawn_app, spawn_app_with, ws, Deployment, TestApp, TestTenant,
+    GRAPH_VERSION, WAIT,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_reaches_the_graph_api_as_meta_documents_it_and_comes_back_sent() {
@@ -298,4 +302,82 @@ async fn replies_queued_at_a_clean_stop_go_out_right_after_the_restart_once_each
     })
     .await;
     assert_eq!(settled, texts.len());
+}
+
+/// A webhook of `acme`'s held in flight: its body all sent but one byte.
+async fn held_webhook(app: &TestApp, acme: &TestTenant, wa_id: &str, text: &str) -> HalfSent {
+    let number = &acme.number().meta;
+    let body = meta::bytes(&meta::text_webhook(number, wa_id, "Held", &meta::wamid(), text));
+    let signature = meta::sign(&acme.number().signing_secret, &body);
+    let headers = [("x-hub-signature-256", signature.as_str()), ("content-type", "application/json")];
+    HalfSent::start(&app.address, "POST", "/webhooks/whatsapp", &headers, &body).await
+}
+
+/// The number's unsettled sends, from its health.
+async fn outbox_pending(acme: &TestTenant) -> u64 {
+    let numbers = acme.manager.list_numbers().await.expect(200);
+    let items = numbers["items"].as_array().expect("items");
+    let number = items.iter().find(|n| n["id"] == acme.number().id.as_str()).expect("the number");
+    number["health"]["outbox_pending"].as_u64().expect("health.outbox_pending")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_waits_while_webhooks_queue_and_leaves_once_they_are_answered() {
+    let app = spawn_app_with(|s| {
+        s.whatsapp.outbox_yield_above_webhooks = 1;
+        s.whatsapp.outbox_yield_max_ms = 600_000;
+    })
+    .await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    // Two webhooks in flight: more than the one the settings allow sends
+    // to pass.
+    let first = held_webhook(&app, &acme, "16505550001", "one").await;
+    let second = held_webhook(&app, &acme, "16505550002", "two").await;
+    poll_until(WAIT, "both webhooks to be admitted", || async {
+        (metric(&app.metrics_text().await, "switchboard_webhooks_in_flight") == Some(2.0)).then_some(())
+    })
+    .await;
+
+    let accepted = acme.manager.send_text(&r.conversation_id(), "hello!").await.expect(202);
+    poll_until(WAIT, "the reply to reach its Outbox", || async {
+        (outbox_pending(&acme).await == 1).then_some(())
+    })
+    .await;
+    // However long it waits, nothing leaves while the burst lasts (the
+    // hold is ten minutes).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.graph.send_requests().is_empty(), "a send left during the burst");
+
+    assert_eq!(first.finish().await.status, 200);
+    let send = app.graph.wait_for_send_of(accepted["id"].as_str().expect("id"), WAIT).await;
+    assert_eq!(send.body["text"]["body"], "hello!");
+    assert_eq!(second.finish().await.status, 200);
+    assert_eq!(app.graph.send_requests().len(), 1, "sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_waits_for_a_burst_no_longer_than_the_hold() {
+    let app = spawn_app_with(|s| {
+        s.whatsapp.outbox_yield_above_webhooks = 1;
+        s.whatsapp.outbox_yield_max_ms = 200;
+    })
+    .await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    let first = held_webhook(&app, &acme, "16505550001", "one").await;
+    let second = held_webhook(&app, &acme, "16505550002", "two").await;
+    poll_until(WAIT, "both webhooks to be admitted", || async {
+        (metric(&app.metrics_text().await, "switchboard_webhooks_in_flight") == Some(2.0)).then_some(())
+    })
+    .await;
+
+    let accepted = acme.manager.send_text(&r.conversation_id(), "hello!").await.expect(202);
+
+    // Still two in flight: the send leaves once its hold is over.
+    let send = app.graph.wait_for_send_of(accepted["id"].as_str().expect("id"), WAIT).await;
+    assert_eq!(send.body["text"]["body"], "hello!");
+    assert_eq!(metric(&app.metrics_text().await, "switchboard_webhooks_in_flight"), Some(2.0));
+    assert_eq!(first.finish().await.status, 200);
+    assert_eq!(second.finish().await.status, 200);
 }

@@ -10,7 +10,8 @@
 //! the commit that wrote them is torn (`commit_landed`), and deleted by
 //! their outcome. Sends go out through the Graph client in tasks (a
 //! handler never waits on the network), at most `max_in_flight` at once
-//! and no faster than the number's rate (`pace`). Network errors,
+//! and no faster than the number's rate (`pace`), after a burst of
+//! webhooks has been answered (`intake`). Network errors,
 //! 5xx and Meta's rate-limit codes are retried with exponential backoff and
 //! jitter; permanent errors fail the message with Meta's reason.
 //!
@@ -497,9 +498,12 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
     while s.in_flight < s.ctx.settings.outbox_max_in_flight && !s.queue.is_empty() {
         let Some((entry, attempts)) = s.queue.pop_front() else { return Ok(()) };
         s.in_flight += 1;
-        let (graph, auth, pacer, departures, me) =
-            (s.ctx.graph.clone(), s.auth.clone(), s.pacer.clone(), s.departures.clone(), me.clone());
+        let (ctx, auth, pacer, departures, me) =
+            (s.ctx.clone(), s.auth.clone(), s.pacer.clone(), s.departures.clone(), me.clone());
         tokio::spawn(async move {
+            // Before the rate permit, which counts the send as left: a
+            // wait after it would bunch the departures it spaced out.
+            ctx.intake.yield_to_webhooks().await;
             pacer.until_ready().await;
             let leaves = {
                 let mut d = lock(&departures);
@@ -512,7 +516,7 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
             if !leaves {
                 return; // stopping: the next start sends it
             }
-            let result = graph.send_message_json(&auth, &entry.request_json).await;
+            let result = ctx.graph.send_message_json(&auth, &entry.request_json).await;
             let _ = me.cast(OutboxMsg::Attempted(entry, attempts + 1, result));
         });
     }
