@@ -9,8 +9,8 @@ use serde_json::json;
 
 use crate::support::half_sent::HalfSent;
 use crate::support::{
-    meta, metric, onboard, poll_until, spawn_app, spawn_app_with, ws, Deployment, TestApp, TestTenant,
-    GRAPH_VERSION, WAIT,
+    meta, metric, onboard, poll_until, spawn_app, spawn_app_with, ws, Deployment, Received, TestApp,
+    TestTenant, GRAPH_VERSION, WAIT,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -313,6 +313,30 @@ async fn held_webhook(app: &TestApp, acme: &TestTenant, wa_id: &str, text: &str)
     HalfSent::start(&app.address, "POST", "/webhooks/whatsapp", &headers, &body).await
 }
 
+/// A server whose sends yield while more than one webhook is in flight,
+/// for at most `max_hold_ms`; a chat with Sheena; and a burst: two
+/// webhooks held in flight.
+async fn burst_of_two(max_hold_ms: u64) -> (TestApp, TestTenant, Received, [HalfSent; 2]) {
+    let app = spawn_app_with(|s| {
+        s.whatsapp.outbox_yield_above_webhooks = 1;
+        s.whatsapp.outbox_yield_max_ms = max_hold_ms;
+    })
+    .await;
+    let acme = app.onboard_tenant("Acme").await;
+    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
+    let first = held_webhook(&app, &acme, "16505550001", "one").await;
+    let second = held_webhook(&app, &acme, "16505550002", "two").await;
+    poll_until(WAIT, "both webhooks to be admitted", || async {
+        (in_flight(&app).await == Some(2.0)).then_some(())
+    })
+    .await;
+    (app, acme, r, [first, second])
+}
+
+async fn in_flight(app: &TestApp) -> Option<f64> {
+    metric(&app.metrics_text().await, "switchboard_webhooks_in_flight")
+}
+
 /// The number's unsettled sends, from its health.
 async fn outbox_pending(acme: &TestTenant) -> u64 {
     let numbers = acme.manager.list_numbers().await.expect(200);
@@ -323,21 +347,7 @@ async fn outbox_pending(acme: &TestTenant) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_waits_while_webhooks_queue_and_leaves_once_they_are_answered() {
-    let app = spawn_app_with(|s| {
-        s.whatsapp.outbox_yield_above_webhooks = 1;
-        s.whatsapp.outbox_yield_max_ms = 600_000;
-    })
-    .await;
-    let acme = app.onboard_tenant("Acme").await;
-    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
-    // Two webhooks in flight: more than the one the settings allow sends
-    // to pass.
-    let first = held_webhook(&app, &acme, "16505550001", "one").await;
-    let second = held_webhook(&app, &acme, "16505550002", "two").await;
-    poll_until(WAIT, "both webhooks to be admitted", || async {
-        (metric(&app.metrics_text().await, "switchboard_webhooks_in_flight") == Some(2.0)).then_some(())
-    })
-    .await;
+    let (app, acme, r, [first, second]) = burst_of_two(600_000).await;
 
     let accepted = acme.manager.send_text(&r.conversation_id(), "hello!").await.expect(202);
     poll_until(WAIT, "the reply to reach its Outbox", || async {
@@ -358,26 +368,14 @@ async fn a_reply_waits_while_webhooks_queue_and_leaves_once_they_are_answered() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_waits_for_a_burst_no_longer_than_the_hold() {
-    let app = spawn_app_with(|s| {
-        s.whatsapp.outbox_yield_above_webhooks = 1;
-        s.whatsapp.outbox_yield_max_ms = 200;
-    })
-    .await;
-    let acme = app.onboard_tenant("Acme").await;
-    let r = acme.receive_text("16505551234", "Sheena", "hi").await;
-    let first = held_webhook(&app, &acme, "16505550001", "one").await;
-    let second = held_webhook(&app, &acme, "16505550002", "two").await;
-    poll_until(WAIT, "both webhooks to be admitted", || async {
-        (metric(&app.metrics_text().await, "switchboard_webhooks_in_flight") == Some(2.0)).then_some(())
-    })
-    .await;
+    let (app, acme, r, [first, second]) = burst_of_two(200).await;
 
     let accepted = acme.manager.send_text(&r.conversation_id(), "hello!").await.expect(202);
 
     // Still two in flight: the send leaves once its hold is over.
     let send = app.graph.wait_for_send_of(accepted["id"].as_str().expect("id"), WAIT).await;
     assert_eq!(send.body["text"]["body"], "hello!");
-    assert_eq!(metric(&app.metrics_text().await, "switchboard_webhooks_in_flight"), Some(2.0));
+    assert_eq!(in_flight(&app).await, Some(2.0));
     assert_eq!(first.finish().await.status, 200);
     assert_eq!(second.finish().await.status, 200);
 }
