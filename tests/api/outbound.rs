@@ -339,10 +339,8 @@ async fn in_flight(app: &TestApp) -> Option<f64> {
 
 /// The number's unsettled sends, from its health.
 async fn outbox_pending(acme: &TestTenant) -> u64 {
-    let numbers = acme.manager.list_numbers().await.expect(200);
-    let items = numbers["items"].as_array().expect("items");
-    let number = items.iter().find(|n| n["id"] == acme.number().id.as_str()).expect("the number");
-    number["health"]["outbox_pending"].as_u64().expect("health.outbox_pending")
+    let health = acme.manager.number_health(&acme.number().id).await;
+    health["outbox_pending"].as_u64().expect("health.outbox_pending")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

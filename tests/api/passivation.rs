@@ -5,9 +5,7 @@ use crate::support::{counter, meta, poll_until, spawn_app_with, ApiClient, TestA
 
 /// Conversation actors running for the number (its health).
 async fn running(manager: &ApiClient, number_id: &str) -> u64 {
-    let numbers = manager.list_numbers().await.expect(200);
-    let number = numbers["items"].as_array().expect("items").iter().find(|n| n["id"] == number_id).cloned();
-    number.and_then(|n| n["health"]["running"].as_u64()).expect("health.running")
+    manager.number_health(number_id).await["running"].as_u64().expect("health.running")
 }
 
 async fn all_passivated(app: &TestApp, manager: &ApiClient, number_id: &str) {

@@ -311,15 +311,7 @@ fn queue_with_reply(
         forwarded: false,
         referral: None,
     };
-    let entry = OutboxEntry {
-        message_id: message.id,
-        conversation_id: s.record.id,
-        tenant_id: s.record.tenant_id,
-        number_id: s.record.number_id,
-        request_json,
-        created_at_ms: now,
-        has_row: false,
-    };
+    let entry = OutboxEntry::of(&message, s.record.tenant_id, s.record.number_id, request_json);
     c.batch.put(Tree::Messages, s.message_key(message.id), &message)?;
     s.pending.queued(message.id);
     let by = author.map(EventActor::User).unwrap_or(EventActor::Bot);

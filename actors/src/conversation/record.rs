@@ -436,6 +436,22 @@ pub struct OutboxEntry {
     pub has_row: bool,
 }
 
+impl OutboxEntry {
+    /// The send of queued message `m` of `tenant`'s `number`, made by
+    /// `request_json`: when it is queued, and again after a restart.
+    pub fn of(m: &MessageRecord, tenant_id: TenantId, number_id: NumberId, request_json: String) -> Self {
+        OutboxEntry {
+            message_id: m.id,
+            conversation_id: m.conversation_id,
+            tenant_id,
+            number_id,
+            request_json,
+            created_at_ms: m.created_at_ms,
+            has_row: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{ConversationRecord, SummaryRow};

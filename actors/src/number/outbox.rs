@@ -68,7 +68,7 @@ pub enum OutboxMsg {
     /// How many sends are unsettled.
     Pending(RpcReplyPort<usize>),
     /// The listed sends a start read back (`resume`), durable now.
-    Resumed(Vec<(Vec<u8>, OutboxEntry)>),
+    Resumed(Vec<OutboxEntry>),
 }
 
 /// Sends a conversation's summary row lists as unsettled, for a start.
@@ -206,7 +206,7 @@ impl Actor for Outbox {
                 continue;
             }
             entry.has_row = true;
-            pending.push((k, entry));
+            pending.push(entry);
         }
         resume_later(&s.ctx, &a.number, a.resume, &me, &s.parent);
         take_up(&me, &mut s, pending)?;
@@ -272,6 +272,8 @@ fn later(me: &ActorRef<OutboxMsg>, wait: Duration, msg: OutboxMsg) {
     });
 }
 
+/// Where a send's attempt count is kept: the key of its outbox row, as an
+/// older build wrote one.
 fn attempts_key(e: &OutboxEntry) -> Vec<u8> {
     crate::conversation::outbox_key(e.tenant_id, e.number_id, e.message_id)
 }
@@ -323,16 +325,17 @@ fn settled_already(ctx: &Ctx, entry: &OutboxEntry) -> Result<bool, ActorError> {
 fn take_up(
     me: &ActorRef<OutboxMsg>,
     s: &mut OutboxState,
-    entries: Vec<(Vec<u8>, OutboxEntry)>,
+    entries: Vec<OutboxEntry>,
 ) -> Result<(), ActorError> {
     let grace = s.ctx.settings.outbox_ambiguous_grace;
     let mut taken = 0;
-    for (k, entry) in entries {
+    for entry in entries {
         if !s.known.insert(entry.message_id) {
             continue; // an older build's row that a summary lists too
         }
         taken += 1;
-        let tried = s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &k)?.unwrap_or_default();
+        let tried =
+            s.ctx.store.get::<Attempts>(Tree::OutboxAttempts, &attempts_key(&entry))?.unwrap_or_default();
         let in_doubt = s.clean.as_ref().is_none_or(|c| c.in_doubt.contains(&entry.message_id));
         if !in_doubt {
             s.queue.push_back((Box::new(entry), tried.count));
@@ -393,9 +396,8 @@ fn resume_later(
 /// What a read of the listed sends found.
 #[derive(Default)]
 struct Listed {
-    /// Those whose message has no outcome yet, as Outbox entries, each
-    /// with the key its attempt count is kept under.
-    waiting: Vec<(Vec<u8>, OutboxEntry)>,
+    /// Those whose message has no outcome yet, as Outbox entries.
+    waiting: Vec<OutboxEntry>,
     /// Those settled already (or gone).
     settled: Vec<(ConversationId, MessageId)>,
 }
@@ -418,16 +420,7 @@ fn read_listed(
                 found.settled.push((conversation, id));
                 continue;
             };
-            let entry = OutboxEntry {
-                message_id: id,
-                conversation_id: conversation,
-                tenant_id: tenant,
-                number_id: number,
-                request_json,
-                created_at_ms: m.created_at_ms,
-                has_row: false,
-            };
-            found.waiting.push((attempts_key(&entry), entry));
+            found.waiting.push(OutboxEntry::of(&m, tenant, number, request_json));
         }
     }
     Ok(found)

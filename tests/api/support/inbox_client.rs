@@ -165,6 +165,14 @@ impl ApiClient {
         self.raw_get("/api/numbers").await
     }
 
+    /// The `health` of number `number_id`, as `GET /api/numbers` lists it.
+    pub async fn number_health(&self, number_id: &str) -> Value {
+        let numbers = self.list_numbers().await.expect(200);
+        let items = numbers["items"].as_array().expect("items");
+        let number = items.iter().find(|n| n["id"] == number_id).expect("the number is listed");
+        number["health"].clone()
+    }
+
     // ---- the conversation workflow --------------------------------------
 
     /// `GET /api/conversations/counts`.

@@ -143,9 +143,8 @@ pub struct InboundFigures {
 pub struct Greetings {
     /// New chats whose first message was due after the warm-up.
     pub expected: u64,
-    /// Of those, greeted.
-    pub arrived: u64,
-    /// Scheduled first message to greeting.
+    /// Scheduled first message to greeting, of those greeted (its
+    /// `count`).
     pub latency: Summary,
 }
 
@@ -238,7 +237,7 @@ pub async fn run(env: &Env, name: &str, p: &InboundParams) -> anyhow::Result<(Re
 /// back while webhooks queue, `whatsapp.outbox_yield_above_webhooks`).
 async fn greeted(graph: &FakeGraph, o: &Outcome, spread: Spread, rate: f64, p: &InboundParams) -> Greetings {
     let Some(started) = o.started else {
-        return Greetings { expected: 0, arrived: 0, latency: Latency::default().summary() };
+        return Greetings { expected: 0, latency: Latency::default().summary() };
     };
     let measure_from = started + Duration::from_secs_f64(p.warmup_secs);
     let mut due_of = std::collections::HashMap::new();
@@ -264,7 +263,7 @@ async fn greeted(graph: &FakeGraph, o: &Outcome, spread: Spread, rate: f64, p: &
             latency.record(at.saturating_duration_since(*due));
         }
     }
-    Greetings { expected: due_of.len() as u64, arrived: latency.len(), latency: latency.summary() }
+    Greetings { expected: due_of.len() as u64, latency: latency.summary() }
 }
 
 /// The baseline under the same plan.
@@ -401,7 +400,7 @@ fn fill(r: &mut Report, p: &InboundParams, f: &InboundFigures) {
         r.row("webhook -> ws", latency_cell(&d.latency));
     }
     if let Some(g) = &f.greetings {
-        r.row("bot greetings", format!("{} of {} new chats greeted", g.arrived, g.expected));
+        r.row("bot greetings", format!("{} of {} new chats greeted", g.latency.count, g.expected));
         r.row("first msg -> greeting", latency_cell(&g.latency));
     }
     checks(r, p, f);
