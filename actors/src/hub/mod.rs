@@ -100,7 +100,13 @@ impl LiveEvent {
 
 /// `{"seq":N,...}` from `{...}`, a non-empty JSON object.
 fn with_seq(object: &str, seq: u64) -> String {
-    format!("{{\"seq\":{seq},{}", object.strip_prefix('{').unwrap_or(object))
+    use std::fmt::Write;
+    let rest = object.strip_prefix('{').unwrap_or(object);
+    // One allocation of the right size (`format!` grew it on every event).
+    let mut frame = String::with_capacity(rest.len() + 30);
+    let _ = write!(frame, "{{\"seq\":{seq},");
+    frame.push_str(rest);
+    frame
 }
 
 /// Hub requests.
