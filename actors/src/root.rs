@@ -307,6 +307,12 @@ impl ActorSystem {
         Ok(Self { ctx, root, stopped })
     }
 
+    /// The store, for tests that lay rows out as an older build left them.
+    #[cfg(test)]
+    pub(crate) fn store(&self) -> &crate::store::Store {
+        &self.ctx.store
+    }
+
     /// The Directory.
     pub fn directory(&self) -> DirectoryHandle {
         DirectoryHandle { ctx: self.ctx.clone() }

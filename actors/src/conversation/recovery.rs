@@ -23,7 +23,7 @@
 use tenants::{ConversationId, MessageId, NumberId, TenantId};
 
 use super::history::event_rows;
-use super::record::{ConversationRecord, EventKind, OutboxEntry};
+use super::record::{ConversationRecord, EventKind, OutboxEntry, SummaryRow};
 use super::{message_key, outbox_key, record_key};
 use crate::error::ActorError;
 use crate::store::{key, Batch, Store, Tree};
@@ -149,7 +149,11 @@ pub(crate) enum Landed {
 pub(crate) fn send_landed(store: &Store, entry: &OutboxEntry) -> Result<Landed, ActorError> {
     let (tenant, id) = (entry.tenant_id, entry.conversation_id);
     let summary = record_key(tenant, entry.number_id, id);
-    let Some(record) = store.get::<ConversationRecord>(Tree::Conversations, &summary)? else {
+    // The row is this build's `SummaryRow` once the chat was written
+    // since the upgrade, the older build's plain record until then.
+    let Some(SummaryRow { record, .. }) =
+        store.get_upgrading::<SummaryRow, ConversationRecord>(Tree::Conversations, &summary)?
+    else {
         return Ok(Landed::NoConversation);
     };
     let torn = newest(store, tenant, id, record.next_seq)?

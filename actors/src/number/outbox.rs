@@ -579,6 +579,9 @@ fn attempted(
 }
 
 #[cfg(test)]
+mod upgrade_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
