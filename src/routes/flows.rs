@@ -186,7 +186,8 @@ pub async fn publish(
 }
 
 /// `GET /api/flows/{id}/stats`: per step, how many chats entered, answered
-/// and dropped out (since the server started), for every number.
+/// and dropped out, summed over the tenant's numbers (stored: they
+/// survive restarts, less a few seconds' worth after a crash).
 pub async fn stats(
     State(state): State<AppState>,
     scope: TenantScope,

@@ -520,6 +520,50 @@ async fn stats_count_entered_answered_and_dropped_per_step() {
     counts_until(&acme, &menu.id, |counts| *counts == expected).await;
 }
 
+/// Longer than a number's interval between two writes of its step counts
+/// (`number::flow_stats`, every 5 s with the search words).
+const COUNTS_WRITTEN: Duration = Duration::from_secs(6);
+
+/// A manager's funnel does not reset with a deploy: a clean stop writes
+/// the step counts, and a crash keeps what was written before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_counts_survive_a_clean_restart_and_a_crash_after_their_write() {
+    let deployment = Deployment::new().await;
+    let mut server = deployment.start(&[]).await;
+    let acme = onboard(&server.admin().await, "Acme", true).await;
+    let menu = main_menu_live(&acme).await;
+    let mut nina = Customer::new(&acme, &deployment.graph, "Nina");
+    nina.says("hi").await;
+    nina.expect(&[&menu.text("greet")]).await;
+    nina.taps("sales", "Sales").await;
+    nina.expect(&[&menu.text("ask_email")]).await;
+    let counted: BTreeMap<String, [u64; 3]> =
+        [("greet".to_string(), [1, 1, 0]), ("ask_email".to_string(), [1, 0, 0])].into();
+    counts_until(&acme, &menu.id, |c| *c == counted).await;
+
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(0), "{status:?}; stderr:\n{}", server.logs());
+    let server = deployment.start(&[]).await;
+    let acme = acme.signed_in_at(&server.address).await;
+    let stats = acme.manager.flow_stats(&menu.id).await.expect(200);
+    assert_eq!(counts(&stats), counted, "kept by the clean stop");
+
+    // Counting goes on from there.
+    let mut omar = Customer::new(&acme, &deployment.graph, "Omar");
+    omar.says("hi").await;
+    omar.expect(&[&menu.text("greet")]).await;
+    let counted: BTreeMap<String, [u64; 3]> =
+        [("greet".to_string(), [2, 1, 0]), ("ask_email".to_string(), [1, 0, 0])].into();
+    counts_until(&acme, &menu.id, |c| *c == counted).await;
+    tokio::time::sleep(COUNTS_WRITTEN).await;
+    server.sigkill().await;
+    let server = deployment.start(&[]).await;
+    let acme = acme.signed_in_at(&server.address).await;
+    let stats = acme.manager.flow_stats(&menu.id).await.expect(200);
+    assert_eq!(counts(&stats), counted, "written before the crash");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn business_hours_decide_what_opening_hours_answers() {
     let app = spawn_app().await;

@@ -26,6 +26,7 @@
 pub mod catalog;
 mod children;
 mod commerce;
+mod flow_stats;
 pub mod index;
 mod media;
 mod names;
@@ -39,7 +40,6 @@ mod snapshot;
 mod summaries;
 mod unsettled;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -71,6 +71,7 @@ use crate::view::MessageView;
 use catalog::{CatalogMsg, CatalogSnapshot};
 use children::Children;
 pub use commerce::CommerceMsg;
+use flow_stats::FlowStats;
 use index::{Counts, Cursor, Index, ListFilter};
 use orders::Orders;
 use outbox::{Outbox, OutboxArgs, OutboxMsg, Resume};
@@ -240,8 +241,8 @@ pub struct NumberState {
     template_waiters: Vec<RpcReplyPort<Result<Vec<Template>, ActorError>>>,
     /// Live chatbot flows and business hours, shared with the children.
     bot: Arc<BotCtx>,
-    /// Chatbot step counts since start-up: (flow, step) -> [entered, answered, dropped].
-    bot_stats: HashMap<(String, String), [u64; 3]>,
+    /// Chatbot step counts, as stored plus those since.
+    flow_stats: FlowStats,
     /// The CatalogActor.
     catalog_actor: Option<ActorRef<CatalogMsg>>,
     /// The latest catalog snapshot from it.
@@ -270,6 +271,7 @@ impl Actor for NumberActor {
         let Loaded { index, unsettled, orders, recover_words } =
             load_index(&a.ctx, a.number.tenant_id, a.number.id).await?;
         let budget = RestartBudget::new(a.ctx.settings.max_restarts, a.ctx.settings.restart_window);
+        let flow_stats = FlowStats::load(&a.ctx.store, a.number.tenant_id, a.number.id)?;
         let auth = Arc::new(NumberAuth {
             phone_number_id: a.number.phone_number_id.clone(),
             access_token: a.number.access_token.expose().to_string(),
@@ -289,7 +291,7 @@ impl Actor for NumberActor {
             templates: None,
             template_waiters: Vec::new(),
             bot: Arc::new(BotCtx::default()),
-            bot_stats: HashMap::new(),
+            flow_stats,
             catalog_actor: None,
             catalog: CatalogSnapshot::default(),
             orders,
@@ -444,19 +446,37 @@ async fn handle(
             let checkpoint = postings::Checkpoint { at_ms: crate::clock::now_ms(), clean: all_stopped };
             // On the background thread, after a write still under way:
             // two writes of a number's segments must not overlap.
+            let stats = s.flow_stats.take_all();
             let store = s.ctx.store.clone();
             let written = s
                 .ctx
                 .store
                 .background()
-                .run_and_wait(move || postings::write(&store, tenant, number, &last, checkpoint))
+                .run_and_wait(move || {
+                    let counted = flow_stats::write(&store, tenant, number, &stats);
+                    (postings::write(&store, tenant, number, &last, checkpoint), counted)
+                })
                 .await;
-            if let Some(Err(e)) = written {
-                tracing::warn!(number.id = %number, error = %e, "search words not written at shutdown");
+            if let Some((words, counted)) = written {
+                if let Err(e) = words {
+                    tracing::warn!(number.id = %number, error = %e, "search words not written at shutdown");
+                }
+                if let Err(e) = counted {
+                    tracing::warn!(number.id = %number, error = %e, "chatbot step counts not written at shutdown");
+                }
             }
             reply(r, ());
         }
         NumberMsg::WriteWords(at_ms) => {
+            // The step counts go on the same beat: derived data too.
+            if let Some(row) = s.flow_stats.take_changed() {
+                let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
+                s.ctx.store.background().run(move || {
+                    if let Err(e) = flow_stats::write(&store, tenant, number, &row) {
+                        tracing::warn!(number.id = %number, error = %e, "chatbot step counts not written");
+                    }
+                });
+            }
             if let Some(batch) = s.postings.take() {
                 let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
                 let checkpoint = postings::Checkpoint { at_ms, clean: false };
@@ -485,13 +505,7 @@ async fn handle(
                 s.postings.add(conversation, words);
             }
             for (flow, step, kind) in bot_stats {
-                let counts = s.bot_stats.entry((flow, step)).or_default();
-                let i = match kind {
-                    "entered" => 0,
-                    "answered" => 1,
-                    _ => 2,
-                };
-                counts[i] += 1;
+                s.flow_stats.add(flow, step, kind);
             }
             let summary = summary.map(|(record, unsettled)| {
                 s.unsettled.written(conversation, unsettled);
@@ -579,15 +593,7 @@ async fn handle(
                 let _ = child.cast(ConversationMsg::BotContext(s.bot.clone()));
             }
         }
-        NumberMsg::FlowStats(flow, r) => {
-            let rows = s
-                .bot_stats
-                .iter()
-                .filter(|((f, _), _)| *f == flow)
-                .map(|((_, step), c)| (step.clone(), c[0], c[1], c[2]))
-                .collect();
-            reply(r, rows);
-        }
+        NumberMsg::FlowStats(flow, r) => reply(r, s.flow_stats.of(&flow)),
         NumberMsg::Tick => {
             for child in s.children.idle(s.ctx.settings.passivate_after) {
                 let _ = child.cast(ConversationMsg::Passivate);
@@ -1067,7 +1073,7 @@ impl NumberHandle {
         }
     }
 
-    /// This number's step counts for a flow since start-up.
+    /// This number's step counts for a flow (`flow_stats`).
     pub async fn flow_stats(&self, flow: String) -> Result<Vec<(String, u64, u64, u64)>, ActorError> {
         ask(&self.live().await?, |r| NumberMsg::FlowStats(flow, r), self.timeout()).await
     }

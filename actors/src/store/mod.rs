@@ -83,10 +83,13 @@ pub(crate) enum Tree {
     /// tenant | number -> `Vec<ConversationRecord>`: a number's summaries
     /// as a clean shutdown left them (`number::snapshot`)
     IndexSnapshots,
+    /// tenant | number -> the chatbot's step counts on that number
+    /// (`number::flow_stats`)
+    FlowStats,
 }
 
 impl Tree {
-    const ALL: [Tree; 24] = [
+    const ALL: [Tree; 25] = [
         Tree::Tenants,
         Tree::Numbers,
         Tree::Users,
@@ -111,6 +114,7 @@ impl Tree {
         Tree::Words,
         Tree::Journal,
         Tree::IndexSnapshots,
+        Tree::FlowStats,
     ];
 
     fn name(self) -> &'static str {
@@ -139,6 +143,7 @@ impl Tree {
             Tree::Words => "words",
             Tree::Journal => "journal",
             Tree::IndexSnapshots => "index_snapshots",
+            Tree::FlowStats => "flow_stats",
         }
     }
 }
