@@ -68,10 +68,11 @@ impl FlowStats {
         std::mem::take(&mut self.changed).then(|| self.row())
     }
 
-    /// The row to write, changed or not (a clean stop writes it).
-    pub(crate) fn take_all(&mut self) -> Row {
+    /// The row a clean stop writes, changed or not; `None` for a number
+    /// that never counted a step.
+    pub(crate) fn take_all(&mut self) -> Option<Row> {
         self.changed = false;
-        self.row()
+        (!self.counts.is_empty()).then(|| self.row())
     }
 
     fn row(&self) -> Row {

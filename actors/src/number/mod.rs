@@ -453,7 +453,7 @@ async fn handle(
                 .store
                 .background()
                 .run_and_wait(move || {
-                    let counted = flow_stats::write(&store, tenant, number, &stats);
+                    let counted = stats.map_or(Ok(()), |row| flow_stats::write(&store, tenant, number, &row));
                     (postings::write(&store, tenant, number, &last, checkpoint), counted)
                 })
                 .await;
