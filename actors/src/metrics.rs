@@ -41,6 +41,10 @@ pub struct Metrics {
     pub index_snapshots_loaded: AtomicU64,
     /// Sessions ended by the idle expiry (when next used, or swept).
     pub sessions_expired: AtomicU64,
+    /// Sends that waited for a burst of webhooks to pass (`intake`).
+    sends_held: AtomicU64,
+    /// How long they waited, in all, in microseconds.
+    sends_held_micros: AtomicU64,
     flushes: AtomicU64,
     flush_micros_sum: AtomicU64,
     flush_buckets: [AtomicU64; FLUSH_BUCKETS.len()],
@@ -66,6 +70,15 @@ impl Metrics {
         }
     }
 
+    /// Records a send held back by a burst of webhooks for `held`
+    /// (nothing when it went at once).
+    pub fn observe_hold(&self, held: Duration) {
+        if !held.is_zero() {
+            self.sends_held.fetch_add(1, Relaxed);
+            self.sends_held_micros.fetch_add(held.as_micros() as u64, Relaxed);
+        }
+    }
+
     /// Adds one to a counter.
     pub fn inc(counter: &AtomicU64) {
         counter.fetch_add(1, Relaxed);
@@ -82,7 +95,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let counters: [(&str, &str, &AtomicU64); 13] = [
+        let counters: [(&str, &str, &AtomicU64); 14] = [
             ("switchboard_webhooks_received_total", "Webhook POSTs accepted.", &self.webhooks_received),
             (
                 "switchboard_webhooks_rejected_signature_total",
@@ -124,10 +137,18 @@ impl Metrics {
                 "Sessions ended by the idle expiry.",
                 &self.sessions_expired,
             ),
+            (
+                "switchboard_sends_held_total",
+                "Sends that waited for a burst of webhooks to pass.",
+                &self.sends_held,
+            ),
         ];
         for (name, help, value) in counters {
             sample(&mut out, name, help, "counter", value.load(Relaxed));
         }
+        let held = self.sends_held_micros.load(Relaxed) as f64 / 1e6;
+        let help = "Time sends waited for bursts of webhooks to pass, in all.";
+        sample(&mut out, "switchboard_sends_held_seconds_total", help, "counter", held);
         let name = "switchboard_store_flush_seconds";
         let _ = writeln!(out, "# HELP {name} Group-commit flush latency.\n# TYPE {name} histogram");
         let mut cumulative = 0;
@@ -165,5 +186,16 @@ mod tests {
         assert!(text.contains("switchboard_store_flush_seconds_bucket{le=\"0.0005\"} 1"));
         assert!(text.contains("switchboard_store_flush_seconds_bucket{le=\"0.05\"} 2"));
         assert!(text.contains("switchboard_store_flush_seconds_count 2"));
+    }
+
+    #[test]
+    fn counts_only_the_sends_that_were_held() {
+        let m = Metrics::default();
+        m.observe_hold(Duration::ZERO);
+        m.observe_hold(Duration::from_millis(250));
+        m.observe_hold(Duration::from_millis(500));
+        let text = m.render();
+        assert!(text.contains("switchboard_sends_held_total 2"), "{text}");
+        assert!(text.contains("switchboard_sends_held_seconds_total 0.75"), "{text}");
     }
 }

@@ -337,6 +337,13 @@ async fn in_flight(app: &TestApp) -> Option<f64> {
     metric(&app.metrics_text().await, "switchboard_webhooks_in_flight")
 }
 
+/// `/metrics`' count of sends held back by a burst, and their total
+/// time held in seconds.
+async fn held(app: &TestApp) -> (Option<f64>, Option<f64>) {
+    let text = app.metrics_text().await;
+    (metric(&text, "switchboard_sends_held_total"), metric(&text, "switchboard_sends_held_seconds_total"))
+}
+
 /// The number's unsettled sends, from its health.
 async fn outbox_pending(acme: &TestTenant) -> u64 {
     let health = acme.manager.number_health(&acme.number().id).await;
@@ -362,6 +369,10 @@ async fn a_reply_waits_while_webhooks_queue_and_leaves_once_they_are_answered() 
     assert_eq!(send.body["text"]["body"], "hello!");
     assert_eq!(second.finish().await.status, 200);
     assert_eq!(app.graph.send_requests().len(), 1, "sent once");
+    // Operators see the wait: one send held, at least the 300 ms above.
+    let (count, seconds) = held(&app).await;
+    assert_eq!(count, Some(1.0));
+    assert!(seconds.is_some_and(|s| s >= 0.3), "held {seconds:?} s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,6 +385,9 @@ async fn a_reply_waits_for_a_burst_no_longer_than_the_hold() {
     let send = app.graph.wait_for_send_of(accepted["id"].as_str().expect("id"), WAIT).await;
     assert_eq!(send.body["text"]["body"], "hello!");
     assert_eq!(in_flight(&app).await, Some(2.0));
+    let (count, seconds) = held(&app).await;
+    assert_eq!(count, Some(1.0));
+    assert!(seconds.is_some_and(|s| s >= 0.2), "held {seconds:?} s, the whole hold");
     assert_eq!(first.finish().await.status, 200);
     assert_eq!(second.finish().await.status, 200);
 }

@@ -496,7 +496,7 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
         tokio::spawn(async move {
             // Before the rate permit, which counts the send as left: a
             // wait after it would bunch the departures it spaced out.
-            ctx.intake.yield_to_webhooks().await;
+            ctx.metrics.observe_hold(ctx.intake.yield_to_webhooks().await);
             pacer.until_ready().await;
             let leaves = {
                 let mut d = lock(&departures);
