@@ -151,8 +151,17 @@ pub fn sample(pid: u32) -> Option<ProcSample> {
     Some(ProcSample { rss: kib("VmRSS:"), rss_peak: kib("VmHWM:"), cpu_secs: (utime + stime) / ticks })
 }
 
-/// Resource use of a process over an interval.
+/// Cores busy during one second of a sampled interval.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct SecondUsage {
+    /// By the sampled process.
+    pub cores: f64,
+    /// On the whole machine.
+    pub machine_cores: f64,
+}
+
+/// Resource use of a process over an interval.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Usage {
     /// RSS at the end, MiB.
     pub rss_end_mib: f64,
@@ -166,6 +175,9 @@ pub struct Usage {
     /// else runs there (the generator, the kernel's network and disk work,
     /// other people's processes) shows here.
     pub machine_cores: f64,
+    /// The same, second by second from the start: an average hides
+    /// whether a phase of the run had the machine to itself or saturated.
+    pub by_second: Vec<SecondUsage>,
 }
 
 /// Busy and total jiffies of all CPUs (`/proc/stat`, first line).
@@ -185,17 +197,22 @@ fn machine_jiffies() -> (f64, f64) {
     (total - idle, total)
 }
 
-/// Cores busy on the whole machine over `window`.
-pub async fn machine_busy(window: Duration) -> f64 {
-    let (b0, t0) = machine_jiffies();
-    tokio::time::sleep(window).await;
-    let (b1, t1) = machine_jiffies();
+/// Cores busy on the whole machine between two readings of
+/// [`machine_jiffies`].
+fn machine_cores_between((b0, t0): (f64, f64), (b1, t1): (f64, f64)) -> f64 {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
     if t1 > t0 {
         (b1 - b0) / (t1 - t0) * cores
     } else {
         0.0
     }
+}
+
+/// Cores busy on the whole machine over `window`.
+pub async fn machine_busy(window: Duration) -> f64 {
+    let before = machine_jiffies();
+    tokio::time::sleep(window).await;
+    machine_cores_between(before, machine_jiffies())
 }
 
 /// Waits (up to `max`) for the machine to be quiet (under 0.3 busy cores
@@ -220,8 +237,11 @@ pub struct Sampler {
     first_machine: (f64, f64),
     started: Instant,
     stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<u64>,
+    task: tokio::task::JoinHandle<(u64, Vec<SecondUsage>)>,
 }
+
+/// Sampling ticks in a second.
+const TICKS_PER_SECOND: u32 = 5;
 
 impl Sampler {
     /// Starts sampling `pid`.
@@ -230,17 +250,24 @@ impl Sampler {
         let first_machine = machine_jiffies();
         let (stop, mut stopped) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
-            let mut max = 0;
-            let mut tick = tokio::time::interval(Duration::from_millis(200));
+            let (mut max, mut seconds, mut ticks) = (0, Vec::new(), 0);
+            let (mut cpu_mark, mut machine_mark) = (first.cpu_secs, first_machine);
+            let mut tick = tokio::time::interval(Duration::from_secs(1) / TICKS_PER_SECOND);
+            tick.tick().await; // the first tick is now
             loop {
                 tokio::select! {
                     _ = tick.tick() => {
-                        match sample(pid) {
-                            Some(s) => max = max.max(s.rss),
-                            None => return max,
+                        let Some(s) = sample(pid) else { return (max, seconds) };
+                        max = max.max(s.rss);
+                        ticks += 1;
+                        if ticks % TICKS_PER_SECOND == 0 {
+                            let machine = machine_jiffies();
+                            let machine_cores = machine_cores_between(machine_mark, machine);
+                            seconds.push(SecondUsage { cores: s.cpu_secs - cpu_mark, machine_cores });
+                            (cpu_mark, machine_mark) = (s.cpu_secs, machine);
                         }
                     }
-                    _ = &mut stopped => return max,
+                    _ = &mut stopped => return (max, seconds),
                 }
             }
         });
@@ -250,21 +277,18 @@ impl Sampler {
     /// Stops and reports the interval.
     pub async fn finish(self) -> Usage {
         let _ = self.stop.send(());
-        let max = self.task.await.unwrap_or(0);
+        let (max, by_second) = self.task.await.unwrap_or_default();
         let last = sample(self.pid).unwrap_or_default();
         let wall = self.started.elapsed().as_secs_f64().max(1e-9);
         let cpu = (last.cpu_secs - self.first.cpu_secs).max(0.0);
         let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
-        let (busy, total) = machine_jiffies();
-        let (busy0, total0) = self.first_machine;
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
-        let machine_cores = if total > total0 { (busy - busy0) / (total - total0) * cores } else { 0.0 };
         Usage {
             rss_end_mib: mib(last.rss),
             rss_max_mib: mib(max.max(last.rss)),
             cpu_secs: cpu,
             cores: cpu / wall,
-            machine_cores,
+            machine_cores: machine_cores_between(self.first_machine, machine_jiffies()),
+            by_second,
         }
     }
 }
@@ -283,6 +307,27 @@ mod tests {
         assert_eq!(s.count, 1000);
         assert!((s.p50_ms - 0.5).abs() < 0.01, "{s:?}");
         assert!((s.max_ms - 1.0).abs() < 0.01, "{s:?}");
+    }
+
+    #[tokio::test]
+    async fn each_second_sampled_reports_the_cores_busy_in_it() {
+        let sampler = Sampler::start(std::process::id());
+        let spin = Duration::from_millis(1_400);
+        let busy = std::thread::spawn(move || {
+            let started = Instant::now();
+            let mut n = 0u64;
+            while started.elapsed() < spin {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        });
+        tokio::time::sleep(spin).await;
+        busy.join().expect("the spinning thread");
+        let usage = sampler.finish().await;
+        let first = usage.by_second.first().copied().unwrap_or_else(|| panic!("no second in {usage:?}"));
+        // A thread spinning for the whole second (less whatever a busy
+        // machine took from it), seen by the process and by the machine.
+        assert!(first.cores > 0.2, "{first:?}");
+        assert!(first.machine_cores + 0.05 >= first.cores, "{first:?}");
     }
 
     #[test]

@@ -308,7 +308,7 @@ fn figures(
     generator: Usage,
     flushes: Option<((f64, f64), (f64, f64))>,
 ) -> RunFigures {
-    let per_msg = server.filter(|_| o.ok > 0).map(|s| s.cpu_secs * 1e6 / o.ok as f64);
+    let per_msg = server.as_ref().filter(|_| o.ok > 0).map(|s| s.cpu_secs * 1e6 / o.ok as f64);
     let (flushes, flush_mean_ms) = match flushes {
         Some(((c0, s0), (c1, s1))) if c1 > c0 => (Some(c1 - c0), Some((s1 - s0) * 1000.0 / (c1 - c0))),
         _ => (None, None),
@@ -375,6 +375,9 @@ fn fill(r: &mut Report, p: &InboundParams, f: &InboundFigures) {
                 run.generator.cores, run.generator.machine_cores, r.machine.cores
             ),
         );
+        if let Some(s) = run.server.as_ref().filter(|s| !s.by_second.is_empty()) {
+            r.row(&format!("{label} cores by second"), cores_by_second_cell(s));
+        }
         if let (Some(n), Some(ms)) = (run.flushes, run.flush_mean_ms) {
             r.row(
                 &format!("{label} group commit"),
@@ -447,6 +450,18 @@ fn checks(r: &mut Report, p: &InboundParams, f: &InboundFigures) {
             r.checks.push(Check::new("nothing lost", lost_text, lost));
         }
     }
+}
+
+/// The server's and the machine's cores busy in each second of the run,
+/// as `second:server/machine`.
+fn cores_by_second_cell(s: &Usage) -> String {
+    let seconds: Vec<String> = s
+        .by_second
+        .iter()
+        .enumerate()
+        .map(|(i, u)| format!("{i}s:{:.2}/{:.2}", u.cores, u.machine_cores))
+        .collect();
+    format!("server/machine: {}", seconds.join(" "))
 }
 
 /// Per-second counts as `second:count` for the seconds that have any.
