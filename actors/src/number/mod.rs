@@ -21,7 +21,8 @@
 //!
 //! It also collects the history-search words of its conversations' new
 //! messages and writes them every few seconds (`postings`) as sorted
-//! segments that merge by levels (`segments`).
+//! segments that merge by levels (`segments`), and on the same beat the
+//! chatbot's step counts (`flow_stats`).
 
 pub mod catalog;
 mod children;
