@@ -218,10 +218,7 @@ async fn an_invalid_email_is_asked_again_and_a_valid_one_is_saved_as_an_attribut
     let _sam_socket = acme.online(&menu.sam).await;
     let retry = menu.flow["steps"]["ask_email"]["retry"].as_str().unwrap().to_string();
     let mut sheena = Customer::new(&acme, &app.graph, "Sheena");
-    sheena.says("hi").await;
-    sheena.expect(&[&menu.text("greet")]).await;
-    sheena.taps("sales", "Sales").await;
-    sheena.expect(&[&menu.text("ask_email")]).await;
+    sheena.picks_sales(&menu).await;
 
     sheena.says("sheena at example dot com").await;
 
@@ -247,10 +244,7 @@ async fn an_agent_reply_pauses_the_bot_and_switching_it_on_resumes_or_restarts()
     let acme = app.onboard_tenant("Acme").await;
     let menu = main_menu_live(&acme).await;
     let mut sheena = Customer::new(&acme, &app.graph, "Sheena");
-    sheena.says("hi").await;
-    sheena.expect(&[&menu.text("greet")]).await;
-    sheena.taps("sales", "Sales").await;
-    sheena.expect(&[&menu.text("ask_email")]).await;
+    sheena.picks_sales(&menu).await;
     let id = sheena.conversation_id().await;
     let mut socket = crate::support::ws::connect(&app.address, acme.manager.token(), None).await;
     socket.next_of_type("hello", WAIT).await;
@@ -321,10 +315,7 @@ async fn a_keyword_starts_its_flow_over_whatever_was_running() {
     let menu = main_menu_live(&acme).await;
     let quick = publish_new(&acme, &quick_menu(&acme.number().id)).await;
     let mut sheena = Customer::new(&acme, &app.graph, "Sheena");
-    sheena.says("hi").await;
-    sheena.expect(&[&menu.text("greet")]).await;
-    sheena.taps("sales", "Sales").await;
-    sheena.expect(&[&menu.text("ask_email")]).await;
+    sheena.picks_sales(&menu).await;
 
     // The keyword wins over the question being asked.
     sheena.says("  Menu ").await;
@@ -488,10 +479,7 @@ async fn stats_count_entered_answered_and_dropped_per_step() {
     let acme = app.onboard_tenant("Acme").await;
     let menu = main_menu_live(&acme).await;
     let mut nina = Customer::new(&acme, &app.graph, "Nina");
-    nina.says("hi").await;
-    nina.expect(&[&menu.text("greet")]).await;
-    nina.taps("sales", "Sales").await;
-    nina.expect(&[&menu.text("ask_email")]).await;
+    nina.picks_sales(&menu).await;
     nina.says("nina@example.com").await;
     nina.expect(&["Thanks! We'll write to nina@example.com.", &menu.text("sales")]).await;
 
@@ -534,10 +522,7 @@ async fn step_counts_survive_a_clean_restart_and_a_crash_after_their_write() {
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let menu = main_menu_live(&acme).await;
     let mut nina = Customer::new(&acme, &deployment.graph, "Nina");
-    nina.says("hi").await;
-    nina.expect(&[&menu.text("greet")]).await;
-    nina.taps("sales", "Sales").await;
-    nina.expect(&[&menu.text("ask_email")]).await;
+    nina.picks_sales(&menu).await;
     let counted: BTreeMap<String, [u64; 3]> =
         [("greet".to_string(), [1, 1, 0]), ("ask_email".to_string(), [1, 0, 0])].into();
     counts_until(&acme, &menu.id, |c| *c == counted).await;
@@ -746,10 +731,7 @@ async fn sigkill_mid_flow_resumes_at_the_same_step_and_sends_nothing_twice() {
     let acme = onboard(&server.admin().await, "Acme", true).await;
     let menu = main_menu_live(&acme).await;
     let mut sheena = Customer::new(&acme, graph, "Sheena");
-    sheena.says("hi").await;
-    sheena.expect(&[&menu.text("greet")]).await;
-    sheena.taps("sales", "Sales").await;
-    sheena.expect(&[&menu.text("ask_email")]).await;
+    sheena.picks_sales(&menu).await;
     // Meta reports both messages delivered; then the process dies.
     sheena.delivered_all().await;
     let before = graph.send_requests().len();

@@ -469,9 +469,10 @@ async fn handle(
             reply(r, ());
         }
         NumberMsg::WriteWords(at_ms) => {
+            let (tenant, number) = (s.number.tenant_id, s.number.id);
             // The step counts go on the same beat: derived data too.
             if let Some(row) = s.flow_stats.take_changed() {
-                let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
+                let store = s.ctx.store.clone();
                 s.ctx.store.background().run(move || {
                     if let Err(e) = flow_stats::write(&store, tenant, number, &row) {
                         tracing::warn!(number.id = %number, error = %e, "chatbot step counts not written");
@@ -479,7 +480,7 @@ async fn handle(
                 });
             }
             if let Some(batch) = s.postings.take() {
-                let (store, tenant, number) = (s.ctx.store.clone(), s.number.tenant_id, s.number.id);
+                let store = s.ctx.store.clone();
                 let checkpoint = postings::Checkpoint { at_ms, clean: false };
                 s.ctx.store.background().run(move || {
                     let result = postings::write(&store, tenant, number, &batch, checkpoint);

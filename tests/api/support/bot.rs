@@ -267,6 +267,15 @@ impl Customer {
         }
     }
 
+    /// Writes "hi", is greeted by the Main menu, taps Sales and is asked
+    /// for an email: the start most tests of the menu share.
+    pub async fn picks_sales(&mut self, menu: &MainMenu) {
+        self.says("hi").await;
+        self.expect(&[&menu.text("greet")]).await;
+        self.taps("sales", "Sales").await;
+        self.expect(&[&menu.text("ask_email")]).await;
+    }
+
     /// Posts `payload` signed for the tenant's number; checks the 200.
     async fn deliver(&self, payload: &Value) {
         let resp = self.tenant.post_webhook(payload).await;

@@ -22,6 +22,7 @@ use crate::conversation::record::{
     MessageStatus, OutboxEntry, SummaryRow,
 };
 use crate::conversation::{message_key, outbox_key, record_key, request_of};
+use crate::number::search;
 use crate::store::{key, seq, Batch, Store, Tree};
 use crate::{ActorSettings, ActorSystem, NumberHandle};
 
@@ -100,21 +101,10 @@ fn legacy_send(w: &World, summary: Summary, text: &str) -> MessageId {
         .expect("the summary");
     let mut record = row.record;
     let message = MessageRecord {
-        id: MessageId::new(),
-        conversation_id: id,
         direction: Direction::Out,
         body: Body::Text { body: text.into(), preview_url: false },
-        wamid: None,
         status: MessageStatus::Pending,
-        error: None,
-        author_id: None,
-        created_at_ms: now_ms(),
-        sent_at_ms: None,
-        reply_to: None,
-        reactions: Vec::new(),
-        media: None,
-        forwarded: false,
-        referral: None,
+        ..search::tests::message(id, text, now_ms())
     };
     let request = request_of(&message, CUSTOMER).expect("a text has a request");
     let entry = OutboxEntry::of(&message, tenant, number, request);
