@@ -23,6 +23,7 @@ use crate::clock::now_ms;
 use crate::conversation::record::OutboxEntry;
 use crate::directory::DirectoryHandle;
 use crate::error::ActorError;
+use crate::number::StepMark;
 
 /// A published flow attached to a number.
 #[derive(Debug, Clone)]
@@ -196,9 +197,9 @@ fn apply(
         |e: whatsapp::OutboundError| ActorError::unprocessable("invalid_bot_message", e.to_string());
     for action in outcome.actions {
         match action {
-            Action::Entered(step) => c.bot_stats.push((flow.clone(), step, "entered")),
-            Action::Answered(step) => c.bot_stats.push((flow.clone(), step, "answered")),
-            Action::Dropped(step) => c.bot_stats.push((flow.clone(), step, "dropped")),
+            Action::Entered(step) => c.bot_stats.push((flow.clone(), step, StepMark::Entered)),
+            Action::Answered(step) => c.bot_stats.push((flow.clone(), step, StepMark::Answered)),
+            Action::Dropped(step) => c.bot_stats.push((flow.clone(), step, StepMark::Dropped)),
             Action::SendText(text) => {
                 let request =
                     whatsapp::outbound::text_message(&to, &text, false, None, None).map_err(invalid)?;

@@ -16,7 +16,7 @@ use super::ConversationState;
 use crate::clock::now_ms;
 use crate::error::ActorError;
 use crate::hub::{publish_when_durable, Audience, LiveEvent, Visibility};
-use crate::number::{search, Committed, NumberMsg};
+use crate::number::{search, Committed, NumberMsg, StepMark};
 use crate::store::{key, seq, Batch, Tree};
 use crate::view::{ConversationView, MessageView};
 
@@ -53,8 +53,8 @@ pub(super) struct Change {
     /// Orders written, with their live event kind.
     pub orders: Vec<(&'static str, OrderRecord)>,
     pub notices: Vec<Notice>,
-    /// Chatbot step counts: (flow, step, entered|answered|dropped).
-    pub bot_stats: Vec<(String, String, &'static str)>,
+    /// Chatbot step counts: (flow, step, mark).
+    pub bot_stats: Vec<(String, String, StepMark)>,
     previous: Visibility,
 }
 

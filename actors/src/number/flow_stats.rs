@@ -17,7 +17,19 @@ use tenants::{NumberId, TenantId};
 use crate::error::ActorError;
 use crate::store::{key, Store, Tree};
 
-/// Entered, answered, dropped.
+/// What a chat did at a step, as the bot reports it; each is one of the
+/// step's three counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepMark {
+    /// The chat reached the step.
+    Entered,
+    /// The customer answered it.
+    Answered,
+    /// The chat left the flow there.
+    Dropped,
+}
+
+/// Entered, answered, dropped: indexed by [`StepMark`].
 pub(crate) type Counts = [u64; 3];
 
 /// The stored row: (flow, step, counts) for every step counted.
@@ -42,15 +54,9 @@ impl FlowStats {
         Ok(FlowStats { counts, changed: false })
     }
 
-    /// Counts one step of `flow`: `kind` is `entered`, `answered` or
-    /// `dropped` (the bot's `Action`s).
-    pub(crate) fn add(&mut self, flow: String, step: String, kind: &str) {
-        let i = match kind {
-            "entered" => 0,
-            "answered" => 1,
-            _ => 2,
-        };
-        self.counts.entry((flow, step)).or_default()[i] += 1;
+    /// Counts one mark of a step of `flow`.
+    pub(crate) fn add(&mut self, flow: String, step: String, mark: StepMark) {
+        self.counts.entry((flow, step)).or_default()[mark as usize] += 1;
         self.changed = true;
     }
 
@@ -80,10 +86,13 @@ impl FlowStats {
     }
 }
 
-/// Writes `row` as the number's counts (on the background thread: no
-/// acknowledgement waits for it).
-pub(crate) fn write(store: &Store, tenant: TenantId, number: NumberId, row: &Row) -> Result<(), ActorError> {
-    store.put(Tree::FlowStats, row_key(tenant, number), row)
+/// Writes `row` as the number's counts, on the background thread: no
+/// acknowledgement waits for it, so a failure is logged (the next beat
+/// writes the counts again only if more were counted).
+pub(crate) fn save(store: &Store, tenant: TenantId, number: NumberId, row: &Row) {
+    if let Err(e) = store.put(Tree::FlowStats, row_key(tenant, number), row) {
+        tracing::warn!(number.id = %number, error = %e, "chatbot step counts not written");
+    }
 }
 
 #[cfg(test)]
@@ -98,11 +107,11 @@ mod tests {
         let mut stats = FlowStats::load(&store, tenant, number).unwrap();
         assert!(stats.of("menu").is_empty(), "nothing before the first row");
         assert_eq!(stats.take_changed(), None, "nothing to write either");
-        for kind in ["entered", "entered", "answered", "dropped"] {
-            stats.add("menu".into(), "greet".into(), kind);
+        for mark in [StepMark::Entered, StepMark::Entered, StepMark::Answered, StepMark::Dropped] {
+            stats.add("menu".into(), "greet".into(), mark);
         }
-        stats.add("other".into(), "greet".into(), "entered");
-        write(&store, tenant, number, &stats.take_changed().expect("changed")).unwrap();
+        stats.add("other".into(), "greet".into(), StepMark::Entered);
+        save(&store, tenant, number, &stats.take_changed().expect("changed"));
         assert_eq!(stats.take_changed(), None, "unchanged since the row was taken");
 
         let again = FlowStats::load(&store, tenant, number).unwrap();

@@ -73,6 +73,7 @@ use catalog::{CatalogMsg, CatalogSnapshot};
 use children::Children;
 pub use commerce::CommerceMsg;
 use flow_stats::FlowStats;
+pub use flow_stats::StepMark;
 use index::{Counts, Cursor, Index, ListFilter};
 use orders::Orders;
 use outbox::{Outbox, OutboxArgs, OutboxMsg, Resume};
@@ -189,8 +190,8 @@ pub struct Committed {
     pub summary: Option<(Box<ConversationRecord>, Vec<MessageId>)>,
     /// The history-search words of its new messages (`postings`).
     pub words: Vec<String>,
-    /// Chatbot step counts: (flow, step, entered|answered|dropped).
-    pub bot_stats: Vec<(String, String, &'static str)>,
+    /// Chatbot step counts: (flow, step, mark).
+    pub bot_stats: Vec<(String, String, StepMark)>,
 }
 
 /// How a business number is doing, for managers and platform admins.
@@ -454,17 +455,14 @@ async fn handle(
                 .store
                 .background()
                 .run_and_wait(move || {
-                    let counted = stats.map_or(Ok(()), |row| flow_stats::write(&store, tenant, number, &row));
-                    (postings::write(&store, tenant, number, &last, checkpoint), counted)
+                    if let Some(row) = stats {
+                        flow_stats::save(&store, tenant, number, &row);
+                    }
+                    postings::write(&store, tenant, number, &last, checkpoint)
                 })
                 .await;
-            if let Some((words, counted)) = written {
-                if let Err(e) = words {
-                    tracing::warn!(number.id = %number, error = %e, "search words not written at shutdown");
-                }
-                if let Err(e) = counted {
-                    tracing::warn!(number.id = %number, error = %e, "chatbot step counts not written at shutdown");
-                }
+            if let Some(Err(e)) = written {
+                tracing::warn!(number.id = %number, error = %e, "search words not written at shutdown");
             }
             reply(r, ());
         }
@@ -473,11 +471,7 @@ async fn handle(
             // The step counts go on the same beat: derived data too.
             if let Some(row) = s.flow_stats.take_changed() {
                 let store = s.ctx.store.clone();
-                s.ctx.store.background().run(move || {
-                    if let Err(e) = flow_stats::write(&store, tenant, number, &row) {
-                        tracing::warn!(number.id = %number, error = %e, "chatbot step counts not written");
-                    }
-                });
+                s.ctx.store.background().run(move || flow_stats::save(&store, tenant, number, &row));
             }
             if let Some(batch) = s.postings.take() {
                 let store = s.ctx.store.clone();
@@ -506,8 +500,8 @@ async fn handle(
             if !words.is_empty() {
                 s.postings.add(conversation, words);
             }
-            for (flow, step, kind) in bot_stats {
-                s.flow_stats.add(flow, step, kind);
+            for (flow, step, mark) in bot_stats {
+                s.flow_stats.add(flow, step, mark);
             }
             let summary = summary.map(|(record, unsettled)| {
                 s.unsettled.written(conversation, unsettled);
