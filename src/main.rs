@@ -21,6 +21,7 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     switchboard::memory::purge_in_background();
+    tracing::info!(settings = switchboard::memory::settings().unwrap_or("unknown"), "allocator: jemalloc");
     let mut args = std::env::args().skip(1);
     let mut config = None;
     let mut demo_mode = false;

@@ -16,6 +16,14 @@
 //! after a load kept up to 85 MiB it no longer used at 1,000,000
 //! conversations. Its background thread returns them on time
 //! ([`purge_in_background`]).
+//!
+//! Its thread caches are set at build time, in `.cargo/config.toml`
+//! (`JEMALLOC_SYS_WITH_MALLOC_CONF`): larger, flushed a quarter at a time
+//! and trimmed less often than jemalloc's defaults, because our objects
+//! are allocated on one thread and freed on another (sled's node
+//! versions, a commit's rows), which kept one cache refilling from its
+//! arena while another flushed to it. [`settings`] reads them back; the
+//! server logs them at start.
 
 use actors::metrics::sample;
 
@@ -30,6 +38,12 @@ pub fn purge_in_background() {
     if let Err(e) = background_thread::write(true) {
         tracing::warn!(error = %e, "jemalloc's background thread did not start; freed pages return more slowly");
     }
+}
+
+/// The settings compiled into jemalloc (`config.malloc_conf`), if it
+/// says (without the C string's closing NUL, which the read keeps).
+pub fn settings() -> Option<&'static str> {
+    tikv_jemalloc_ctl::config::malloc_conf::read().ok().map(|s| s.trim_end_matches('\0'))
 }
 
 #[global_allocator]
@@ -67,6 +81,19 @@ mod tests {
             tikv_jemalloc_ctl::background_thread::read().expect("readable"),
             "jemalloc's background thread"
         );
+    }
+
+    /// The thread caches of `.cargo/config.toml` reached the allocator:
+    /// a build outside this checkout's cargo settings would lose them.
+    #[test]
+    fn the_thread_cache_settings_are_compiled_in() {
+        let settings = super::settings().expect("jemalloc reports its settings");
+        for option in
+            ["tcache_nslots_small_max:1000", "tcache_gc_incr_bytes:1048576", "lg_tcache_flush_small_div:2"]
+        {
+            assert!(settings.contains(option), "{option} missing from {settings:?}");
+        }
+        assert!(!settings.ends_with('\0'), "{settings:?}");
     }
 
     /// The gauges are there, and jemalloc is the allocator in use: what
