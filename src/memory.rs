@@ -88,9 +88,12 @@ mod tests {
     #[test]
     fn the_thread_cache_settings_are_compiled_in() {
         let settings = super::settings().expect("jemalloc reports its settings");
-        for option in
-            ["tcache_nslots_small_max:1000", "tcache_gc_incr_bytes:1048576", "lg_tcache_flush_small_div:2"]
-        {
+        for option in [
+            "tcache_nslots_small_max:1000",
+            "lg_tcache_nslots_mul:2",
+            "tcache_gc_incr_bytes:1048576",
+            "lg_tcache_flush_small_div:2",
+        ] {
             assert!(settings.contains(option), "{option} missing from {settings:?}");
         }
         assert!(!settings.ends_with('\0'), "{settings:?}");
