@@ -44,7 +44,7 @@ use crate::conversation::{waiting_send, Landed, SendOutcome, Settlement};
 use crate::ctx::Ctx;
 use crate::error::ActorError;
 use crate::metrics::Metrics;
-use crate::number::pace::Window;
+use crate::number::pace::{Wait, Window};
 use crate::number::NumberMsg;
 use crate::store::{key, Tree};
 
@@ -186,7 +186,7 @@ impl Actor for Outbox {
             queue: VecDeque::new(),
             known: HashSet::new(),
             in_flight: 0,
-            pacer: Arc::new(Pacer { window: tokio::sync::Mutex::new(Window::per_second(per_sec)) }),
+            pacer: Pacer::per_second(per_sec),
             token_refused: a.number.needs_attention.is_some(),
             prefix: prefix.clone(),
             departures: Arc::default(),
@@ -462,25 +462,56 @@ fn settle(s: &mut OutboxState, id: MessageId) -> Result<(), ActorError> {
     s.ctx.store.delete(Tree::OutboxAttempts, key(&[&s.prefix, &id.to_bytes()]))
 }
 
-fn lock(d: &Mutex<Departures>) -> std::sync::MutexGuard<'_, Departures> {
-    d.lock().unwrap_or_else(|e| e.into_inner())
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The number's rate limit (`pace::Window`), waited for one task at a
 /// time: the tasks queue on a fair lock, in the order they asked, and only
-/// the first sleeps on the clock (governor's own `until_ready` had every
-/// waiting task wake for every permit).
+/// the first waits, on the clock or for an answer (governor's own
+/// `until_ready` had every waiting task wake for every permit).
 struct Pacer {
-    window: tokio::sync::Mutex<Window>,
+    /// Whose turn it is to wait.
+    turn: tokio::sync::Mutex<()>,
+    window: Mutex<Window>,
+    /// Rung by each answer, for a turn waiting on one.
+    answer: tokio::sync::Notify,
 }
 
 impl Pacer {
-    /// Resolves when a send may leave, counting it as left.
-    async fn until_ready(&self) {
-        let mut window = self.window.lock().await;
-        while let Err(at) = window.take(std::time::Instant::now()) {
-            tokio::time::sleep_until(at.into()).await;
+    fn per_second(per_sec: u32) -> Arc<Self> {
+        Arc::new(Pacer {
+            turn: tokio::sync::Mutex::new(()),
+            window: Mutex::new(Window::per_second(per_sec)),
+            answer: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// Resolves when a send may leave, counting it as in flight until the
+    /// returned [`Departure`] is dropped.
+    async fn until_ready(self: &Arc<Self>) -> Departure {
+        let _turn = self.turn.lock().await;
+        loop {
+            // An answer between this check and the wait below is kept as
+            // the Notify's permit: none is missed.
+            let taken = lock(&self.window).take(std::time::Instant::now());
+            match taken {
+                Ok(()) => return Departure(self.clone()),
+                Err(Wait::Until(at)) => tokio::time::sleep_until(at.into()).await,
+                Err(Wait::Answer) => self.answer.notified().await,
+            }
         }
+    }
+}
+
+/// A send that left: its place in the window is held until this is
+/// dropped, once its answer is in (or its task ended without sending).
+struct Departure(Arc<Pacer>);
+
+impl Drop for Departure {
+    fn drop(&mut self) {
+        lock(&self.0.window).answered(std::time::Instant::now());
+        self.0.answer.notify_one();
     }
 }
 
@@ -497,7 +528,7 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
             // Before the rate permit, which counts the send as left: a
             // wait after it would bunch the departures it spaced out.
             ctx.metrics.observe_hold(ctx.intake.yield_to_webhooks().await);
-            pacer.until_ready().await;
+            let departure = pacer.until_ready().await;
             let leaves = {
                 let mut d = lock(&departures);
                 if !d.closed {
@@ -510,6 +541,7 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
                 return; // stopping: the next start sends it
             }
             let result = ctx.graph.send_message_json(&auth, &entry.request_json).await;
+            drop(departure); // answered (or timed out): its place counts from now
             let _ = me.cast(OutboxMsg::Attempted(entry, attempts + 1, result));
         });
     }
