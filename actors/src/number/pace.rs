@@ -4,20 +4,22 @@
 //!
 //! Arrival is what counts, and we never see it: a request leaves when its
 //! permit is taken and reaches Meta some time later, later still on a busy
-//! machine, so two sends a window apart at departure can arrive closer.
-//! What we do see is the answer, and a request has always arrived before
-//! its answer comes back. So a send holds its place in the window from
-//! its permit until a window after its answer: when a permit is taken,
-//! every send that could arrive within a window of it is still counted,
-//! and no window ever holds more than `limit` arrivals, however the
-//! requests were delayed on their way. (A request the client gave up on
-//! after its timeout counts from then: if its bytes were still on the
-//! wire they could arrive later, a case no client-side count can see.) (A margin on departure times did
-//! not: with 50 ms, one run at 3,160 sends/s still had a number at 81 of
-//! 80 at the fake Graph API; BENCHMARKS.md.) The price is one round trip
-//! per window, and only for a number that sends at its full rate: on
-//! loopback a few milliseconds; to Meta, a round trip of 200 ms holds a
-//! number sending back to back at 80 a second to about 67.
+//! machine, so two sends a window apart at departure can arrive closer. A
+//! margin on departure times only moves that line (with 50 ms, one run at
+//! 3,160 sends/s still had a number at 81 of 80 at the fake Graph API;
+//! BENCHMARKS.md). What we do see is the answer, and a request has always
+//! arrived before its answer comes back. So a send holds its place in the
+//! window from its permit until a window after its answer: when a permit
+//! is taken, every send that could arrive within a window of it is still
+//! counted, and no window ever holds more than `limit` arrivals, however
+//! the requests were delayed on their way.
+//!
+//! The price is one round trip per window, and only for a number that
+//! sends at its full rate: on loopback a few milliseconds; to Meta, a
+//! round trip of 200 ms holds a number sending back to back at 80 a second
+//! to about 67. A request the client gave up on at its timeout counts from
+//! then: bytes still on the wire could arrive later, which no client-side
+//! count can see.
 //!
 //! A window of the latest answers, not evenly spaced permits (governor's
 //! GCRA without burst): a permit taken late is not lost, so a number held
