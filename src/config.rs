@@ -133,6 +133,11 @@ pub struct ActorTuning {
     pub presence_grace_ms: u64,
     /// Idle time after which a conversation actor is passivated, ms.
     pub passivate_after_ms: u64,
+    /// Running conversation actors (all numbers) past which idle ones are
+    /// passivated sooner; 0 = no bound.
+    pub running_conversations_budget: usize,
+    /// The idle time before passivation past that budget, ms.
+    pub crowded_passivate_after_ms: u64,
     /// Length of one "minute" of team reply deadlines, ms (tests shorten it).
     pub reply_deadline_unit_ms: u64,
 }
@@ -199,6 +204,7 @@ impl Settings {
         p.positive("actors.hub_replay_max_mb", a.hub_replay_max_mb as u64);
         p.positive("actors.hub_socket_buffer", a.hub_socket_buffer as u64);
         p.positive("actors.passivate_after_ms", a.passivate_after_ms);
+        p.positive("actors.crowded_passivate_after_ms", a.crowded_passivate_after_ms);
         p.positive("actors.reply_deadline_unit_ms", a.reply_deadline_unit_ms);
         p.into_result()
     }
@@ -243,6 +249,8 @@ impl Settings {
             hub_socket_buffer: a.hub_socket_buffer,
             presence_grace: Duration::from_millis(a.presence_grace_ms),
             passivate_after: Duration::from_millis(a.passivate_after_ms),
+            running_conversations_budget: a.running_conversations_budget,
+            crowded_passivate_after: Duration::from_millis(a.crowded_passivate_after_ms),
             reply_deadline_unit: Duration::from_millis(a.reply_deadline_unit_ms),
             max_restarts: a.max_restarts,
             restart_window: Duration::from_secs(a.restart_window_secs),

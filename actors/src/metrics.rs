@@ -35,6 +35,9 @@ pub struct Metrics {
     pub actor_restarts: AtomicU64,
     /// Idle conversation actors stopped (their state stays in sled).
     pub passivations: AtomicU64,
+    /// Conversation actors running now, all numbers together (a gauge,
+    /// kept by each NumberActor's `Children`).
+    pub conversations_running: AtomicU64,
     /// Webhooks refused with 503 because too many were in flight.
     pub webhooks_shed: AtomicU64,
     /// Numbers that started from the index snapshot of a clean shutdown.
@@ -146,6 +149,9 @@ impl Metrics {
         for (name, help, value) in counters {
             sample(&mut out, name, help, "counter", value.load(Relaxed));
         }
+        let help = "Conversation actors running (the others are passivated).";
+        let running = self.conversations_running.load(Relaxed);
+        sample(&mut out, "switchboard_conversations_running", help, "gauge", running);
         let held = self.sends_held_micros.load(Relaxed) as f64 / 1e6;
         let help = "Time sends waited for bursts of webhooks to pass, in all.";
         sample(&mut out, "switchboard_sends_held_seconds_total", help, "counter", held);

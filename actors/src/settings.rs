@@ -56,6 +56,13 @@ pub struct ActorSettings {
     /// A conversation actor idle this long is stopped (its summary stays
     /// in the index, its state in sled).
     pub passivate_after: Duration,
+    /// Past this many running conversation actors, all numbers together
+    /// (0: no bound), an idle one is stopped after
+    /// `crowded_passivate_after` instead: past some 65,000 running actors
+    /// every message cost a third more CPU (BENCHMARKS.md, tenth session).
+    pub running_conversations_budget: usize,
+    /// The idle time before passivation while over that budget.
+    pub crowded_passivate_after: Duration,
     /// Restart intensity: at most this many restarts of one child...
     pub max_restarts: u32,
     /// ...within this window, then the supervisor escalates.
@@ -91,6 +98,8 @@ impl ActorSettings {
             hub_socket_buffer: 1024,
             presence_grace: Duration::from_secs(5),
             passivate_after: Duration::from_secs(60),
+            running_conversations_budget: 40_000,
+            crowded_passivate_after: Duration::from_secs(10),
             reply_deadline_unit: Duration::from_secs(60),
             max_restarts: 5,
             restart_window: Duration::from_secs(10),

@@ -51,6 +51,49 @@ async fn idle_conversations_are_passivated_and_wake_with_nothing_lost() {
     }
 }
 
+/// Past the budget of running actors (all numbers together), idle ones
+/// are passivated after the crowded idle time instead of the usual one
+/// (here an hour against 100 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_running_budget_idle_conversations_are_passivated_sooner() {
+    let app = spawn_app_with(|s| {
+        s.actors.passivate_after_ms = 3_600_000;
+        s.actors.running_conversations_budget = 2;
+        s.actors.crowded_passivate_after_ms = 100;
+    })
+    .await;
+    let acme = app.onboard_tenant("Acme").await;
+    let number_id = acme.number().id.clone();
+    for wa in ["15550000001", "15550000002"] {
+        acme.receive_text(wa, "Customer", "first").await;
+    }
+    // Within the budget: idle for many crowded periods, both keep running.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(running(&acme.manager, &number_id).await, 2);
+    assert_eq!(counter(&app.metrics_text().await, "switchboard_conversations_running"), 2);
+
+    // A third passes it: the two idle ones go. (The newest goes too if a
+    // round comes after it idled 100 ms while the count was still over.)
+    acme.receive_text("15550000003", "Customer", "first").await;
+    poll_until(WAIT, "the idle actors to be passivated", || async {
+        (running(&acme.manager, &number_id).await <= 1).then_some(())
+    })
+    .await;
+    let metrics = app.metrics_text().await;
+    assert!(counter(&metrics, "switchboard_conversations_running") <= 1, "{metrics}");
+    assert!(counter(&metrics, "switchboard_passivations_total") >= 2, "{metrics}");
+    // Woken again, nothing is lost.
+    acme.receive_text("15550000001", "Customer", "second").await;
+    let chat = acme.wait_for_conversation("15550000001").await;
+    let texts: Vec<String> = acme
+        .messages_of(chat["id"].as_str().expect("id"))
+        .await
+        .iter()
+        .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(texts, ["first", "second"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_conversation_is_never_passivated_under_its_messages() {
     // Passivation rounds run every 25 ms while one customer writes without

@@ -8,14 +8,23 @@
 //! count equals what was routed to it has nothing in flight and is removed
 //! from the map *before* it is stopped, so the next message starts a fresh
 //! actor from sled. Only the summary stays in memory (the index).
+//!
+//! How long is idle depends on how many actors run, all numbers together
+//! (`idle_limit`): an idle actor costs memory, and past some 65,000 of them
+//! every message cost a third more CPU on the machine we measure on
+//! (BENCHMARKS.md, tenth session). Each `Children` keeps its share of that
+//! count in the shared gauge.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ractor::{ActorCell, ActorId, ActorRef};
 use tenants::ConversationId;
 
 use crate::conversation::ConversationMsg;
+use crate::metrics::Metrics;
 
 /// One running conversation actor.
 struct Child {
@@ -27,13 +36,55 @@ struct Child {
 }
 
 /// The children of a NumberActor.
-#[derive(Default)]
 pub(crate) struct Children {
     by_id: HashMap<ConversationId, Child>,
     by_actor: HashMap<ActorId, ConversationId>,
+    /// Where the running actors of every number are counted.
+    metrics: Arc<Metrics>,
+}
+
+impl Drop for Children {
+    /// A NumberActor that ends takes its children's count with it (they
+    /// stop with it).
+    fn drop(&mut self) {
+        self.gauge().fetch_sub(self.by_id.len() as u64, Relaxed);
+    }
+}
+
+/// How long a child may idle before it is passivated: `idle` while the
+/// actors running on every number are within `budget` (0: no budget),
+/// `crowded` past it.
+pub(crate) fn idle_limit(running: u64, budget: usize, idle: Duration, crowded: Duration) -> Duration {
+    if budget > 0 && running > budget as u64 {
+        crowded.min(idle)
+    } else {
+        idle
+    }
 }
 
 impl Children {
+    /// No children yet, counted in `metrics`.
+    pub(crate) fn new(metrics: Arc<Metrics>) -> Self {
+        Self { by_id: HashMap::new(), by_actor: HashMap::new(), metrics }
+    }
+
+    fn gauge(&self) -> &AtomicU64 {
+        &self.metrics.conversations_running
+    }
+
+    /// Inserts or removes `id`'s child, keeping the shared count.
+    fn counted<T>(&mut self, change: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.by_id.len() as u64;
+        let out = change(self);
+        let after = self.by_id.len() as u64;
+        if after > before {
+            self.gauge().fetch_add(after - before, Relaxed);
+        } else {
+            self.gauge().fetch_sub(before - after, Relaxed);
+        }
+        out
+    }
+
     /// The running actor of a conversation.
     pub(crate) fn get(&self, id: ConversationId) -> Option<ActorRef<ConversationMsg>> {
         self.by_id.get(&id).map(|c| c.actor.clone())
@@ -41,8 +92,10 @@ impl Children {
 
     /// Records a freshly spawned child.
     pub(crate) fn insert(&mut self, id: ConversationId, actor: ActorRef<ConversationMsg>) {
-        self.by_actor.insert(actor.get_id(), id);
-        self.by_id.insert(id, Child { actor, routed: 0, last_routed: Instant::now() });
+        self.counted(|c| {
+            c.by_actor.insert(actor.get_id(), id);
+            c.by_id.insert(id, Child { actor, routed: 0, last_routed: Instant::now() });
+        })
     }
 
     /// Counts one message routed to `id`.
@@ -55,19 +108,23 @@ impl Children {
 
     /// Drops a child whose mailbox is gone (it died before we heard).
     pub(crate) fn remove(&mut self, id: ConversationId) {
-        if let Some(c) = self.by_id.remove(&id) {
-            self.by_actor.remove(&c.actor.get_id());
-        }
+        self.counted(|c| {
+            if let Some(child) = c.by_id.remove(&id) {
+                c.by_actor.remove(&child.actor.get_id());
+            }
+        })
     }
 
     /// Forgets an actor that stopped or failed; `None` if it was not ours
     /// (already replaced or passivated).
     pub(crate) fn forget(&mut self, cell: &ActorCell) -> Option<ConversationId> {
-        let id = self.by_actor.remove(&cell.get_id())?;
-        if self.by_id.get(&id).is_some_and(|c| c.actor.get_id() == cell.get_id()) {
-            self.by_id.remove(&id);
-        }
-        Some(id)
+        self.counted(|c| {
+            let id = c.by_actor.remove(&cell.get_id())?;
+            if c.by_id.get(&id).is_some_and(|child| child.actor.get_id() == cell.get_id()) {
+                c.by_id.remove(&id);
+            }
+            Some(id)
+        })
     }
 
     /// Children with nothing routed for `idle`.
@@ -87,8 +144,10 @@ impl Children {
         if c.actor.get_id() != actor || c.routed != handled {
             return None; // something arrived meanwhile: keep it
         }
-        self.by_actor.remove(&actor);
-        self.by_id.remove(&id).map(|c| c.actor)
+        self.counted(|c| {
+            c.by_actor.remove(&actor);
+            c.by_id.remove(&id).map(|child| child.actor)
+        })
     }
 
     /// Every running actor.
@@ -99,5 +158,23 @@ impl Children {
     /// How many actors run.
     pub(crate) fn len(&self) -> usize {
         self.by_id.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_actors_go_sooner_once_more_run_than_the_budget() {
+        let (idle, crowded) = (Duration::from_secs(60), Duration::from_secs(10));
+        assert_eq!(idle_limit(40_000, 40_000, idle, crowded), idle, "at the budget");
+        assert_eq!(idle_limit(40_001, 40_000, idle, crowded), crowded, "past it");
+        assert_eq!(idle_limit(1_000_000, 0, idle, crowded), idle, "no budget");
+        assert_eq!(
+            idle_limit(2, 1, Duration::from_millis(50), crowded),
+            Duration::from_millis(50),
+            "never longer"
+        );
     }
 }

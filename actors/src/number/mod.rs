@@ -280,11 +280,11 @@ impl Actor for NumberActor {
         });
         let media_limit = Arc::new(Semaphore::new(a.ctx.settings.media_fetch_concurrency.max(1)));
         let mut state = NumberState {
+            children: Children::new(a.ctx.metrics.clone()),
             ctx: a.ctx,
             number: a.number,
             index,
             unsettled,
-            children: Children::default(),
             outbox: None,
             budget,
             last_webhook_at_ms: None,
@@ -312,7 +312,8 @@ impl Actor for NumberActor {
         backfill_search(&state, recover_words);
         start_outbox(&me, &mut state).await?;
         commerce::start_catalog(&me, &mut state).await?;
-        start_ticks(&me, state.ctx.settings.passivate_after);
+        let settings = &state.ctx.settings;
+        start_ticks(&me, settings.passivate_after.min(settings.crowded_passivate_after));
         crate::clock::every(&me, postings::WRITE_EVERY, || NumberMsg::WriteWords(crate::clock::now_ms()));
         Ok(state)
     }
@@ -591,7 +592,15 @@ async fn handle(
         }
         NumberMsg::FlowStats(flow, r) => reply(r, s.flow_stats.of(&flow)),
         NumberMsg::Tick => {
-            for child in s.children.idle(s.ctx.settings.passivate_after) {
+            let settings = &s.ctx.settings;
+            let running = s.ctx.metrics.conversations_running.load(std::sync::atomic::Ordering::Relaxed);
+            let idle = children::idle_limit(
+                running,
+                settings.running_conversations_budget,
+                settings.passivate_after,
+                settings.crowded_passivate_after,
+            );
+            for child in s.children.idle(idle) {
                 let _ = child.cast(ConversationMsg::Passivate);
             }
         }
@@ -661,8 +670,8 @@ async fn load_bot(ctx: &Ctx, number: &Number) -> Arc<BotCtx> {
     Arc::new(BotCtx { flows, hours })
 }
 
-/// Asks for a passivation round every half idle period, for as long as the
-/// actor lives.
+/// Asks for a passivation round every half of the shorter idle period (the
+/// crowded one, as a rule), for as long as the actor lives.
 fn start_ticks(me: &ActorRef<NumberMsg>, idle: std::time::Duration) {
     crate::clock::every(me, (idle / 2).max(std::time::Duration::from_millis(50)), || NumberMsg::Tick);
 }
