@@ -25,6 +25,7 @@ use tenants::ConversationId;
 
 use crate::conversation::ConversationMsg;
 use crate::metrics::Metrics;
+use crate::settings::ActorSettings;
 
 /// One running conversation actor.
 struct Child {
@@ -54,7 +55,7 @@ impl Drop for Children {
 /// How long a child may idle before it is passivated: `idle` while the
 /// actors running on every number are within `budget` (0: no budget),
 /// `crowded` past it.
-pub(crate) fn idle_limit(running: u64, budget: usize, idle: Duration, crowded: Duration) -> Duration {
+fn idle_limit(running: u64, budget: usize, idle: Duration, crowded: Duration) -> Duration {
     if budget > 0 && running > budget as u64 {
         crowded.min(idle)
     } else {
@@ -72,17 +73,9 @@ impl Children {
         &self.metrics.conversations_running
     }
 
-    /// Inserts or removes `id`'s child, keeping the shared count.
-    fn counted<T>(&mut self, change: impl FnOnce(&mut Self) -> T) -> T {
-        let before = self.by_id.len() as u64;
-        let out = change(self);
-        let after = self.by_id.len() as u64;
-        if after > before {
-            self.gauge().fetch_add(after - before, Relaxed);
-        } else {
-            self.gauge().fetch_sub(before - after, Relaxed);
-        }
-        out
+    /// Counts one child out of `by_id`, the map the gauge follows.
+    fn gone(&self) {
+        self.gauge().fetch_sub(1, Relaxed);
     }
 
     /// The running actor of a conversation.
@@ -92,10 +85,10 @@ impl Children {
 
     /// Records a freshly spawned child.
     pub(crate) fn insert(&mut self, id: ConversationId, actor: ActorRef<ConversationMsg>) {
-        self.counted(|c| {
-            c.by_actor.insert(actor.get_id(), id);
-            c.by_id.insert(id, Child { actor, routed: 0, last_routed: Instant::now() });
-        })
+        self.by_actor.insert(actor.get_id(), id);
+        if self.by_id.insert(id, Child { actor, routed: 0, last_routed: Instant::now() }).is_none() {
+            self.gauge().fetch_add(1, Relaxed);
+        }
     }
 
     /// Counts one message routed to `id`.
@@ -108,27 +101,32 @@ impl Children {
 
     /// Drops a child whose mailbox is gone (it died before we heard).
     pub(crate) fn remove(&mut self, id: ConversationId) {
-        self.counted(|c| {
-            if let Some(child) = c.by_id.remove(&id) {
-                c.by_actor.remove(&child.actor.get_id());
-            }
-        })
+        if let Some(c) = self.by_id.remove(&id) {
+            self.by_actor.remove(&c.actor.get_id());
+            self.gone();
+        }
     }
 
     /// Forgets an actor that stopped or failed; `None` if it was not ours
     /// (already replaced or passivated).
     pub(crate) fn forget(&mut self, cell: &ActorCell) -> Option<ConversationId> {
-        self.counted(|c| {
-            let id = c.by_actor.remove(&cell.get_id())?;
-            if c.by_id.get(&id).is_some_and(|child| child.actor.get_id() == cell.get_id()) {
-                c.by_id.remove(&id);
-            }
-            Some(id)
-        })
+        let id = self.by_actor.remove(&cell.get_id())?;
+        if self.by_id.get(&id).is_some_and(|c| c.actor.get_id() == cell.get_id()) {
+            self.by_id.remove(&id);
+            self.gone();
+        }
+        Some(id)
     }
 
-    /// Children with nothing routed for `idle`.
-    pub(crate) fn idle(&self, idle: Duration) -> Vec<ActorRef<ConversationMsg>> {
+    /// Children idle for longer than `idle_limit` allows now, given how
+    /// many actors run on every number.
+    pub(crate) fn idle(&self, settings: &ActorSettings) -> Vec<ActorRef<ConversationMsg>> {
+        let idle = idle_limit(
+            self.gauge().load(Relaxed),
+            settings.running_conversations_budget,
+            settings.passivate_after,
+            settings.crowded_passivate_after,
+        );
         self.by_id.values().filter(|c| c.last_routed.elapsed() >= idle).map(|c| c.actor.clone()).collect()
     }
 
@@ -144,10 +142,10 @@ impl Children {
         if c.actor.get_id() != actor || c.routed != handled {
             return None; // something arrived meanwhile: keep it
         }
-        self.counted(|c| {
-            c.by_actor.remove(&actor);
-            c.by_id.remove(&id).map(|child| child.actor)
-        })
+        self.by_actor.remove(&actor);
+        let child = self.by_id.remove(&id)?;
+        self.gone();
+        Some(child.actor)
     }
 
     /// Every running actor.

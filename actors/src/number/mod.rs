@@ -592,15 +592,7 @@ async fn handle(
         }
         NumberMsg::FlowStats(flow, r) => reply(r, s.flow_stats.of(&flow)),
         NumberMsg::Tick => {
-            let settings = &s.ctx.settings;
-            let running = s.ctx.metrics.conversations_running.load(std::sync::atomic::Ordering::Relaxed);
-            let idle = children::idle_limit(
-                running,
-                settings.running_conversations_budget,
-                settings.passivate_after,
-                settings.crowded_passivate_after,
-            );
-            for child in s.children.idle(idle) {
+            for child in s.children.idle(&s.ctx.settings) {
                 let _ = child.cast(ConversationMsg::Passivate);
             }
         }

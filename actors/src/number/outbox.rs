@@ -525,7 +525,7 @@ async fn pump(me: &ActorRef<OutboxMsg>, s: &mut OutboxState) -> Result<(), Actor
         let (ctx, auth, pacer, departures, me) =
             (s.ctx.clone(), s.auth.clone(), s.pacer.clone(), s.departures.clone(), me.clone());
         tokio::spawn(async move {
-            // Before the rate permit, which counts the send as left: a
+            // Before the rate permit, which counts the send in flight: a
             // wait after it would bunch the departures it spaced out.
             ctx.metrics.observe_hold(ctx.intake.yield_to_webhooks().await);
             let departure = pacer.until_ready().await;
